@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+// Swift 6 language mode (the tools version's default) with strict concurrency.
+// Layers and the direction of their arrows: ../shared/DESIGN.md and README.md.
+import PackageDescription
+
+let package = Package(
+    name: "blkview",
+    products: [
+        .executable(name: "blkview", targets: ["blkview"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    ],
+    targets: [
+        // C boundary: libaio, O_DIRECT, statx, block-device ioctls (libaio-dev).
+        .target(
+            name: "CLinuxAIO",
+            linkerSettings: [.linkedLibrary("aio")]
+        ),
+        // C boundary: ncursesw macros and globals as functions (libncursesw5-dev).
+        .target(
+            name: "CNcursesw",
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        // The engine: AioContext over Linux native AIO, and the threaded fallback.
+        .target(
+            name: "LinuxAIO",
+            dependencies: [
+                "CLinuxAIO",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // Images and devices: geometry, split raw, EWF, the read-only guarantee.
+        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
+        .target(name: "DiskFormats"),
+        // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
+        .target(name: "Inspector", dependencies: ["BlockDevice", "DiskFormats", "LinuxAIO"]),
+        // The only ncurses user.
+        .target(name: "CursesUI", dependencies: ["Inspector", "CNcursesw"]),
+        .executableTarget(
+            name: "blkview",
+            dependencies: [
+                "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+    ]
+)

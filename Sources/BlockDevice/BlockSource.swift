@@ -1,0 +1,61 @@
+import LinuxAIO
+
+/// What kind of thing a source reads from.
+public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
+    case regularFile
+    case blockDevice
+    /// A split raw set (`image.001`, `.002`, … or `aa`, `ab`, …).
+    case splitRaw(segments: Int)
+    /// An EWF (E01) evidence set, read through libewf.
+    case ewf(segments: Int)
+
+    public var description: String {
+        switch self {
+        case .regularFile: "image file"
+        case .blockDevice: "block device"
+        case let .splitRaw(n): "split raw (\(n) segments)"
+        case let .ewf(n): "EWF (\(n) segments)"
+        }
+    }
+}
+
+/// Size and the sector sizes that matter for reading and showing a source.
+public struct Geometry: Sendable, Equatable {
+    /// Media size in bytes (the reassembled stream for split and EWF sets).
+    public var size: Int64
+    /// Logical sector size: what LBAs count (BLKSSZGET, EWF header, or 512).
+    public var logicalSectorSize: Int
+    /// Physical sector size (BLKPBSZGET), else the logical size.
+    public var physicalSectorSize: Int
+    /// What reads must respect: offsets and lengths multiples of
+    /// `alignment.offset`, buffers aligned to `alignment.memory`.
+    public var alignment: DirectIOAlignment
+
+    public init(size: Int64, logicalSectorSize: Int, physicalSectorSize: Int, alignment: DirectIOAlignment) {
+        self.size = size
+        self.logicalSectorSize = logicalSectorSize
+        self.physicalSectorSize = physicalSectorSize
+        self.alignment = alignment
+    }
+}
+
+/// A read-only view of a disk or image, read through an `IOEngine`.
+///
+/// Reads must be aligned to `geometry.alignment`; a read that reaches the end
+/// of the media returns the short count (the tail of a size that is not a
+/// multiple of the sector size is read through the aligned buffer and trimmed).
+public protocol BlockSource: AnyObject, Sendable {
+    /// The path the user gave (the first segment for a set).
+    var path: String { get }
+    var kind: SourceKind { get }
+    var geometry: Geometry { get }
+    /// The engine that serves this source's reads (shown in the status bar).
+    var engine: any IOEngine { get }
+
+    /// Reads `length` bytes at `offset` into the start of `buffer`; returns the
+    /// bytes read, fewer at the end of the media.
+    func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
+
+    /// Waits for requests in flight and closes the file descriptors.
+    func close() async
+}

@@ -1,0 +1,116 @@
+#define _GNU_SOURCE
+#include "CLinuxAIO.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/eventfd.h>
+#include <linux/fs.h>
+#include <linux/stat.h>
+
+const int32_t cla_O_DIRECT = O_DIRECT;
+const int32_t cla_O_NOATIME = O_NOATIME;
+const int32_t cla_O_DSYNC = O_DSYNC;
+const int32_t cla_O_SYNC = O_SYNC;
+const uint32_t cla_RWF_DSYNC = (uint32_t)RWF_DSYNC;
+const uint32_t cla_RWF_SYNC = (uint32_t)RWF_SYNC;
+const uint32_t cla_RWF_NOWAIT = (uint32_t)RWF_NOWAIT;
+const uint32_t cla_IOCB_FLAG_RESFD = 1u << 0;  // IOCB_FLAG_RESFD in linux/aio_abi.h
+
+const int16_t cla_IOCB_CMD_PREAD = IO_CMD_PREAD;
+const int16_t cla_IOCB_CMD_PWRITE = IO_CMD_PWRITE;
+const int16_t cla_IOCB_CMD_FSYNC = IO_CMD_FSYNC;
+const int16_t cla_IOCB_CMD_FDSYNC = IO_CMD_FDSYNC;
+
+void cla_iocb_prep(struct iocb *cb, int16_t opcode, int32_t fd, void *buf,
+                   uint64_t nbytes, int64_t offset, uint32_t rw_flags,
+                   int32_t resfd, uint64_t data) {
+    memset(cb, 0, sizeof(*cb));
+    cb->aio_lio_opcode = opcode;
+    cb->aio_fildes = fd;
+    cb->u.c.buf = buf;
+    cb->u.c.nbytes = (unsigned long)nbytes;
+    cb->u.c.offset = offset;
+    // The seed put RWF_DSYNC into aio_flags, where bit 1 is IOCB_FLAG_IOPRIO:
+    // its "synced" writes were not synced. The kernel reads RWF_* here.
+    cb->aio_rw_flags = rw_flags;
+    if (resfd >= 0) {
+        cb->u.c.flags |= cla_IOCB_FLAG_RESFD;
+        cb->u.c.resfd = (unsigned)resfd;
+    }
+    cb->data = (void *)(uintptr_t)data;
+}
+
+int16_t cla_iocb_opcode(const struct iocb *cb) { return cb->aio_lio_opcode; }
+int32_t cla_iocb_fd(const struct iocb *cb) { return cb->aio_fildes; }
+void *cla_iocb_buf(const struct iocb *cb) { return cb->u.c.buf; }
+uint64_t cla_iocb_nbytes(const struct iocb *cb) { return cb->u.c.nbytes; }
+int64_t cla_iocb_offset(const struct iocb *cb) { return cb->u.c.offset; }
+uint32_t cla_iocb_rw_flags(const struct iocb *cb) { return cb->aio_rw_flags; }
+uint32_t cla_iocb_flags(const struct iocb *cb) { return cb->u.c.flags; }
+uint32_t cla_iocb_resfd(const struct iocb *cb) { return cb->u.c.resfd; }
+uint64_t cla_iocb_data(const struct iocb *cb) { return (uint64_t)(uintptr_t)cb->data; }
+
+uint64_t cla_event_data(const struct io_event *ev) { return (uint64_t)(uintptr_t)ev->data; }
+int64_t cla_event_res(const struct io_event *ev) { return (int64_t)(long)ev->res; }
+void cla_event_set(struct io_event *ev, uint64_t data, int64_t res) {
+    memset(ev, 0, sizeof(*ev));
+    ev->data = (void *)(uintptr_t)data;
+    ev->res = (unsigned long)res;
+}
+
+int cla_statx_dioalign(int32_t fd, uint32_t *mem_align, uint32_t *offset_align) {
+    struct statx stx;
+    memset(&stx, 0, sizeof(stx));
+    long r;
+    do {
+        r = syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    if (stx.stx_mask & STATX_DIOALIGN) {
+        *mem_align = stx.stx_dio_mem_align;
+        *offset_align = stx.stx_dio_offset_align;
+    } else {
+        *mem_align = 0;
+        *offset_align = 0;
+    }
+    return 0;
+}
+
+static int ioctl_retry(int fd, unsigned long req, void *arg) {
+    int r;
+    do { r = ioctl(fd, req, arg); } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : 0;
+}
+
+int cla_blk_getsize64(int32_t fd, uint64_t *size) { return ioctl_retry(fd, BLKGETSIZE64, size); }
+int cla_blk_logical_sector_size(int32_t fd, uint32_t *size) {
+    int v = 0; int r = ioctl_retry(fd, BLKSSZGET, &v); if (r == 0) *size = (uint32_t)v; return r;
+}
+int cla_blk_physical_sector_size(int32_t fd, uint32_t *size) {
+    unsigned int v = 0; int r = ioctl_retry(fd, BLKPBSZGET, &v); if (r == 0) *size = v; return r;
+}
+int cla_blk_get_readonly(int32_t fd, int32_t *ro) {
+    int v = 0; int r = ioctl_retry(fd, BLKROGET, &v); if (r == 0) *ro = v; return r;
+}
+
+int64_t cla_pwrite2(int32_t fd, const void *buf, uint64_t n, int64_t off, uint32_t rw_flags) {
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = (size_t)n };
+    ssize_t r;
+    do { r = pwritev2(fd, &iov, 1, off, (int)rw_flags); } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : (int64_t)r;
+}
+int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off) {
+    ssize_t r;
+    do { r = pread(fd, buf, (size_t)n, off); } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : (int64_t)r;
+}
+
+int32_t cla_eventfd(void) {
+    int fd = eventfd(0, EFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,66 @@
+// C boundary for ncursesw. Swift 6 rejects the mutable globals (stdscr, LINES,
+// COLS) and cannot import function-like macros (getmaxyx, COLOR_PAIR, A_*,
+// WACS_*), so they are wrapped here as inline functions.
+#ifndef CNCURSESW_H
+#define CNCURSESW_H
+
+#define NCURSES_WIDECHAR 1
+#include <locale.h>
+#include <wchar.h>
+#include <curses.h>
+
+static inline WINDOW *cnc_stdscr(void) { return stdscr; }
+static inline int cnc_lines(void) { return LINES; }
+static inline int cnc_cols(void) { return COLS; }
+static inline void cnc_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
+static inline int cnc_setlocale_all(void) { return setlocale(LC_ALL, "") != 0; }
+
+static inline attr_t cnc_A_NORMAL(void) { return A_NORMAL; }
+static inline attr_t cnc_A_BOLD(void) { return A_BOLD; }
+static inline attr_t cnc_A_DIM(void) { return A_DIM; }
+static inline attr_t cnc_A_REVERSE(void) { return A_REVERSE; }
+static inline attr_t cnc_A_UNDERLINE(void) { return A_UNDERLINE; }
+static inline attr_t cnc_COLOR_PAIR(int n) { return (attr_t)COLOR_PAIR(n); }
+
+static inline int cnc_KEY_RESIZE(void) { return KEY_RESIZE; }
+static inline int cnc_KEY_MOUSE(void) { return KEY_MOUSE; }
+static inline int cnc_KEY_F(int n) { return KEY_F(n); }
+static inline int cnc_ERR(void) { return ERR; }
+
+// Line-drawing characters (only valid after initscr()).
+static inline const cchar_t *cnc_WACS_HLINE(void) { return WACS_HLINE; }
+static inline const cchar_t *cnc_WACS_VLINE(void) { return WACS_VLINE; }
+static inline const cchar_t *cnc_WACS_ULCORNER(void) { return WACS_ULCORNER; }
+static inline const cchar_t *cnc_WACS_URCORNER(void) { return WACS_URCORNER; }
+static inline const cchar_t *cnc_WACS_LLCORNER(void) { return WACS_LLCORNER; }
+static inline const cchar_t *cnc_WACS_LRCORNER(void) { return WACS_LRCORNER; }
+static inline chtype cnc_ACS_HLINE(void) { return ACS_HLINE; }
+static inline chtype cnc_ACS_VLINE(void) { return ACS_VLINE; }
+
+/// Draws one cell: a single Unicode scalar with attributes and colour pair.
+static inline int cnc_put_cell(WINDOW *w, int y, int x, wchar_t ch, attr_t attrs, short pair) {
+    wchar_t s[2] = { ch, 0 };
+    cchar_t c;
+    setcchar(&c, s, attrs, pair, NULL);
+    return mvwadd_wch(w, y, x, &c);
+}
+
+/// Mouse: wheel up/down as reported by getmouse(); 0 when neither.
+static inline int cnc_mouse_wheel(void) {
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return 0;
+    if (ev.bstate & BUTTON4_PRESSED) return -1;
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) return 1;
+#endif
+    return 0;
+}
+static inline void cnc_enable_wheel(void) {
+#ifdef BUTTON5_PRESSED
+    mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+#else
+    mousemask(BUTTON4_PRESSED, NULL);
+#endif
+}
+
+#endif

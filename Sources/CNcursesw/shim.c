@@ -1,0 +1,1 @@
+// ncursesw is used through the inline functions in include/CNcursesw.h.

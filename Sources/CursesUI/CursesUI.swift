@@ -1,0 +1,1 @@
+// The CursesUI layer: see README.md, "Layers".

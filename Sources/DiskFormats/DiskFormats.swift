@@ -1,0 +1,1 @@
+// The DiskFormats layer: see README.md, "Layers".

@@ -1,0 +1,1 @@
+// The Inspector layer: see README.md, "Layers".

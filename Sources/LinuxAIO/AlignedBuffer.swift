@@ -1,0 +1,72 @@
+import Glibc
+
+/// Zero-filled memory aligned for O_DIRECT.
+///
+/// The engines retain the buffer for as long as the kernel owns it: a request
+/// whose task was cancelled keeps its buffer alive until the completion
+/// arrives, so memory is never freed under a DMA. After a cancelled request
+/// the caller must not reuse the buffer (drop it; the engine releases it).
+///
+/// `@unchecked Sendable`: no lock guards the bytes. Ownership passes by
+/// convention — the caller while idle, the kernel while a request is in
+/// flight — which is the same contract `pread(2)` has with its buffer.
+public final class AlignedBuffer: @unchecked Sendable {
+    /// Bytes usable from `baseAddress`.
+    public let count: Int
+    /// The address alignment the buffer was allocated with.
+    public let alignment: Int
+    public let baseAddress: UnsafeMutableRawPointer
+
+    /// - Parameters:
+    ///   - count: size in bytes (may be zero).
+    ///   - alignment: a power of two; 4096 suits every device seen so far.
+    public init(count: Int, alignment: Int = 4096) {
+        precondition(count >= 0, "AlignedBuffer count must be >= 0")
+        precondition(alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        let align = max(alignment, MemoryLayout<UnsafeRawPointer>.size)
+        var p: UnsafeMutableRawPointer?
+        let rc = posix_memalign(&p, align, max(count, 1))
+        guard rc == 0, let p else { fatalError("posix_memalign(\(align), \(count)) failed: \(Errno(rc))") }
+        memset(p, 0, max(count, 1))
+        self.baseAddress = p
+        self.count = count
+        self.alignment = align
+    }
+
+    deinit { free(baseAddress) }
+
+    public var bytes: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: baseAddress, count: count)
+    }
+
+    public subscript(index: Int) -> UInt8 {
+        get {
+            precondition(index >= 0 && index < count)
+            return baseAddress.load(fromByteOffset: index, as: UInt8.self)
+        }
+        set {
+            precondition(index >= 0 && index < count)
+            baseAddress.storeBytes(of: newValue, toByteOffset: index, as: UInt8.self)
+        }
+    }
+
+    /// A copy of `count` bytes from `offset`.
+    public func copyBytes(offset: Int = 0, count: Int? = nil) -> [UInt8] {
+        let n = count ?? (self.count - offset)
+        precondition(offset >= 0 && n >= 0 && offset + n <= self.count)
+        return Array(UnsafeRawBufferPointer(start: baseAddress + offset, count: n))
+    }
+
+    /// Copies `source` into the buffer at `offset`.
+    public func replaceBytes(at offset: Int, with source: some Collection<UInt8>) {
+        precondition(offset >= 0 && offset + source.count <= count)
+        var i = offset
+        for b in source {
+            baseAddress.storeBytes(of: b, toByteOffset: i, as: UInt8.self)
+            i += 1
+        }
+    }
+
+    /// Fills the whole buffer with `byte`.
+    public func fill(_ byte: UInt8) { memset(baseAddress, Int32(byte), count) }
+}

@@ -1,0 +1,64 @@
+/// The engine contract: block I/O with a bounded number of submission slots.
+///
+/// Both engines — `AioContext` (Linux native AIO) and `ThreadPoolEngine`
+/// (pread/pwrite on threads) — implement it with the same behaviour: requests
+/// wait in FIFO order for a free slot, a short read at end of file is a count,
+/// failures are `IOError`s, and a cancelled request keeps its slot and buffer
+/// until the kernel (or the worker) is done with them.
+public protocol IOEngine: AnyObject, Sendable, CustomStringConvertible {
+    var kind: EngineKind { get }
+    /// The number of submission slots (requests in flight at most).
+    var slots: Int { get }
+
+    /// Reads `length` bytes at `offset` into the start of `buffer`; returns the
+    /// bytes read (fewer at end of file, 0 past it).
+    func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
+    /// Writes the first `length` bytes of `buffer` at `offset` with `sync`.
+    func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
+    func fsync(_ fd: Int32) async throws
+    func fdatasync(_ fd: Int32) async throws
+
+    /// In-flight requests and latency histograms, as of now.
+    func statistics() -> IOStatistics
+    /// Takes no new requests, waits for those in flight, releases the kernel context.
+    func shutdown() async
+}
+
+extension IOEngine {
+    /// Reads `buffer.count` bytes at `offset`.
+    public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer) async throws -> Int {
+        try await read(fd, at: offset, into: buffer, length: buffer.count)
+    }
+
+    /// Writes the whole buffer at `offset`.
+    public func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, sync: SyncLevel = .none) async throws -> Int {
+        try await write(fd, at: offset, from: buffer, length: buffer.count, sync: sync)
+    }
+}
+
+/// What the user asked for with `--engine`.
+public enum EngineChoice: String, Sendable, CaseIterable {
+    /// Native AIO when `io_setup` succeeds, else threads.
+    case auto
+    case aio
+    case threads
+}
+
+public enum IOEngines {
+    /// Makes an engine. With `.auto`, a failed `io_setup` (ENOSYS, EAGAIN when
+    /// fs.aio-max-nr is used up) falls back to threads and says why in `note`.
+    public static func make(_ choice: EngineChoice, slots: Int) throws -> (engine: any IOEngine, note: String?) {
+        switch choice {
+        case .aio:
+            return (try AioContext(slots: slots), nil)
+        case .threads:
+            return (ThreadPoolEngine(slots: slots), nil)
+        case .auto:
+            do {
+                return (try AioContext(slots: slots), nil)
+            } catch let e as EngineError {
+                return (ThreadPoolEngine(slots: slots), "\(e); using the threaded engine")
+            }
+        }
+    }
+}

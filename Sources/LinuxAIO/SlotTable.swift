@@ -1,0 +1,270 @@
+import Histogram
+
+/// The submission slots shared by both engines: which are free, who waits for
+/// one (FIFO), what is in flight, and the latency statistics.
+///
+/// One request holds one slot from submission until its completion arrives —
+/// also when the task that issued it was cancelled, because the kernel still
+/// owns the buffer (the record retains it).
+final class SlotTable: Sendable {
+    struct Record {
+        let id: UInt64
+        let operation: IOOperation
+        let offset: Int64
+        let length: Int
+        let sync: SyncLevel
+        let start: UInt64
+        let buffer: AlignedBuffer?
+        var continuation: UnsafeContinuation<Int, any Error>?
+    }
+
+    struct Waiter {
+        let id: UInt64
+        let continuation: UnsafeContinuation<Int, any Error>
+    }
+
+    struct State {
+        var free: [Int]
+        var waiters = FIFO<Waiter>()
+        var records: [Record?]
+        var nextID: UInt64 = 1
+        var histograms: [Histogram<UInt64>]
+        var completed = [Int](repeating: 0, count: IOOperation.allCases.count)
+        var failed = 0
+        var bytesRead: Int64 = 0
+        var bytesWritten: Int64 = 0
+        var closed = false
+        var drainWaiters: [UnsafeContinuation<Void, Never>] = []
+
+        var inUse: Int { records.count - free.count }
+    }
+
+    let slots: Int
+    let engine: EngineKind
+    let state: Protected<State>
+
+    init(slots: Int, engine: EngineKind) {
+        precondition(slots > 0, "an engine needs at least one slot")
+        self.slots = slots
+        self.engine = engine
+        var h = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .two)
+        h.autoResize = true
+        state = Protected(State(
+            free: Array((0..<slots).reversed()),
+            records: Array(repeating: nil, count: slots),
+            histograms: Array(repeating: h, count: IOOperation.allCases.count)
+        ))
+    }
+
+    /// Runs one request: waits (FIFO, cancellable) for a slot, records it,
+    /// calls `submit(slot)` and suspends until `finish(slot:)` or cancellation.
+    /// `submit` must eventually lead to exactly one `finish(slot:)`.
+    func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
+                 buffer: AlignedBuffer?, submit: (Int) -> Void) async throws -> Int {
+        let slot = try await acquire()
+        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
+                let started = state.withLock { s -> Bool in
+                    // Checked under the lock that abandon() takes, so a
+                    // cancellation either sees the record or stops us here.
+                    if Task.isCancelled { return false }
+                    s.records[slot] = Record(id: id, operation: operation, offset: offset, length: length,
+                                             sync: sync, start: monotonicNanoseconds(), buffer: buffer,
+                                             continuation: cont)
+                    return true
+                }
+                if started {
+                    submit(slot)
+                } else {
+                    release(slot)
+                    cont.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            abandon(id: id)
+        }
+    }
+
+    /// Completes the request in `slot` with a byte count or an error; hands the
+    /// slot to the oldest waiter. Called by the reaper or a worker thread.
+    func finish(slot: Int, result: Result<Int, IOError>) {
+        let now = monotonicNanoseconds()
+        let (cont, handoff, drained) = state.withLock { s -> (UnsafeContinuation<Int, any Error>?, Waiter?, [UnsafeContinuation<Void, Never>]) in
+            guard let rec = s.records[slot] else { return (nil, nil, []) }
+            s.records[slot] = nil
+            let k = rec.operation.index
+            let us = max(1, (now &- rec.start) / 1000)
+            _ = s.histograms[k].record(us)
+            switch result {
+            case let .success(n):
+                s.completed[k] += 1
+                if rec.operation == .read { s.bytesRead += Int64(n) }
+                if rec.operation == .write { s.bytesWritten += Int64(n) }
+            case .failure:
+                s.failed += 1
+            }
+            let (w, d) = s.releaseLocked(slot)
+            return (rec.continuation, w, d)
+        }
+        handoff?.continuation.resume(returning: slot)
+        for d in drained { d.resume() }
+        switch result {
+        case let .success(n): cont?.resume(returning: n)
+        case let .failure(e): cont?.resume(throwing: e)
+        }
+    }
+
+    /// The operation and where it was aimed, for building an error.
+    func record(slot: Int) -> (IOOperation, Int64, Int)? {
+        state.withLock { s in s.records[slot].map { ($0.operation, $0.offset, $0.length) } }
+    }
+
+    func snapshot() -> IOStatistics {
+        let now = monotonicNanoseconds()
+        return state.withLock { s in
+            let inFlight = s.records.enumerated().compactMap { slot, r in
+                r.map { InFlightRequest(slot: slot, operation: $0.operation, offset: $0.offset, length: $0.length,
+                                        sync: $0.sync, ageNanoseconds: now &- $0.start,
+                                        abandoned: $0.continuation == nil) }
+            }.sorted { $0.ageNanoseconds > $1.ageNanoseconds }
+            var lat: [IOOperation: Histogram<UInt64>] = [:]
+            var done: [IOOperation: Int] = [:]
+            for op in IOOperation.allCases {
+                lat[op] = s.histograms[op.index]
+                done[op] = s.completed[op.index]
+            }
+            return IOStatistics(engine: engine, slots: slots, inFlight: inFlight, waiting: s.waiters.count,
+                                latency: lat, completed: done, failed: s.failed,
+                                bytesRead: s.bytesRead, bytesWritten: s.bytesWritten)
+        }
+    }
+
+    /// Refuses new requests and fails the waiters; in-flight ones complete.
+    func close() {
+        let waiters = state.withLock { s -> [Waiter] in
+            s.closed = true
+            var all: [Waiter] = []
+            while let w = s.waiters.popFirst() { all.append(w) }
+            return all
+        }
+        for w in waiters { w.continuation.resume(throwing: EngineError.shutDown) }
+    }
+
+    /// Returns when no slot is in use.
+    func drain() async {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.inUse == 0 { return true }
+                s.drainWaiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    var inUse: Int { state.withLock { $0.inUse } }
+
+    // MARK: - Slots
+
+    private func acquire() async throws -> Int {
+        if Task.isCancelled { throw CancellationError() }
+        let fast = try state.withLock { s -> Int? in
+            if s.closed { throw EngineError.shutDown }
+            return s.waiters.isEmpty ? s.free.popLast() : nil
+        }
+        if let fast { return fast }
+        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
+                enum Now { case slot(Int), error(any Error), wait }
+                let now = state.withLock { s -> Now in
+                    if s.closed { return .error(EngineError.shutDown) }
+                    if Task.isCancelled { return .error(CancellationError()) }
+                    if s.waiters.isEmpty, let slot = s.free.popLast() { return .slot(slot) }
+                    s.waiters.append(Waiter(id: id, continuation: cont))
+                    return .wait
+                }
+                switch now {
+                case let .slot(slot): cont.resume(returning: slot)
+                case let .error(e): cont.resume(throwing: e)
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            let w = state.withLock { s in s.waiters.remove { $0.id == id } }
+            w?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func release(_ slot: Int) {
+        let (w, drained) = state.withLock { s in s.releaseLocked(slot) }
+        w?.continuation.resume(returning: slot)
+        for d in drained { d.resume() }
+    }
+
+    /// The task awaiting request `id` was cancelled: it resumes now with
+    /// CancellationError; the record (slot and buffer) stays until completion.
+    private func abandon(id: UInt64) {
+        let cont = state.withLock { s -> UnsafeContinuation<Int, any Error>? in
+            for i in s.records.indices where s.records[i]?.id == id {
+                let c = s.records[i]?.continuation
+                s.records[i]?.continuation = nil
+                return c
+            }
+            return nil
+        }
+        cont?.resume(throwing: CancellationError())
+    }
+}
+
+extension SlotTable.State {
+    /// Frees `slot` or hands it to the oldest waiter; returns whom to resume.
+    mutating func releaseLocked(_ slot: Int) -> (SlotTable.Waiter?, [UnsafeContinuation<Void, Never>]) {
+        if let w = waiters.popFirst() { return (w, []) }
+        free.append(slot)
+        if inUse == 0, !drainWaiters.isEmpty {
+            defer { drainWaiters = [] }
+            return (nil, drainWaiters)
+        }
+        return (nil, [])
+    }
+}
+
+extension IOOperation {
+    var index: Int {
+        switch self {
+        case .read: 0
+        case .write: 1
+        case .fsync: 2
+        case .fdatasync: 3
+        }
+    }
+}
+
+/// A small FIFO queue (array with a moving head), for slot waiters.
+struct FIFO<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
+
+    mutating func append(_ e: Element) { items.append(e) }
+
+    mutating func popFirst() -> Element? {
+        guard head < items.count else { return nil }
+        let e = items[head]
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return e
+    }
+
+    mutating func remove(where match: (Element) -> Bool) -> Element? {
+        guard let i = items[head...].firstIndex(where: match) else { return nil }
+        return items.remove(at: i)
+    }
+}
