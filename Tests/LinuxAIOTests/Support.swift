@@ -1,0 +1,90 @@
+import CLinuxAIO
+import Foundation
+import Glibc
+@testable import LinuxAIO
+
+/// A file on a disk file system (not tmpfs), removed when the value goes away.
+final class TempFile: Sendable {
+    let path: String
+    let bytes: [UInt8]
+
+    /// `size` random bytes (seeded) in a fresh file under /var/tmp.
+    init(size: Int, seed: UInt64 = 42, directory: String = "/var/tmp") throws {
+        var rng = SplitMix64(seed: seed)
+        var b = [UInt8](repeating: 0, count: size)
+        for i in stride(from: 0, to: size, by: 8) {
+            var v = rng.next()
+            for j in 0..<min(8, size - i) { b[i + j] = UInt8(truncatingIfNeeded: v); v >>= 8 }
+        }
+        bytes = b
+        path = "\(directory)/blkview-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: path, contents: Data(b)) else {
+            throw TestFailure("cannot create \(path)")
+        }
+    }
+
+    deinit { unlink(path) }
+
+    /// Opens with `flags` (O_DIRECT added unless `direct` is false).
+    func open(_ flags: Int32 = O_RDONLY, direct: Bool = true) throws -> Int32 {
+        let fd = Glibc.open(path, flags | O_CLOEXEC | (direct ? cla_O_DIRECT : 0))
+        guard fd >= 0 else { throw TestFailure("open \(path): \(Errno(errno))") }
+        return fd
+    }
+
+    /// The file's bytes as they are on disk now (plain pread, no cache bypass needed).
+    func contents() throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Capabilities probed once; tests that need one skip with the reason.
+enum Capabilities {
+    /// Nil when io_setup works here, else why not.
+    static let aioUnavailable: String? = {
+        var ctx: io_context_t?
+        let rc = io_setup(1, &ctx)
+        if rc != 0 { return "io_setup failed: \(Errno(-rc))" }
+        io_destroy(ctx)
+        return nil
+    }()
+
+    /// Nil when O_DIRECT opens on /var/tmp, else why not.
+    static let directUnavailable: String? = {
+        guard let f = try? TempFile(size: 4096) else { return "cannot create a file in /var/tmp" }
+        let fd = Glibc.open(f.path, O_RDONLY | cla_O_DIRECT)
+        if fd < 0 { return "O_DIRECT refused on /var/tmp: \(Errno(errno))" }
+        close(fd)
+        return nil
+    }()
+
+    static var realAIO: Bool { aioUnavailable == nil && directUnavailable == nil }
+}
+
+/// Makes each engine kind for parameterised behavioural tests.
+func makeEngine(_ kind: EngineKind, slots: Int) throws -> any IOEngine {
+    switch kind {
+    case .aio: try AioContext(slots: slots)
+    case .threads: ThreadPoolEngine(slots: slots)
+    }
+}
+
+/// Engines that can run here (AIO only where io_setup and O_DIRECT work).
+let runnableEngines: [EngineKind] = Capabilities.realAIO ? [.aio, .threads] : [.threads]
