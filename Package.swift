@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),

@@ -143,10 +143,31 @@ extension AioContext {
                     defer { q.pending.removeAll(keepingCapacity: true) }
                     return q.pending
                 }
-                if batch.isEmpty { return }
+                if batch.isEmpty { break }
                 ptrs.removeAll(keepingCapacity: true)
                 for s in batch { ptrs.append(iocbs + s) }
                 submit(batch, &ptrs)
+            }
+            // Harvest what has completed meanwhile, here, as fio's loop does:
+            // those tasks then resume on this (busy) thread's pool without
+            // waiting for the reaper's wake-up — two thread hops saved per
+            // request at high queue depth. The reaper still covers idle times.
+            drainCompletions()
+        }
+
+        /// Completes every event the kernel has ready; returns how many.
+        @discardableResult
+        private func drainCompletions() -> Int {
+            let batch = min(slots, 128)
+            return withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
+                let events = buf.baseAddress!
+                var total = 0
+                while true {
+                    let n = backend.getEvents(context, max: batch, into: events)
+                    if n <= 0 { return total }
+                    for i in 0..<Int(n) { complete(events + i) }
+                    total += Int(n)
+                }
             }
         }
 
@@ -178,17 +199,11 @@ extension AioContext {
         /// io_getevents(min 0), resumes their tasks. Exits once closed and idle,
         /// then destroys the kernel context.
         private func reap() {
-            let events = UnsafeMutablePointer<io_event>.allocate(capacity: slots)
-            defer { events.deallocate() }
             while true {
                 var count: UInt64 = 0
                 let r = Glibc.read(eventFD, &count, 8)
                 if r < 0 && errno == EINTR { continue }
-                while true {
-                    let n = backend.getEvents(context, max: slots, into: events)
-                    if n <= 0 { break }
-                    for i in 0..<Int(n) { complete(events + i) }
-                }
+                drainCompletions()
                 if closing.withLock({ $0 }) && table.inUse == 0 { break }
             }
             fallback.withLock { $0 }?.stop()

@@ -39,3 +39,11 @@ public struct DirectIOAlignment: Sendable, Equatable, CustomStringConvertible {
         memory == offset ? "\(offset)-byte" : "\(offset)-byte offsets/lengths, \(memory)-byte memory"
     }
 }
+
+/// Open flags Swift cannot see from Glibc (they sit behind _GNU_SOURCE).
+public enum DirectIO {
+    /// `O_DIRECT`: bypass the page cache; buffers, offsets and lengths aligned.
+    public static let flag: Int32 = cla_O_DIRECT
+    /// `O_NOATIME`: do not update the access time (owner or CAP_FOWNER only; EPERM otherwise).
+    public static let noAtimeFlag: Int32 = cla_O_NOATIME
+}

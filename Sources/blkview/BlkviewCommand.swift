@@ -1,9 +1,11 @@
 import ArgumentParser
 
-struct BlkviewCommand: ParsableCommand {
+@main
+struct BlkviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blkview",
         abstract: "A terminal disk inspector over Linux native AIO.",
-        version: "0.1.0"
+        version: "0.1.0",
+        subcommands: [BenchCommand.self]
     )
 }

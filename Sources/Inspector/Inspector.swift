@@ -1,1 +1,0 @@
-// The Inspector layer: see README.md, "Layers".

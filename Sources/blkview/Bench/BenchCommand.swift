@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Inspector
+import LinuxAIO
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the I/O engine on a file or device (throughput, IOPS, latency).",
+        discussion: """
+        Reads (or, with --write, writes) through AioContext with O_DIRECT, keeping \
+        one request in flight per slot, like fio --ioengine=libaio --direct=1 \
+        --iodepth=SLOTS. --write only writes to an existing regular file, never to \
+        a device. scripts/bench-vs-fio.sh compares with fio in the same run.
+        """
+    )
+
+    @Argument(help: "The file or block device to measure.")
+    var path: String
+
+    @Option(help: "Access pattern: seq or rand.")
+    var mode: String = "seq"
+
+    @Option(name: .long, help: "Request size: 4096, 4k, 4KiB, 1m, 1MiB.")
+    var blockSize: String = "1MiB"
+
+    @Option(help: "AioContext submission slots (queue depth).")
+    var slots: Int = 8
+
+    @Option(help: "Seconds to run.")
+    var duration: Double = 5
+
+    @Flag(help: "Write instead of read (an existing regular file only; its data is overwritten).")
+    var write = false
+
+    @Option(help: "Sync level of writes: none, data (O_DSYNC), full (O_SYNC).")
+    var sync: String = "none"
+
+    @Option(help: "I/O engine: auto, aio or threads.")
+    var engine: String = "auto"
+
+    @Option(help: "Seed for the random offsets.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print exactly one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard ["seq", "rand"].contains(mode) else {
+            throw ValidationError("--mode must be seq or rand (got '\(mode)')")
+        }
+        guard let bs = ByteSize.parse(blockSize), bs >= 512, bs <= 64 << 20, bs & (bs - 1) == 0 || bs % 4096 == 0 else {
+            throw ValidationError("--block-size must be a size from 512 B to 64 MiB, a multiple of 4 KiB or a power of two (got '\(blockSize)')")
+        }
+        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be 1 to 4096 (got \(slots))") }
+        guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") }
+        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
+        guard EngineChoice(rawValue: engine) != nil else { throw ValidationError("--engine must be auto, aio or threads (got '\(engine)')") }
+        if sync != "none" && !write { throw ValidationError("--sync applies to --write only") }
+    }
+
+    func run() async throws {
+        let blockSize = Int(ByteSize.parse(blockSize)!)
+        let target = try BenchTarget.open(path, write: write)
+        defer { close(target.fd) }
+        guard target.size >= Int64(blockSize) else {
+            throw CLIError("\(path) is \(target.size) bytes, smaller than one \(blockSize)-byte block")
+        }
+        let config = IOBenchConfig(pattern: .init(rawValue: mode)!, blockSize: blockSize, slots: slots,
+                                   seconds: duration, write: write, sync: SyncLevel(rawValue: sync)!,
+                                   engine: EngineChoice(rawValue: engine)!, seed: seed)
+        let progress = Terminal.isTTY(2) ? ProgressLine() : nil
+        let label = "\(mode) \(write ? "write" : "read")"
+        var onProgress: (@Sendable (Int, Int64, Double) -> Void)?
+        if let progress {
+            onProgress = { ops, bytes, secs in
+                let mibs = Double(bytes) / max(secs, 1e-9) / 1_048_576
+                progress.show("\(label): \(ops) ops, \(String(format: "%.1f", mibs)) MiB/s, \(String(format: "%.1f", secs)) s")
+            }
+        }
+        let report = try await IOBench.run(fd: target.fd, size: target.size, alignment: target.alignment,
+                                           config: config, progress: onProgress)
+        progress?.clear()
+        print(json ? report.json : report.text)
+    }
+}
+
+/// The descriptor bench measures: O_DIRECT, read-only unless --write.
+struct BenchTarget {
+    let fd: Int32
+    let size: Int64
+    let alignment: DirectIOAlignment
+
+    static func open(_ path: String, write: Bool) throws -> BenchTarget {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw CLIError("cannot open \(path): \(Errno(errno))") }
+        let type = st.st_mode & S_IFMT
+        if write && type != S_IFREG {
+            throw CLIError("refusing to write to \(path): bench --write only writes to an existing regular file")
+        }
+        guard type == S_IFREG || type == S_IFBLK else {
+            throw CLIError("cannot bench \(path): not a regular file or block device")
+        }
+        let flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | DirectIO.flag
+        let fd = Glibc.open(path, flags)
+        guard fd >= 0 else {
+            let e = Errno(errno)
+            let hint = e.rawValue == EINVAL ? " — the file system refuses O_DIRECT" : ""
+            throw CLIError("cannot open \(path) \(write ? "for writing" : "for reading") with O_DIRECT: \(e)\(hint)")
+        }
+        let end = lseek(fd, 0, SEEK_END)
+        let alignment = DirectIOAlignment.query(fd: fd) ?? .conservative
+        return BenchTarget(fd: fd, size: Int64(max(end, 0)), alignment: alignment)
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# blkview bench against fio on the same file, same block size and queue depth,
+# measured alternately in one run. Prints each pair and the ratio blkview/fio.
+#
+#   scripts/bench-vs-fio.sh [FILE] [ROUNDS] [SECONDS]
+#
+# FILE defaults to /var/tmp/blkview-bench-1g (made with 1 GiB of random data if
+# missing; it must sit on a disk file system: tmpfs ignores O_DIRECT).
+# Cases: sequential 1 MiB reads with 8 slots, random 4 KiB reads with 32 slots,
+# and 4 KiB O_DSYNC random writes at depth 1 (on a scratch copy-sized file).
+set -euo pipefail
+file=${1:-/var/tmp/blkview-bench-1g}
+rounds=${2:-3}
+secs=${3:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BLKVIEW:-$here/.build/release/blkview}
+command -v fio >/dev/null || { echo "fio is not installed (apt-get install fio)" >&2; exit 1; }
+[ -x "$bin" ] || (cd "$here" && swift build -c release >&2)
+if [ ! -f "$file" ]; then
+    echo "making $file (1 GiB of random data)" >&2
+    dd if=/dev/urandom of="$file" bs=1M count=1024 status=none
+fi
+wfile="$file.write"
+[ -f "$wfile" ] || dd if=/dev/zero of="$wfile" bs=1M count=256 status=none
+
+# name | blkview args | fio args | metric
+cases=(
+  "seq-1MiB-qd8|--mode seq --block-size 1MiB --slots 8|--rw=read --bs=1m --iodepth=8|mib_per_s|$file"
+  "rand-4KiB-qd32|--mode rand --block-size 4KiB --slots 32|--rw=randread --bs=4k --iodepth=32|mib_per_s|$file"
+  "dsync-write-4KiB-qd1|--mode rand --block-size 4KiB --slots 1 --write --sync data|--rw=randwrite --bs=4k --iodepth=1 --sync=dsync|p50_us|$wfile"
+)
+
+py_blk='import json,sys; d=json.load(sys.stdin); m=sys.argv[1]; print(d["latency_us"]["p50"] if m=="p50_us" else d[m])'
+py_fio='import json,sys; d=json.load(sys.stdin)["jobs"][0]; m=sys.argv[1]; j=d["write"] if d["write"]["io_bytes"]>0 else d["read"]
+print(j["clat_ns"]["percentile"]["50.000000"]/1000 if m=="p50_us" else j["bw_bytes"]/1048576)'
+
+printf "%-22s %5s %12s %12s %8s\n" case round blkview fio ratio
+for c in "${cases[@]}"; do
+  IFS='|' read -r name bargs fargs metric target <<<"$c"
+  ratios=()
+  for r in $(seq 1 "$rounds"); do
+    b=$("$bin" bench "$target" $bargs --duration "$secs" --json | python3 -c "$py_blk" "$metric")
+    f=$(fio --name=bench --filename="$target" --ioengine=libaio --direct=1 $fargs \
+          --runtime="$secs" --time_based --output-format=json 2>/dev/null | python3 -c "$py_fio" "$metric")
+    # Throughput: higher is better (blkview/fio). Latency: lower is better (fio/blkview).
+    ratio=$(python3 -c "b,f=float('$b'),float('$f'); print(f'{(f/b if \"$metric\"==\"p50_us\" else b/f):.3f}')")
+    ratios+=("$ratio")
+    printf "%-22s %5s %12.1f %12.1f %8s\n" "$name" "$r" "$b" "$f" "${ratio}x"
+  done
+  med=$(printf "%s\n" "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  unit=$([ "$metric" = p50_us ] && echo "p50 µs (ratio fio/blkview)" || echo "MiB/s")
+  printf "%-22s median ratio %sx  [%s]\n" "$name" "$med" "$unit"
+done
