@@ -48,5 +48,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        // Drives the real binary (and, for the viewer, tmux): depends on it so
+        // that `swift test` builds it.
+        .testTarget(name: "EndToEndTests", dependencies: ["blkview"]),
     ]
 )
