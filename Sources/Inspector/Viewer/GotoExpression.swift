@@ -1,0 +1,56 @@
+/// The goto prompt's language: `0x1fe`, `510`, `4KiB`, `s2048` (sector 2048),
+/// `+0x200` / `-512` (relative to the cursor), and sums such as `s2048+0x10`.
+public enum GotoExpression {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case empty
+        case unparsable(String)
+        case pastEnd(Int64, size: Int64)
+        case negative
+
+        public var description: String {
+            switch self {
+            case .empty: "goto: type an offset (0x1fe, 510, 4KiB, s2048, +0x200, -512)"
+            case let .unparsable(t): "goto: cannot read '\(t)' as an offset (try 0x1fe, 510, 4KiB, s2048, +0x200)"
+            case let .pastEnd(o, size): "goto: 0x\(String(o, radix: 16)) is past the end (size 0x\(String(size, radix: 16)))"
+            case .negative: "goto: that is before the start of the media"
+            }
+        }
+    }
+
+    /// Resolves `text` to an absolute offset in `0..<size`.
+    public static func resolve(_ text: String, cursor: Int64, size: Int64, sectorSize: Int) throws(Failure) -> Int64 {
+        let t = text.filter { !$0.isWhitespace }
+        guard !t.isEmpty else { throw .empty }
+        var base: Int64 = 0
+        var rest = Substring(t)
+        if let f = rest.first, f == "+" || f == "-" { base = cursor }
+        var total = base
+        var first = true
+        while !rest.isEmpty {
+            var sign: Int64 = 1
+            if rest.first == "+" { rest.removeFirst() } else if rest.first == "-" { sign = -1; rest.removeFirst() } else if !first {
+                throw .unparsable(text)
+            }
+            let term = rest.prefix { $0 != "+" && $0 != "-" }
+            rest = rest.dropFirst(term.count)
+            guard let v = value(of: term, sectorSize: sectorSize) else { throw .unparsable(text) }
+            let (sum, o) = total.addingReportingOverflow(sign * v)
+            guard !o else { throw .unparsable(text) }
+            total = sum
+            first = false
+        }
+        guard total >= 0 else { throw .negative }
+        guard total < max(size, 1) else { throw .pastEnd(total, size: size) }
+        return total
+    }
+
+    private static func value(of term: Substring, sectorSize: Int) -> Int64? {
+        guard !term.isEmpty else { return nil }
+        if term.first == "s" || term.first == "S" {
+            guard let n = ByteSize.parse(String(term.dropFirst())) else { return nil }
+            let (v, o) = n.multipliedReportingOverflow(by: Int64(sectorSize))
+            return o ? nil : v
+        }
+        return ByteSize.parse(String(term))
+    }
+}

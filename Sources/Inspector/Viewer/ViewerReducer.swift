@@ -1,0 +1,249 @@
+/// Something that happened to the viewer.
+public enum ViewerEvent: Equatable, Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    case searchProgress(done: Int64, total: Int64)
+    case searchFinished(SearchOutcome)
+}
+
+public enum SearchOutcome: Equatable, Sendable {
+    case found(Int64)
+    case notFound
+    case cancelled
+    case failed(String)
+}
+
+/// Work the reducer asks the app to do (the reducer itself does no I/O).
+public enum ViewerEffect: Equatable, Sendable {
+    case quit
+    /// Search for `pattern` starting at `from` (inclusive), forward or backward.
+    case startSearch(SearchPattern, from: Int64, forward: Bool)
+    case cancelSearch
+    /// Read again the unreadable pages now visible.
+    case retryUnreadable
+}
+
+/// `reduce(state, event) -> effects`: keys follow less/vim habits.
+public enum ViewerReducer {
+    public static func reduce(_ s: inout ViewerState, _ event: ViewerEvent) -> [ViewerEffect] {
+        switch event {
+        case let .resize(w, h):
+            s.width = w
+            s.height = h
+            s.scrollToCursor()
+            return []
+        case let .searchProgress(done, total):
+            if s.search.progress != nil { s.search.progress = (done, total) }
+            return []
+        case let .searchFinished(outcome):
+            s.search.progress = nil
+            switch outcome {
+            case let .found(off):
+                s.search.lastMatch = off
+                s.moveCursor(to: off, center: true)
+                s.message = .init(text: "\(s.search.pattern?.description ?? "match") at 0x\(String(off, radix: 16))", role: .good)
+            case .notFound:
+                s.message = .init(text: "not found: \(s.search.pattern?.description ?? "")", role: .warning)
+            case .cancelled:
+                s.message = .init(text: "search cancelled", role: .warning)
+            case let .failed(why):
+                s.message = .init(text: "search failed: \(why)", role: .error)
+            }
+            return []
+        case let .key(k):
+            return key(&s, k)
+        }
+    }
+
+    private static func key(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {
+        if s.prompt != nil { return promptKey(&s, k) }
+        if s.showHelp {
+            s.showHelp = false
+            return []
+        }
+        if s.search.progress != nil, k == .escape {
+            return [.cancelSearch]
+        }
+        let wasConfirming = s.confirmingQuit
+        s.confirmingQuit = false
+        if k != .escape { s.message = nil }
+        let l = s.layout
+        let row = Int64(l.bytesPerRow)
+        switch k {
+        case .up, .char("k"): s.moveCursor(by: -row)
+        case .down, .char("j"): s.moveCursor(by: row)
+        case .left, .char("h"): s.moveCursor(by: -1)
+        case .right, .char("l"): s.moveCursor(by: 1)
+        case .pageDown, .char(" "), .ctrl("f"): s.page(by: 1)
+        case .pageUp, .ctrl("b"): s.page(by: -1)
+        case .home, .char("g"): s.moveCursor(to: 0)
+        case .end, .char("G"): s.moveCursor(to: max(0, s.source.size - 1))
+        case let .wheel(d): s.scroll(rows: d * 3)
+        case .char(":"), .function(2): s.prompt = Prompt(kind: .goto, text: "")
+        case .char("/"), .function(3): s.prompt = Prompt(kind: .search, text: "")
+        case .char("n"): return searchAgain(&s, forward: true)
+        case .char("N"): return searchAgain(&s, forward: false)
+        case .char("i"), .function(4): s.toggle(.inFlight)
+        case .char("L"), .function(5): s.toggle(.latency)
+        case .char("w"), .function(6): s.toggle(.journal)
+        case .tab: s.cycleFocus(by: 1)
+        case .backTab: s.cycleFocus(by: -1)
+        case .char("+"): s.panelHeight = min(s.panelHeight + 1, max(4, s.height - 8))
+        case .char("-"): s.panelHeight = max(4, s.panelHeight - 1)
+        case .char("?"), .function(1): s.showHelp = true
+        case .char("r"): return [.retryUnreadable]
+        case .char("e"), .char("W"), .char("u"): s.refuseEdit()
+        case .char("q"), .function(10):
+            if s.stagedPatches > 0 && !wasConfirming {
+                s.confirmingQuit = true
+                s.message = .init(text: "\(s.stagedPatches) staged patches are not written: q again to quit and drop them", role: .warning)
+                return []
+            }
+            s.quit = true
+            return [.quit]
+        case .escape:
+            s.message = nil
+        default:
+            break
+        }
+        return []
+    }
+
+    private static func promptKey(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {
+        guard var p = s.prompt else { return [] }
+        switch k {
+        case .escape:
+            s.prompt = nil
+        case .backspace:
+            if p.text.isEmpty { s.prompt = nil } else { p.text.removeLast(); s.prompt = p }
+        case let .char(c):
+            p.text.append(c)
+            s.prompt = p
+        case .enter:
+            s.prompt = nil
+            switch p.kind {
+            case .goto:
+                do {
+                    let off = try GotoExpression.resolve(p.text, cursor: s.cursor, size: s.source.size,
+                                                         sectorSize: s.source.sectorSize)
+                    s.moveCursor(to: off)
+                } catch {
+                    s.message = .init(text: error.description, role: .error)
+                }
+            case .search:
+                guard let pattern = SearchPattern.parse(p.text) else {
+                    s.message = .init(text: "search: type hex (de ad be ef) or \"text\"", role: .error)
+                    return []
+                }
+                s.search.pattern = pattern
+                return searchAgain(&s, forward: true)
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    private static func searchAgain(_ s: inout ViewerState, forward: Bool) -> [ViewerEffect] {
+        guard let pattern = s.search.pattern else {
+            s.message = .init(text: "no search yet: / to search", role: .warning)
+            return []
+        }
+        guard s.search.progress == nil else { return [] }
+        let from = forward ? s.cursor + 1 : s.cursor - 1
+        guard from >= 0 && from < s.source.size else {
+            s.message = .init(text: "not found: \(pattern)", role: .warning)
+            return []
+        }
+        s.search.progress = (0, forward ? s.source.size - from : from + 1)
+        return [.startSearch(pattern, from: from, forward: forward)]
+    }
+}
+
+extension ViewerState {
+    mutating func moveCursor(by delta: Int64) {
+        let target = cursor + delta
+        guard target >= 0 && target < source.size else { return }
+        moveCursor(to: target)
+    }
+
+    mutating func moveCursor(to offset: Int64, center: Bool = false) {
+        cursor = min(max(0, offset), max(0, source.size - 1))
+        if center {
+            let l = layout
+            let row = Int64(l.bytesPerRow)
+            top = clampTop(cursor / row * row - Int64(l.hexRows / 2) * row)
+        }
+        scrollToCursor()
+    }
+
+    /// Keeps the cursor's row on screen and `top` row-aligned and in range.
+    mutating func scrollToCursor() {
+        let l = layout
+        let row = Int64(l.bytesPerRow)
+        let cursorRow = cursor / row * row
+        top = top / row * row
+        if cursorRow < top { top = cursorRow }
+        let last = top + Int64(l.hexRows - 1) * row
+        if cursorRow > last { top = cursorRow - Int64(l.hexRows - 1) * row }
+        top = clampTop(top)
+    }
+
+    func clampTop(_ t: Int64) -> Int64 {
+        let l = layout
+        let row = Int64(l.bytesPerRow)
+        let lastRow = max(0, source.size - 1) / row * row
+        let maxTop = max(0, lastRow - Int64(l.hexRows - 1) * row)
+        return min(max(0, t), maxTop)
+    }
+
+    /// One screen down (+1) or up (-1), moving the view and the cursor together.
+    mutating func page(by screens: Int) {
+        let l = layout
+        let delta = Int64(screens) * l.screenBytes
+        let newTop = clampTop(top + delta)
+        let moved = newTop - top
+        top = newTop
+        var c = cursor + (moved != 0 ? moved : delta)
+        c = min(max(0, c), max(0, source.size - 1))
+        cursor = c
+        scrollToCursor()
+    }
+
+    mutating func scroll(rows: Int) {
+        let l = layout
+        let row = Int64(l.bytesPerRow)
+        top = clampTop(top + Int64(rows) * row)
+        let last = top + Int64(l.hexRows - 1) * row
+        if cursor < top { cursor = min(top + cursor % row, source.size - 1) }
+        if cursor >= last + row { cursor = min(last + cursor % row, source.size - 1) }
+    }
+
+    mutating func toggle(_ p: Panel) {
+        if let i = panels.firstIndex(of: p) {
+            panels.remove(at: i)
+            if focus == p { focus = nil }
+        } else {
+            panels.append(p)
+            panels.sort { Panel.allCases.firstIndex(of: $0)! < Panel.allCases.firstIndex(of: $1)! }
+        }
+        scrollToCursor()
+    }
+
+    mutating func cycleFocus(by step: Int) {
+        let ring: [Panel?] = [nil] + panels.map { Optional($0) }
+        let i = ring.firstIndex(of: focus) ?? 0
+        focus = ring[(i + step + ring.count) % ring.count]
+    }
+
+    mutating func refuseEdit() {
+        switch source.access {
+        case .forensic:
+            message = .init(text: "forensic mode: the evidence is never written; editing is disabled", role: .error)
+        case .readOnly:
+            message = .init(text: "read-only: reopen with --write to edit and patch", role: .error)
+        case .writable:
+            message = .init(text: "editing is not available in this build yet", role: .warning)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+/// `render(state, snapshot) -> ScreenBuffer`: pure, no I/O, no terminal.
+public enum ViewerRenderer {
+    public static func render(_ s: ViewerState, _ snap: FrameSnapshot) -> ScreenBuffer {
+        var b = ScreenBuffer(width: s.width, height: s.height)
+        guard s.width >= 20 && s.height >= 6 else {
+            b.put("terminal too small", x: 0, y: 0, role: .warning)
+            return b
+        }
+        let l = s.layout
+        header(&b, s, l)
+        hexRows(&b, s, l, snap)
+        if l.panelRows > 0 { PanelRenderer.draw(&b, s, l, snap) }
+        statusBar(&b, s, l, snap)
+        bottomRow(&b, s, l)
+        if s.showHelp { HelpOverlay.draw(&b) }
+        return b
+    }
+
+    private static func header(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout) {
+        b.put(String("offset".prefix(l.offsetDigits)), x: 0, y: 0, role: .dim)
+        for i in 0..<l.bytesPerRow {
+            b.put(hex2(UInt8(i)), x: l.hexX(i), y: 0, role: .dim)
+        }
+        var ascii = ""
+        for i in 0..<l.bytesPerRow { ascii.append(Character(String(i % 16, radix: 16))) }
+        b.put(ascii, x: l.asciiColumn, y: 0, role: .dim)
+    }
+
+    private static func hexRows(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout, _ snap: FrameSnapshot) {
+        let bpr = l.bytesPerRow
+        let match: Range<Int64>? = s.search.lastMatch.map { $0..<($0 + Int64(s.search.pattern?.bytes.count ?? 1)) }
+        let sector = Int64(max(1, s.source.sectorSize))
+        for r in 0..<l.hexRows {
+            let y = l.hexTop + r
+            let rowOff = s.top + Int64(r * bpr)
+            guard rowOff < s.source.size else { break }
+            let sectorStart = rowOff % sector == 0
+            let offText = String(rowOff, radix: 16)
+            b.put(String(repeating: "0", count: max(0, l.offsetDigits - offText.count)) + offText,
+                  x: 0, y: y, role: sectorStart ? .offsetSector : .offset)
+            b.put(sectorStart ? "├" : "│", x: l.offsetDigits, y: y, role: .separator)
+            b.put(sectorStart ? "┤" : "│", x: l.asciiColumn - 1, y: y, role: .separator)
+            for i in 0..<bpr {
+                let off = rowOff + Int64(i)
+                let idx = Int(off - s.top)
+                let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .absent)
+                var (hex, ch, role) = glyphs(cell)
+                if let m = match, m.contains(off) { role = .match }
+                let hexRole: Role = off == s.cursor ? .cursor : role
+                let asciiRole: Role = off == s.cursor ? .cursorMirror : role
+                b.put(hex, x: l.hexX(i), y: y, role: hexRole)
+                b.put(String(ch), x: l.asciiColumn + i, y: y, role: asciiRole)
+            }
+            if sectorStart && l.showsLBA {
+                b.put("LBA \(rowOff / sector)", x: l.asciiColumn + bpr + 1, y: y, role: .dim)
+            }
+        }
+    }
+
+    /// Hex text, ASCII glyph and role for one cell, in the hexyl manner.
+    static func glyphs(_ c: ByteCell) -> (String, Character, Role) {
+        switch c {
+        case let .value(v):
+            switch v {
+            case 0: return (hex2(v), "⋄", .byteNull)
+            case 0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d: return (hex2(v), "_", .byteWhitespace)
+            case 0x21...0x7e: return (hex2(v), Character(Unicode.Scalar(v)), .bytePrintable)
+            case 0x01...0x7f: return (hex2(v), "•", .byteOtherASCII)
+            default: return (hex2(v), "×", .byteNonASCII)
+            }
+        case .pending: return ("··", "·", .placeholder)
+        case .unreadable: return ("??", "?", .unreadable)
+        case .absent: return ("  ", " ", .normal)
+        }
+    }
+
+    private static func statusBar(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout, _ snap: FrameSnapshot) {
+        let y = l.statusRow
+        b.fill(x: 0, y: y, width: s.width, height: 1, with: Cell(" ", .statusBar))
+        let sector = Int64(max(1, s.source.sectorSize))
+        var parts: [(String, Role)] = [
+            (s.source.path, .statusAccent),
+            (ByteSize.format(s.source.size), .statusBar),
+            (s.source.access.rawValue, s.source.access == .readOnly ? .statusBar : .statusAccent),
+            ("\(s.source.sectorSize) B sectors", .statusBar),
+            ("\(s.source.engine) ×\(s.source.slots)", .statusBar),
+            ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent),
+        ]
+        if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar)) }
+        if snap.cache.unreadableRanges > 0 { parts.append(("\(snap.cache.unreadableRanges) unreadable", .statusAccent)) }
+        if let p = s.search.progress {
+            let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
+            parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
+        }
+        if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
+        var x = 1
+        for (i, (t, role)) in parts.enumerated() {
+            if i > 0 { x = b.put(" │ ", x: x, y: y, role: .statusBar) }
+            x = b.put(t, x: x, y: y, role: role)
+            if x >= s.width { break }
+        }
+    }
+
+    private static func bottomRow(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout) {
+        let y = l.bottomRow
+        if let p = s.prompt {
+            let label = p.kind == .goto ? "goto: " : "search (hex or \"text\"): "
+            var x = b.put(label, x: 0, y: y, role: .prompt)
+            x = b.put(p.text, x: x, y: y)
+            b.put("█", x: x, y: y, role: .prompt)
+            return
+        }
+        if let m = s.message {
+            b.put(m.text, x: 0, y: y, role: m.role)
+            return
+        }
+        let keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
+                                        ("F5", "Latency"), ("F6", "Journal"), ("F10", "Quit")]
+        var x = 0
+        for (k, name) in keys {
+            x = b.put(k, x: x, y: y, role: .keyBarKey)
+            x = b.put(name, x: x, y: y, role: .keyBar)
+            x += 1
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import LinuxAIO
+
+/// How the media was opened: shown in the status bar, consulted by edit keys.
+public enum AccessMode: String, Sendable {
+    case readOnly = "read-only"
+    case writable = "writable"
+    case forensic = "forensic"
+}
+
+/// What the status bar says about the media (fixed for a session).
+public struct SourceSummary: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var sectorSize: Int
+    public var kind: String
+    public var engine: EngineKind
+    public var slots: Int
+    public var access: AccessMode
+
+    public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: EngineKind, slots: Int, access: AccessMode) {
+        self.path = path
+        self.size = size
+        self.sectorSize = sectorSize
+        self.kind = kind
+        self.engine = engine
+        self.slots = slots
+        self.access = access
+    }
+}
+
+/// The panels under the hex view.
+public enum Panel: String, Sendable, CaseIterable {
+    case inFlight = "In flight"
+    case latency = "Latency"
+    case journal = "Write journal"
+
+    var toggleKey: Character {
+        switch self {
+        case .inFlight: "i"
+        case .latency: "l"
+        case .journal: "w"
+        }
+    }
+}
+
+/// A line being typed at the bottom of the screen.
+public struct Prompt: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable { case goto, search }
+    public var kind: Kind
+    public var text: String
+}
+
+/// The state of `/` searches.
+public struct SearchState: Equatable, Sendable {
+    public var pattern: SearchPattern?
+    /// Bytes scanned and total of the search under way; nil when idle.
+    public var progress: (done: Int64, total: Int64)?
+    public var lastMatch: Int64?
+
+    public static func == (a: SearchState, b: SearchState) -> Bool {
+        a.pattern == b.pattern && a.lastMatch == b.lastMatch && a.progress?.done == b.progress?.done
+            && a.progress?.total == b.progress?.total
+    }
+}
+
+/// Everything the viewer shows that is not the media's bytes or the engine's
+/// figures. The UI is a function of it: `ViewerReducer` changes it,
+/// `ViewerRenderer` draws it.
+public struct ViewerState: Equatable, Sendable {
+    public var source: SourceSummary
+    public var width: Int
+    public var height: Int
+    /// Byte under the cursor.
+    public var cursor: Int64 = 0
+    /// Offset of the first row shown (a multiple of `bytesPerRow`).
+    public var top: Int64 = 0
+    /// `--width`: bytes per row asked for (nil: 32 when the terminal is wide enough, else 16).
+    public var requestedBytesPerRow: Int?
+    public var panels: [Panel] = []
+    /// The panel with focus, or nil for the hex view.
+    public var focus: Panel?
+    /// Rows of the panel area (borders included).
+    public var panelHeight = 9
+    public var showHelp = false
+    public var prompt: Prompt?
+    public var message: Message?
+    public var search = SearchState()
+    /// `q` was pressed with unsaved staged patches: the next `q` quits.
+    public var confirmingQuit = false
+    public var stagedPatches = 0
+    public var quit = false
+
+    public struct Message: Equatable, Sendable {
+        public var text: String
+        public var role: Role
+    }
+
+    public init(source: SourceSummary, width: Int, height: Int, bytesPerRow: Int? = nil) {
+        self.source = source
+        self.width = width
+        self.height = height
+        requestedBytesPerRow = bytesPerRow
+    }
+}
