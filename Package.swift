@@ -36,7 +36,7 @@ let package = Package(
         // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
         .target(name: "DiskFormats"),
         // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
-        .target(name: "Inspector", dependencies: ["BlockDevice", "DiskFormats", "LinuxAIO"]),
+        .target(name: "Inspector", dependencies: ["BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO"]),
         // The only ncurses user.
         .target(name: "CursesUI", dependencies: ["Inspector", "CNcursesw"]),
         .executableTarget(

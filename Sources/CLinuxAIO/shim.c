@@ -114,3 +114,7 @@ int32_t cla_eventfd(void) {
     int fd = eventfd(0, EFD_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
+
+const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len) {
+    return memmem(hay, hay_len, needle, needle_len);
+}

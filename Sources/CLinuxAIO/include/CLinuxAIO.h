@@ -69,4 +69,7 @@ int32_t cla_eventfd(void);
 int64_t cla_pwrite2(int32_t fd, const void *buf, uint64_t n, int64_t off, uint32_t rw_flags);
 int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off);
 
+/// glibc's memmem (a _GNU_SOURCE function): the first occurrence or NULL.
+const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len);
+
 #endif

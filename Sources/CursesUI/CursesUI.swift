@@ -1,1 +1,0 @@
-// The CursesUI layer: see README.md, "Layers".
