@@ -47,5 +47,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        // The page cache (pure and over real O_DIRECT files); depends on the
+        // executable only for the env-gated scroll/jumps benchmark harness.
+        .testTarget(
+            name: "InspectorTests",
+            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
+        ),
     ]
 )
