@@ -68,7 +68,7 @@ struct ScrollBenchReport: Codable, Sendable {
     var droppedPrefetches: Int
     var evictions: Int
     var failedRanges: Int
-    /// Process RSS before the cache was created and its peak at the end (getrusage).
+    /// Process RSS before the cache was created and its peak (VmHWM) at the end.
     var rssStartBytes: Int
     var rssPeakBytes: Int
 
@@ -216,20 +216,23 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// Resident memory of this process.
+/// Resident memory of this process, from /proc/self/status.
+///
+/// Not getrusage: Linux keeps `ru_maxrss` across execve, so a process started
+/// by a big parent (swift test, a shell in a fat process) inherits its peak.
 enum BenchMemory {
-    /// Peak resident set size (getrusage ru_maxrss), in bytes.
-    static func peakRSS() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss * 1024
-    }
+    /// Peak resident set size (VmHWM), in bytes; 0 if unknown.
+    static func peakRSS() -> Int { field("VmHWM:") }
 
-    /// Current resident set size (/proc/self/statm), in bytes; 0 if unknown.
-    static func currentRSS() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Current resident set size (VmRSS), in bytes; 0 if unknown.
+    static func currentRSS() -> Int { field("VmRSS:") }
+
+    private static func field(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            let kib = line.dropFirst(name.count).split(separator: " ").first.flatMap { Int($0) } ?? 0
+            return kib * 1024
+        }
+        return 0
     }
 }
