@@ -27,8 +27,25 @@ public final class PageCacheDriver: Sendable {
     private struct State {
         var cache: PageCache
         var buffers: [PageIndex: AlignedBuffer] = [:]
+        /// Buffers of evicted pages, kept for the next reads (at most `maxInFlight`).
+        /// Reusing them keeps the allocator from fragmenting under churn (random
+        /// jumps); only buffers the engine has finished with land here — never
+        /// one from a stale or failed read.
+        var spares: [AlignedBuffer] = []
         var closed = false
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
+
+        mutating func release(_ evictions: [PageIndex], keep: Int) {
+            for p in evictions {
+                if let b = buffers.removeValue(forKey: p), spares.count < keep { spares.append(b) }
+            }
+        }
+
+        mutating func takeSpares(_ n: Int) -> [AlignedBuffer] {
+            let k = min(n, spares.count)
+            defer { spares.removeLast(k) }
+            return Array(spares.suffix(k))
+        }
     }
 
     /// The default configuration for `source`: 64 KiB pages (or the source's
@@ -61,13 +78,13 @@ public final class PageCacheDriver: Sendable {
     /// The view now shows `bytes`: starts their reads (and readahead) if needed.
     public func show(_ bytes: Range<Int64>) {
         let now = monotonicNanoseconds()
-        let actions = state.withLock { s -> PageCacheActions in
-            guard !s.closed else { return PageCacheActions() }
+        let (reads, spares) = state.withLock { s -> ([PageRead], [AlignedBuffer]) in
+            guard !s.closed else { return ([], []) }
             let a = s.cache.show(bytes, now: now)
-            for p in a.evictions { s.buffers[p] = nil }
-            return a
+            s.release(a.evictions, keep: configuration.maxInFlight)
+            return (a.reads, s.takeSpares(a.reads.count))
         }
-        start(actions.reads)
+        start(reads, spares: spares)
     }
 
     /// The user moved by `delta` bytes (direction and size of travel). Optional:
@@ -78,13 +95,13 @@ public final class PageCacheDriver: Sendable {
 
     /// Reads failed ranges in `bytes` (all when nil) again if they are wanted.
     public func retry(_ bytes: Range<Int64>? = nil) {
-        let actions = state.withLock { s -> PageCacheActions in
-            guard !s.closed else { return PageCacheActions() }
+        let (reads, spares) = state.withLock { s -> ([PageRead], [AlignedBuffer]) in
+            guard !s.closed else { return ([], []) }
             let a = s.cache.retry(bytes)
-            for p in a.evictions { s.buffers[p] = nil }
-            return a
+            s.release(a.evictions, keep: configuration.maxInFlight)
+            return (a.reads, s.takeSpares(a.reads.count))
         }
-        start(actions.reads)
+        start(reads, spares: spares)
     }
 
     // MARK: Accessors for the renderer (never wait)
@@ -157,7 +174,10 @@ public final class PageCacheDriver: Sendable {
             }
             if ready { c.resume() }
         }
-        state.withLock { $0.buffers.removeAll() }
+        state.withLock { s in
+            s.buffers.removeAll()
+            s.spares.removeAll()
+        }
         continuation.finish()
         if closeSource { await source.close() }
     }
@@ -186,9 +206,11 @@ public final class PageCacheDriver: Sendable {
         cells.append(contentsOf: repeatElement(ByteCell.pastEnd, count: count - valid))
     }
 
-    private func start(_ reads: [PageRead]) {
+    /// Issues `reads`, into `spares` first, then into new buffers.
+    private func start(_ reads: [PageRead], spares: [AlignedBuffer]) {
+        var spares = spares
         for read in reads {
-            let buffer = AlignedBuffer(count: read.length, alignment: bufferAlignment)
+            let buffer = spares.popLast() ?? AlignedBuffer(count: read.length, alignment: bufferAlignment)
             Task(priority: .userInitiated) { [source] in
                 do {
                     let n = try await source.read(at: read.offset, into: buffer, length: read.length)
@@ -202,7 +224,8 @@ public final class PageCacheDriver: Sendable {
 
     private func finish(_ read: PageRead, buffer: AlignedBuffer, result: Result<Int, any Error>) {
         let now = monotonicNanoseconds()
-        let (accepted, actions, waiters) = state.withLock { s -> (Bool, PageCacheActions, [CheckedContinuation<Void, Never>]) in
+        let (accepted, reads, spares, waiters) = state.withLock {
+            s -> (Bool, [PageRead], [AlignedBuffer], [CheckedContinuation<Void, Never>]) in
             let outcome: (accepted: Bool, actions: PageCacheActions)
             switch result {
             case let .success(n):
@@ -211,12 +234,12 @@ public final class PageCacheDriver: Sendable {
             case let .failure(error):
                 outcome = s.cache.failed(read.page, token: read.token, message: "\(error)", now: now)
             }
-            for p in outcome.actions.evictions { s.buffers[p] = nil }
+            s.release(outcome.actions.evictions, keep: s.closed ? 0 : configuration.maxInFlight)
             var waiters: [CheckedContinuation<Void, Never>] = []
             if s.closed && s.cache.inFlightCount == 0 { swap(&waiters, &s.drainWaiters) }
-            return (outcome.accepted, outcome.actions, waiters)
+            return (outcome.accepted, outcome.actions.reads, s.takeSpares(outcome.actions.reads.count), waiters)
         }
-        start(actions.reads)
+        start(reads, spares: spares)
         if accepted { continuation.yield(()) }
         for w in waiters { w.resume() }
     }
