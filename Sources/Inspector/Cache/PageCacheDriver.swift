@@ -113,7 +113,15 @@ public final class PageCacheDriver: Sendable {
 
     /// One cell per offset in `range`.
     public func bytes(in range: Range<Int64>) -> [ByteCell] {
-        var cells: [ByteCell] = []
+        var out: [ByteCell] = []
+        self.cells(in: range, into: &out)
+        return out
+    }
+
+    /// Replaces the contents of `cells` with one cell per offset in `range`,
+    /// reusing its storage (a renderer can keep one array across frames).
+    public func cells(in range: Range<Int64>, into cells: inout [ByteCell]) {
+        cells.removeAll(keepingCapacity: true)
         cells.reserveCapacity(range.count)
         state.withLock { s in
             var offset = range.lowerBound
@@ -121,13 +129,11 @@ public final class PageCacheDriver: Sendable {
                 let page = layout.page(containing: offset)
                 let pageStart = layout.offset(of: page)
                 let pageEnd = min(range.upperBound, pageStart + Int64(layout.pageSize))
-                let count = Int(pageEnd - offset)
-                Self.append(&cells, s: s, page: page, from: Int(offset - pageStart), count: count,
+                Self.append(&cells, s: s, page: page, from: Int(offset - pageStart), count: Int(pageEnd - offset),
                             sourceSize: layout.sourceSize, pageStart: pageStart)
                 offset = pageEnd
             }
         }
-        return cells
     }
 
     /// True when every byte of `range` can be drawn from memory (loaded, or
