@@ -51,5 +51,11 @@ let package = Package(
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
         .testTarget(name: "EndToEndTests", dependencies: ["blkview"]),
+        // The page cache (pure and over real O_DIRECT files); depends on the
+        // executable only for the env-gated scroll/jumps benchmark harness.
+        .testTarget(
+            name: "InspectorTests",
+            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
+        ),
     ]
 )

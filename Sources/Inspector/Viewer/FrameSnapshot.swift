@@ -1,16 +1,5 @@
 import LinuxAIO
 
-/// One byte as the view knows it now.
-public enum ByteCell: Equatable, Sendable {
-    case value(UInt8)
-    /// Its page is not in memory yet (drawn as a placeholder).
-    case pending
-    /// Its page could not be read (drawn as `??`).
-    case unreadable
-    /// Past the end of the media.
-    case absent
-}
-
 /// The cache's figures for the status bar.
 public struct CacheSummary: Equatable, Sendable {
     public var hitRate: Double?

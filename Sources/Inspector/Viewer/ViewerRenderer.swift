@@ -43,7 +43,7 @@ public enum ViewerRenderer {
             for i in 0..<bpr {
                 let off = rowOff + Int64(i)
                 let idx = Int(off - s.top)
-                let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .absent)
+                let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .pastEnd)
                 var (hex, ch, role) = glyphs(cell)
                 if let m = match, m.contains(off) { role = .match }
                 let hexRole: Role = off == s.cursor ? .cursor : role
@@ -60,7 +60,7 @@ public enum ViewerRenderer {
     /// Hex text, ASCII glyph and role for one cell, in the hexyl manner.
     static func glyphs(_ c: ByteCell) -> (String, Character, Role) {
         switch c {
-        case let .value(v):
+        case let .byte(v):
             switch v {
             case 0: return (hex2(v), "⋄", .byteNull)
             case 0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d: return (hex2(v), "_", .byteWhitespace)
@@ -70,7 +70,7 @@ public enum ViewerRenderer {
             }
         case .pending: return ("··", "·", .placeholder)
         case .unreadable: return ("??", "?", .unreadable)
-        case .absent: return ("  ", " ", .normal)
+        case .pastEnd: return ("  ", " ", .normal)
         }
     }
 
