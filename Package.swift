@@ -32,7 +32,12 @@ let package = Package(
             ]
         ),
         // Images and devices: geometry, split raw, EWF, the read-only guarantee.
-        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO", "CLibEWF"]),
+        // C boundary: libewf for EWF (.E01) evidence sets (libewf-dev).
+        .target(
+            name: "CLibEWF",
+            linkerSettings: [.linkedLibrary("ewf")]
+        ),
         // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
         .target(name: "DiskFormats"),
         // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
@@ -47,5 +52,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
     ]
 )

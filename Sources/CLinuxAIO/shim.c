@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/eventfd.h>
+#include <sys/vfs.h>
+#include <sys/fsuid.h>
 #include <linux/fs.h>
 #include <linux/stat.h>
 
@@ -114,3 +116,14 @@ int32_t cla_eventfd(void) {
     int fd = eventfd(0, EFD_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
+
+int cla_fstatfs_type(int32_t fd, int64_t *type) {
+    struct statfs st;
+    int r;
+    do { r = fstatfs(fd, &st); } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    *type = (int64_t)st.f_type;
+    return 0;
+}
+
+int32_t cla_setfsuid(uint32_t uid) { return setfsuid((uid_t)uid); }
