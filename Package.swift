@@ -32,7 +32,12 @@ let package = Package(
             ]
         ),
         // Images and devices: geometry, split raw, EWF, the read-only guarantee.
-        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO", "CLibEWF"]),
+        // C boundary: libewf for EWF (.E01) evidence sets (libewf-dev).
+        .target(
+            name: "CLibEWF",
+            linkerSettings: [.linkedLibrary("ewf")]
+        ),
         // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
         .target(name: "DiskFormats"),
         // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
@@ -57,5 +62,6 @@ let package = Package(
             name: "InspectorTests",
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
     ]
 )

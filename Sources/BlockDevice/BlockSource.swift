@@ -51,6 +51,14 @@ public protocol BlockSource: AnyObject, Sendable {
     var geometry: Geometry { get }
     /// The engine that serves this source's reads (shown in the status bar).
     var engine: any IOEngine { get }
+    /// Why the engine is not the one asked for, or how reads are served
+    /// ("tmpfs does not do O_DIRECT reliably; threaded engine"), else nil.
+    var engineNote: String? { get }
+    /// The files read: the path for an image or device, every segment for a set
+    /// (for the session log: sizes and times before and after).
+    var files: [String] { get }
+    /// Stored hashes and case metadata of an evidence container (EWF), else nil.
+    var evidence: EvidenceMetadata? { get }
 
     /// Reads `length` bytes at `offset` into the start of `buffer`; returns the
     /// bytes read, fewer at the end of the media.
@@ -58,4 +66,10 @@ public protocol BlockSource: AnyObject, Sendable {
 
     /// Waits for requests in flight and closes the file descriptors.
     func close() async
+}
+
+extension BlockSource {
+    public var engineNote: String? { nil }
+    public var files: [String] { [path] }
+    public var evidence: EvidenceMetadata? { nil }
 }

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/eventfd.h>
+#include <sys/vfs.h>
+#include <sys/fsuid.h>
 #include <linux/fs.h>
 #include <linux/stat.h>
 
@@ -118,3 +120,13 @@ int32_t cla_eventfd(void) {
 const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len) {
     return memmem(hay, hay_len, needle, needle_len);
 }
+int cla_fstatfs_type(int32_t fd, int64_t *type) {
+    struct statfs st;
+    int r;
+    do { r = fstatfs(fd, &st); } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    *type = (int64_t)st.f_type;
+    return 0;
+}
+
+int32_t cla_setfsuid(uint32_t uid) { return setfsuid((uid_t)uid); }

@@ -62,6 +62,15 @@ int cla_blk_logical_sector_size(int32_t fd, uint32_t *size);   // BLKSSZGET
 int cla_blk_physical_sector_size(int32_t fd, uint32_t *size);  // BLKPBSZGET
 int cla_blk_get_readonly(int32_t fd, int32_t *ro);              // BLKROGET
 
+/// fstatfs(2)'s f_type (the file system's magic: TMPFS_MAGIC, FUSE_SUPER_MAGIC…)
+/// into `type`: 0 or -errno. Block sources use it to avoid O_DIRECT where the
+/// file system ignores or refuses it.
+int cla_fstatfs_type(int32_t fd, int64_t *type);
+
+/// setfsuid(2) for the calling thread only: returns the previous fsuid. Tests
+/// use it to drop file-system credentials (and CAP_DAC_OVERRIDE) on one thread.
+int32_t cla_setfsuid(uint32_t uid);
+
 /// eventfd(0, EFD_CLOEXEC): the fd or -errno.
 int32_t cla_eventfd(void);
 

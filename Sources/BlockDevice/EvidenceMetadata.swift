@@ -1,0 +1,42 @@
+/// What an evidence container says about itself: stored hashes of the media
+/// and the case metadata entered at acquisition. Values are as stored (hex
+/// digests lowercase); nil when absent.
+public struct EvidenceMetadata: Sendable, Equatable {
+    /// "EWF" for E01 sets.
+    public var format: String
+    /// MD5 of the media, as stored at acquisition.
+    public var md5: String?
+    /// SHA-1 of the media, as stored at acquisition.
+    public var sha1: String?
+    /// SHA-256 of the media, when the writer stored one.
+    public var sha256: String?
+    public var caseNumber: String?
+    public var evidenceNumber: String?
+    public var examinerName: String?
+    public var description: String?
+    public var notes: String?
+    /// As libewf formats it (e.g. "Thu Nov 26 15:34:23 2026").
+    public var acquiryDate: String?
+    public var systemDate: String?
+    public var acquirySoftware: String?
+    public var acquirySoftwareVersion: String?
+    public var acquiryOperatingSystem: String?
+    public var model: String?
+    public var serialNumber: String?
+    /// Bytes per sector recorded in the header.
+    public var bytesPerSector: Int
+
+    public init(format: String, bytesPerSector: Int) {
+        self.format = format
+        self.bytesPerSector = bytesPerSector
+    }
+
+    /// The stored digests by lowercase algorithm name ("md5", "sha1", "sha256").
+    public var storedHashes: [String: String] {
+        var h: [String: String] = [:]
+        if let md5 { h["md5"] = md5 }
+        if let sha1 { h["sha1"] = sha1 }
+        if let sha256 { h["sha256"] = sha256 }
+        return h
+    }
+}
