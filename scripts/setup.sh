@@ -8,7 +8,7 @@ packages=(
   # tests: terminal, tracing, peers
   tmux strace fio python3 xxd bsdextrautils time openssl
   # tests: real images made by real tools
-  util-linux fdisk gdisk dosfstools e2fsprogs ntfs-3g exfatprogs xfsprogs btrfs-progs
+  util-linux fdisk gdisk dosfstools mtools e2fsprogs ntfs-3g exfatprogs xfsprogs btrfs-progs
   cryptsetup-bin genisoimage sleuthkit ewf-tools xz-utils
 )
 missing=()

@@ -15,7 +15,7 @@ public final class TerminalScreen {
     public init() {
         _ = cnc_setlocale_all()  // before initscr, or wide characters come out blank
         initscr()
-        cbreak()
+        raw()  // Ctrl-C arrives as a key: the loop quits and restores the terminal
         noecho()
         nonl()
         keypad(cnc_stdscr(), true)
@@ -63,20 +63,30 @@ public final class TerminalScreen {
     public func invalidate() { previous = nil }
 
     /// Waits up to `timeoutMilliseconds` for input on the terminal or on
-    /// `wakeFD` (a pipe other threads write to); returns the key, if any.
-    public func readKey(timeoutMilliseconds: Int32, wakeFD: Int32) -> Key? {
+    /// `wakeFD` (a pipe other threads write to); returns every key typed so
+    /// far (ncurses may hold several in its own buffer), possibly none.
+    public func readKeys(timeoutMilliseconds: Int32, wakeFD: Int32) -> [Key] {
+        var keys: [Key] = []
+        timeout(0)
+        drain(into: &keys)
+        if !keys.isEmpty { return keys }
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, 2, timeoutMilliseconds)
         if fds[1].revents & Int16(POLLIN) != 0 {
             var sink = [UInt8](repeating: 0, count: 256)
             _ = read(wakeFD, &sink, sink.count)
         }
-        guard fds[0].revents & Int16(POLLIN) != 0 else { return nil }
-        timeout(0)
+        if fds[0].revents & Int16(POLLIN) != 0 { drain(into: &keys) }
+        return keys
+    }
+
+    private func drain(into keys: inout [Key]) {
         var ch: wint_t = 0
-        let rc = get_wch(&ch)
-        if rc == cnc_ERR() { return nil }
-        return translate(rc: rc, ch: Int32(bitPattern: ch))
+        while true {
+            let rc = get_wch(&ch)
+            if rc == cnc_ERR() { return }
+            if let k = translate(rc: rc, ch: Int32(bitPattern: ch)) { keys.append(k) }
+        }
     }
 
     /// Asks the terminal for its size (after KEY_RESIZE).

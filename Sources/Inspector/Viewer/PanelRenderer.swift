@@ -56,13 +56,13 @@ enum PanelRenderer {
 
     private static func latency(_ b: inout ScreenBuffer, _ r: Rect, _ snap: FrameSnapshot) {
         guard let io = snap.io else { return }
-        b.put("op          n     p50    p90    p99    max", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
+        b.put("op            n   p50   p90   p99   max", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
         var y = r.y + 1
         for op in IOOperation.allCases {
             guard let h = io.latency[op], h.totalCount > 0, y < r.y + r.h else { continue }
-            let line = pad(op.rawValue, 9) + lpad(String(h.totalCount), 6) + " "
-                + [50.0, 90.0, 99.0].map { lpad(formatMicros(Double(h.valueAtPercentile($0))), 6) }.joined(separator: " ")
-                + " " + lpad(formatMicros(Double(h.max)), 6)
+            let line = pad(op.rawValue, 9) + lpad(String(h.totalCount), 6)
+                + [50.0, 90.0, 99.0].map { lpad(formatMicros(Double(h.valueAtPercentile($0))), 6) }.joined()
+                + lpad(formatMicros(Double(h.max)), 6)
             b.put(line, x: r.x, y: y, maxWidth: r.w)
             y += 1
         }

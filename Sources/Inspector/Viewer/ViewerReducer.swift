@@ -126,7 +126,7 @@ public enum ViewerReducer {
                 do {
                     let off = try GotoExpression.resolve(p.text, cursor: s.cursor, size: s.source.size,
                                                          sectorSize: s.source.sectorSize)
-                    s.moveCursor(to: off)
+                    s.moveCursor(to: off, center: true)
                 } catch {
                     s.message = .init(text: error.description, role: .error)
                 }

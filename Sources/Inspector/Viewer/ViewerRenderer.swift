@@ -118,7 +118,7 @@ public enum ViewerRenderer {
                                         ("F5", "Latency"), ("F6", "Journal"), ("F10", "Quit")]
         var x = 0
         for (k, name) in keys {
-            x = b.put(k, x: x, y: y, role: .keyBarKey)
+            x = b.put(k, x: x, y: y, role: .keyBarKey) + 1
             x = b.put(name, x: x, y: y, role: .keyBar)
             x += 1
         }

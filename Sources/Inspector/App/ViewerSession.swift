@@ -1,0 +1,146 @@
+import BlockDevice
+import Foundation
+import LinuxAIO
+
+/// The viewer's machinery without a terminal: owns the source, the page cache
+/// and background work (searches); turns effects into work and results into
+/// events; hands each frame a snapshot. Every method is synchronous and
+/// cheap: the UI thread never awaits I/O.
+public final class ViewerSession: Sendable {
+    public let source: any BlockSource
+    public let cache: PageCacheDriver
+    private let wake: @Sendable () -> Void
+    private let inbox = Protected<[ViewerEvent]>([])
+    private let search = Protected<Task<Void, Never>?>(nil)
+    private let history = Protected(LatencyHistory())
+    private let listener = Protected<Task<Void, Never>?>(nil)
+
+    /// - Parameter wake: called from any thread when something new should be
+    ///   drawn (a page arrived, a search progressed); the UI redraws.
+    public init(source: any BlockSource, cache: PageCacheDriver, wake: @escaping @Sendable () -> Void) {
+        self.source = source
+        self.cache = cache
+        self.wake = wake
+        let changes = cache.changes
+        listener.withLock { $0 = Task { for await _ in changes { wake() } } }
+    }
+
+    /// Events produced by background work since the last call.
+    public func takeEvents() -> [ViewerEvent] {
+        inbox.withLock { q in defer { q.removeAll() }; return q }
+    }
+
+    /// Tells the cache what the view shows now (visible pages first, readahead
+    /// in the direction of travel).
+    public func show(_ state: ViewerState) {
+        let r = state.visibleRange
+        if !r.isEmpty { cache.show(r) }
+    }
+
+    /// What the frame needs besides the state; `cells` is reused across frames.
+    public func snapshot(for state: ViewerState, cells: inout [ByteCell]) -> FrameSnapshot {
+        cache.cells(in: state.visibleRange, into: &cells)
+        let io = source.engine.statistics()
+        let stats = cache.statistics()
+        let samples = history.withLock { h in
+            h.sample(io, now: monotonicNanoseconds())
+            return h.samples
+        }
+        return FrameSnapshot(
+            cells: cells, io: io,
+            cache: CacheSummary(hitRate: stats.hitRate, cachedBytes: Int64(stats.bytesCached),
+                                pagesInFlight: stats.pagesInFlight, unreadableRanges: cache.failedRanges().count),
+            journal: [], latencyHistory: samples
+        )
+    }
+
+    /// Carries out what the reducer asked for.
+    public func perform(_ effect: ViewerEffect, state: ViewerState) {
+        switch effect {
+        case .quit:
+            cancelSearch()
+        case let .startSearch(pattern, from, forward):
+            startSearch(pattern, from: from, forward: forward)
+        case .cancelSearch:
+            cancelSearch()
+        case .retryUnreadable:
+            cache.retry(state.visibleRange)
+        }
+    }
+
+    /// Stops background work and closes the cache and the source.
+    public func close() async {
+        cancelSearch()
+        listener.withLock { $0 }?.cancel()
+        await cache.close(closeSource: true)
+    }
+
+    private func post(_ e: ViewerEvent) {
+        inbox.withLock { $0.append(e) }
+        wake()
+    }
+
+    private func startSearch(_ pattern: SearchPattern, from: Int64, forward: Bool) {
+        let source = self.source
+        let total = forward ? source.geometry.size - from : from + 1
+        let lastReport = Protected<UInt64>(0)
+        let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+        let task = Task {
+            let outcome: SearchOutcome
+            do {
+                let hit = try await Searcher.find(pattern.bytes, in: source, from: from, forward: forward) { done in
+                    let now = monotonicNanoseconds()
+                    let due = lastReport.withLock { t -> Bool in
+                        if now - t < 50_000_000 { return false }
+                        t = now
+                        return true
+                    }
+                    if due { post(.searchProgress(done: done, total: total)) }
+                }
+                outcome = hit.map { .found($0) } ?? .notFound
+            } catch is CancellationError {
+                outcome = .cancelled
+            } catch {
+                outcome = .failed("\(error)")
+            }
+            post(.searchFinished(outcome))
+        }
+        search.withLock { old in
+            old?.cancel()
+            old = task
+        }
+    }
+
+    private func cancelSearch() {
+        search.withLock { $0 }?.cancel()
+    }
+}
+
+/// Mean completion latency per sampling interval, derived from the engine's
+/// cumulative histograms (count × mean differences), for the sparkline.
+struct LatencyHistory {
+    static let interval: UInt64 = 250_000_000
+    static let keep = 240
+    var samples: [LatencySample] = []
+    private var lastTime: UInt64 = 0
+    private var lastCount: UInt64 = 0
+    private var lastSum: Double = 0
+
+    mutating func sample(_ io: IOStatistics, now: UInt64) {
+        guard now - lastTime >= Self.interval else { return }
+        var count: UInt64 = 0
+        var sum = 0.0
+        for h in io.latency.values where h.totalCount > 0 {
+            count += h.totalCount
+            sum += h.mean * Double(h.totalCount)
+        }
+        if lastTime != 0 {
+            let n = count - lastCount
+            samples.append(LatencySample(completions: Int(n), meanMicroseconds: n > 0 ? (sum - lastSum) / Double(n) : 0))
+            if samples.count > Self.keep { samples.removeFirst(samples.count - Self.keep) }
+        }
+        lastTime = now
+        lastCount = count
+        lastSum = sum
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// Options every command that opens media shares.
+struct SourceOptions: ParsableArguments {
+    @Option(help: "AioContext submission slots (requests in flight at most).")
+    var slots: Int = 32
+
+    @Option(help: "I/O engine: auto (AIO when available), aio or threads.")
+    var engine: String = "auto"
+
+    @Option(help: "Logical sector size for LBAs (default: the device's, else 512).")
+    var sectorSize: Int?
+
+    func validate() throws {
+        guard EngineChoice(rawValue: engine) != nil else { throw ValidationError("--engine must be auto, aio or threads (got '\(engine)')") }
+        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be 1 to 4096 (got \(slots))") }
+    }
+
+    var blockSourceOptions: BlockSourceOptions {
+        BlockSourceOptions(engine: EngineChoice(rawValue: engine) ?? .auto, slots: slots, sectorSize: sectorSize)
+    }
+
+    /// Opens `path` read-only; a failure is the one-line message.
+    func open(_ path: String) throws -> any BlockSource {
+        do {
+            return try BlockSources.open(path: path, options: blockSourceOptions)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+struct ViewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Open a disk or image in the hex/block viewer (the default command).",
+        discussion: "Keys follow less/vim habits; press ? in the viewer for all of them."
+    )
+
+    @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
+    var path: String?
+
+    @Flag(help: "Open the demo disk image shipped in Resources/.")
+    var demo = false
+
+    @OptionGroup var source: SourceOptions
+
+    @Option(help: "Page size of the cache (a power of two, e.g. 64KiB).")
+    var pageSize: String = "64KiB"
+
+    @Option(help: "Memory budget of the page cache (e.g. 64MiB).")
+    var cache: String = "64MiB"
+
+    @Option(help: "Bytes per row: 8, 16 or 32 (default: 32 when the terminal is wide enough).")
+    var width: Int?
+
+    @Option(help: "At exit, write frame timings and cache figures (JSON) to this file.")
+    var stats: String?
+
+    func validate() throws {
+        if path == nil && !demo { throw ValidationError("give a PATH to open, or --demo") }
+        if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
+        if let w = width, ![8, 16, 32].contains(w) { throw ValidationError("--width must be 8, 16 or 32 (got \(w))") }
+        guard let p = ByteSize.parse(pageSize), p >= 512, p <= 16 << 20, p & (p - 1) == 0 else {
+            throw ValidationError("--page-size must be a power of two from 512 B to 16 MiB (got '\(pageSize)')")
+        }
+        guard let c = ByteSize.parse(cache), c >= p else {
+            throw ValidationError("--cache must be a size of at least one page (got '\(cache)')")
+        }
+    }
+
+    func run() async throws {
+        let started = monotonicNanoseconds()
+        let target = demo ? try DemoImage.path() : path!
+        guard Terminal.isTTY(0) && Terminal.isTTY(1) else {
+            throw CLIError("the viewer needs a terminal; for scripts use dump, hash, search or info")
+        }
+        let src = try source.open(target)
+        if src.geometry.size == 0 {
+            await src.close()
+            throw CLIError("\(target) is empty (0 bytes): nothing to show")
+        }
+        var config = PageCacheDriver.defaultConfiguration(for: src)
+        config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))
+        config.budgetBytes = Int(ByteSize.parse(cache)!)
+        let driver: PageCacheDriver
+        do {
+            driver = try PageCacheDriver(source: src, configuration: config)
+        } catch {
+            await src.close()
+            throw CLIError("cannot view \(target): \(error)")
+        }
+        let wake = try WakePipe()
+        let session = ViewerSession(source: src, cache: driver, wake: wake.signal)
+        let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
+                                    kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
+                                    access: .readOnly)
+        let state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+        let wakeRead = wake.readFD
+        let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            // The UI runs on its own thread: ncurses blocks in poll(), which
+            // must never happen on the cooperative pool the I/O tasks use.
+            let t = Thread {
+                let frameStats = FrameStats(start: started)
+                ViewerLoop(session: session, state: state, wakeRead: wakeRead, stats: frameStats).run()
+                done.resume(returning: frameStats.json(cache: driver.statistics()))
+            }
+            t.name = "blkview-ui"
+            t.start()
+        }
+        await session.close()
+        wake.close()
+        if let stats {
+            try report.write(toFile: stats, atomically: true, encoding: .utf8)
+        }
+    }
+}
+
+/// A self-pipe: background work writes a byte, the UI's poll() wakes up.
+final class WakePipe: Sendable {
+    let readFD: Int32
+    let writeFD: Int32
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw CLIError("cannot create a pipe: \(Errno(errno))") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    /// Never blocks: a full pipe already means "wake up".
+    var signal: @Sendable () -> Void {
+        let fd = writeFD
+        return {
+            var b: UInt8 = 1
+            _ = write(fd, &b, 1)
+        }
+    }
+
+    func close() {
+        Glibc.close(readFD)
+        Glibc.close(writeFD)
+    }
+}

@@ -1,0 +1,112 @@
+import CursesUI
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// The render loop: on its own thread (never the cooperative pool), it draws
+/// a frame whenever something changed, waits for a key or a wake-up, and
+/// feeds both to the reducer. It never awaits I/O.
+final class ViewerLoop {
+    private let session: ViewerSession
+    private var state: ViewerState
+    private let wakeRead: Int32
+    private let stats: FrameStats
+
+    init(session: ViewerSession, state: ViewerState, wakeRead: Int32, stats: FrameStats) {
+        self.session = session
+        self.state = state
+        self.wakeRead = wakeRead
+        self.stats = stats
+    }
+
+    /// Runs until the user quits; restores the terminal on the way out.
+    func run() {
+        let term = TerminalScreen()
+        defer { term.end() }
+        state.width = term.width
+        state.height = term.height
+        var cells: [ByteCell] = []
+        var keyTime: UInt64?
+        while true {
+            let t0 = monotonicNanoseconds()
+            session.show(state)
+            let snap = session.snapshot(for: state, cells: &cells)
+            let frame = ViewerRenderer.render(state, snap)
+            term.draw(frame)
+            let t1 = monotonicNanoseconds()
+            stats.frame(start: t0, end: t1, keyAt: keyTime, pending: snap.cells.contains(.pending))
+            keyTime = nil
+            if state.quit { break }
+            let busy = !state.panels.isEmpty || state.search.progress != nil || snap.cells.contains(.pending)
+            let keys = term.readKeys(timeoutMilliseconds: busy ? 100 : 1000, wakeFD: wakeRead)
+            if !keys.isEmpty { keyTime = monotonicNanoseconds() }
+            var events = session.takeEvents()
+            for k in keys {
+                if k == TerminalScreen.resizeKeyMarker {
+                    term.refreshSize()
+                    events.append(.resize(width: term.width, height: term.height))
+                } else if k == .ctrl("c") {
+                    events.append(.key(.char("q")))
+                } else {
+                    events.append(.key(k))
+                }
+            }
+            for e in events {
+                for effect in ViewerReducer.reduce(&state, e) {
+                    session.perform(effect, state: state)
+                }
+            }
+        }
+    }
+}
+
+/// Frame timings for `--stats FILE`: key-to-frame latency, frame cost, and
+/// how long placeholders stayed on screen.
+final class FrameStats {
+    private(set) var frames = 0
+    private(set) var keyToFrame: [UInt64] = []
+    private(set) var frameCost: [UInt64] = []
+    private(set) var placeholderFrames = 0
+    private(set) var longestPlaceholderStreak = 0
+    private var streak = 0
+    private(set) var firstFrameAt: UInt64?
+    private(set) var firstFullFrameAt: UInt64?
+    let start: UInt64
+
+    init(start: UInt64) { self.start = start }
+
+    func frame(start t0: UInt64, end t1: UInt64, keyAt: UInt64?, pending: Bool) {
+        frames += 1
+        frameCost.append(t1 - t0)
+        if let k = keyAt { keyToFrame.append(t1 - k) }
+        if firstFrameAt == nil { firstFrameAt = t1 }
+        if !pending && firstFullFrameAt == nil { firstFullFrameAt = t1 }
+        if pending {
+            placeholderFrames += 1
+            streak += 1
+            longestPlaceholderStreak = max(longestPlaceholderStreak, streak)
+        } else {
+            streak = 0
+        }
+    }
+
+    func json(cache: PageCacheStatistics) -> String {
+        func pct(_ v: [UInt64], _ p: Double) -> Double {
+            guard !v.isEmpty else { return 0 }
+            let s = v.sorted()
+            return Double(s[min(s.count - 1, Int((Double(s.count) * p / 100).rounded(.up)) - 1)]) / 1000
+        }
+        func dist(_ v: [UInt64]) -> String {
+            String(format: "{\"count\":%d,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f}",
+                   v.count, pct(v, 50), pct(v, 90), pct(v, 99), pct(v, 100))
+        }
+        func ms(_ t: UInt64?) -> String { t.map { String(format: "%.2f", Double($0 - start) / 1e6) } ?? "null" }
+        return """
+        {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"frame_us":\(dist(frameCost)),\
+        "placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
+        "first_frame_ms":\(ms(firstFrameAt)),"first_full_frame_ms":\(ms(firstFullFrameAt)),\
+        "cache":{"hit_rate":\(String(format: "%.4f", cache.hitRate)),"bytes_peak":\(cache.counters.bytesPeak),\
+        "reads":\(cache.counters.readsIssued),"failed":\(cache.counters.readsFailed)}}
+        """
+    }
+}
