@@ -167,7 +167,8 @@ extension ViewerState {
         moveCursor(to: target)
     }
 
-    mutating func moveCursor(to offset: Int64, center: Bool = false) {
+    /// Puts the cursor on `offset` (clamped), scrolling as little as needed or, with `center`, to mid-screen.
+    public mutating func moveCursor(to offset: Int64, center: Bool = false) {
         cursor = min(max(0, offset), max(0, source.size - 1))
         if center {
             let l = layout

@@ -1,0 +1,176 @@
+import Inspector
+import Testing
+
+let gotoCases: [(String, Int64)] = [
+    ("0x1fe", 0x1fe), ("510", 510), ("4KiB", 4096), ("s1000", 1000 * 512),
+    ("s1+0x10", 512 + 16), ("+0x200", 0x1000 + 0x200), ("-512", 0x1000 - 512),
+]
+
+@Suite("Reducer: keys to state and effects")
+struct ReducerTests {
+    func state(size: Int64 = 1 << 20, access: AccessMode = .readOnly) -> ViewerState {
+        ViewerState(source: Fixture.summary(size: size, access: access), width: 80, height: 24)
+    }
+
+    @discardableResult
+    func press(_ s: inout ViewerState, _ keys: Key...) -> [ViewerEffect] {
+        keys.flatMap { ViewerReducer.reduce(&s, .key($0)) }
+    }
+
+    func type(_ s: inout ViewerState, _ text: String) -> [ViewerEffect] {
+        text.flatMap { ViewerReducer.reduce(&s, .key(.char($0))) } + ViewerReducer.reduce(&s, .key(.enter))
+    }
+
+    @Test("arrows and hjkl move by byte and row, clamped to the media")
+    func movement() {
+        var s = state()
+        press(&s, .right, .char("l"), .down, .char("j"))
+        #expect(s.cursor == 2 + 32)
+        press(&s, .left, .char("h"), .up, .char("k"))
+        #expect(s.cursor == 0)
+        press(&s, .up, .left)
+        #expect(s.cursor == 0)
+        press(&s, .char("G"))
+        #expect(s.cursor == (1 << 20) - 1)
+        press(&s, .right, .down)
+        #expect(s.cursor == (1 << 20) - 1)
+        press(&s, .home)
+        #expect(s.cursor == 0 && s.top == 0)
+    }
+
+    @Test("PgDn, Space and Ctrl-F page by one screen; PgUp and Ctrl-B back")
+    func paging() {
+        var s = state()
+        let screen = s.layout.screenBytes
+        press(&s, .pageDown)
+        #expect(s.top == screen && s.cursor == screen)
+        press(&s, .char(" "), .ctrl("f"))
+        #expect(s.top == 3 * screen)
+        press(&s, .pageUp, .ctrl("b"))
+        #expect(s.top == screen && s.cursor == screen)
+        press(&s, .end)
+        let lastTop = s.top
+        press(&s, .pageDown)
+        #expect(s.top == lastTop, "no scrolling past the end")
+        #expect(s.visibleRange.upperBound == 1 << 20)
+    }
+
+    @Test("goto takes hex, decimal, sizes, sectors and relative offsets",
+          arguments: gotoCases)
+    func gotoForms(text: String, expected: Int64) {
+        var s = state()
+        s.moveCursor(to: 0x1000)
+        press(&s, .char(":"))
+        _ = type(&s, text)
+        #expect(s.cursor == expected)
+        #expect(s.message == nil)
+        #expect(s.visibleRange.contains(expected))
+    }
+
+    @Test("goto rejects garbage and offsets past the end, leaving the cursor", arguments: ["zz", "0x100000", "-0x20", "s99999999", "1+"])
+    func gotoErrors(text: String) {
+        var s = state()
+        s.moveCursor(to: 0x10)
+        press(&s, .char(":"))
+        _ = type(&s, text)
+        #expect(s.cursor == 0x10)
+        #expect(s.message?.role == .error)
+        #expect(s.message?.text.hasPrefix("goto:") == true)
+    }
+
+    @Test("/ starts a search from after the cursor; n and N go on; Esc cancels")
+    func search() {
+        var s = state()
+        press(&s, .char("/"))
+        let fx = type(&s, "de ad be ef")
+        #expect(fx == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 1, forward: true)])
+        #expect(press(&s, .escape) == [.cancelSearch])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.cancelled))
+        #expect(s.search.progress == nil)
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x4000)))
+        #expect(s.cursor == 0x4000 && s.search.lastMatch == 0x4000)
+        #expect(press(&s, .char("n")) == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 0x4001, forward: true)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound))
+        #expect(press(&s, .char("N")) == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 0x3fff, forward: false)])
+        #expect(press(&s, .char("n")).isEmpty, "one search at a time")
+    }
+
+    @Test("search patterns: hex with or without spaces, quoted text, bare text")
+    func patterns() {
+        #expect(SearchPattern.parse("deadbeef")?.bytes == [0xde, 0xad, 0xbe, 0xef])
+        #expect(SearchPattern.parse("0x55aa")?.bytes == [0x55, 0xaa])
+        #expect(SearchPattern.parse("\"MSWIN4.1\"") == SearchPattern(bytes: Array("MSWIN4.1".utf8), isText: true))
+        #expect(SearchPattern.parse("EFI PART")?.isText == true)
+        #expect(SearchPattern.parse("  ") == nil)
+        #expect(SearchPattern.parse("\"\"") == nil)
+    }
+
+    @Test("i, L, w toggle panels; Tab cycles focus; + and - resize")
+    func panels() {
+        var s = state()
+        let rows = s.layout.hexRows
+        press(&s, .char("i"), .char("L"), .char("w"))
+        #expect(s.panels == [.inFlight, .latency, .journal])
+        #expect(s.layout.hexRows == rows - s.panelHeight)
+        press(&s, .tab)
+        #expect(s.focus == .inFlight)
+        press(&s, .tab, .tab, .tab)
+        #expect(s.focus == nil)
+        press(&s, .char("+"))
+        #expect(s.panelHeight == 10)
+        press(&s, .char("-"), .char("-"))
+        #expect(s.panelHeight == 8)
+        press(&s, .function(4), .function(5), .function(6))
+        #expect(s.panels.isEmpty)
+        #expect(s.layout.hexRows == rows)
+    }
+
+    @Test("edit keys are refused with the reason", arguments: [(AccessMode.readOnly, "read-only"), (.forensic, "forensic")])
+    func editRefused(access: AccessMode, word: String) {
+        for k in ["e", "W", "u"] {
+            var s = state(access: access)
+            press(&s, .char(Character(k)))
+            #expect(s.message?.role == .error)
+            #expect(s.message?.text.contains(word) == true)
+        }
+    }
+
+    @Test("q quits; with staged patches it asks first")
+    func quit() {
+        var s = state()
+        #expect(press(&s, .char("q")) == [.quit])
+        var t = state(access: .writable)
+        t.stagedPatches = 2
+        #expect(press(&t, .char("q")).isEmpty)
+        #expect(t.confirmingQuit)
+        #expect(press(&t, .char("q")) == [.quit])
+    }
+
+    @Test("a resize keeps the cursor on screen")
+    func resize() {
+        var s = state()
+        s.moveCursor(to: 0x3000)
+        _ = ViewerReducer.reduce(&s, .resize(width: 160, height: 10))
+        #expect(s.layout.bytesPerRow == 32)
+        #expect(s.visibleRange.contains(0x3000))
+        _ = ViewerReducer.reduce(&s, .resize(width: 80, height: 24))
+        #expect(s.visibleRange.contains(0x3000))
+    }
+
+    @Test("the mouse wheel scrolls three rows and drags the cursor along")
+    func wheel() {
+        var s = state()
+        press(&s, .wheel(1))
+        #expect(s.top == 48 && s.cursor == 48)
+        press(&s, .wheel(-1))
+        #expect(s.top == 0)
+    }
+
+    @Test("a tiny or empty medium does not trap")
+    func tiny() {
+        var s = state(size: 3)
+        press(&s, .pageDown, .end, .down, .wheel(1))
+        #expect(s.cursor == 2 && s.top == 0)
+        _ = ViewerRenderer.render(s, Fixture.snapshot(s, bytes: [1, 2, 3]))
+    }
+}
