@@ -16,7 +16,9 @@ enum Harness {
         return dir.appendingPathComponent("blkview").path
     }()
 
-    /// Runs `executable` with `arguments`; `stdin` is /dev/null.
+    /// Runs `executable` with `arguments`; `stdin` is /dev/null. Output goes
+    /// through files, not pipes: a daemon the child starts (the tmux server)
+    /// would otherwise hold the pipe open and we would wait forever for EOF.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
@@ -24,21 +26,25 @@ enum Harness {
         if let environment {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let out = Pipe()
-        let err = Pipe()
+        let base = NSTemporaryDirectory() + "blkview-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            unlink(base + ".out")
+            unlink(base + ".err")
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        // Read both pipes concurrently so a full pipe cannot block the child.
-        let errData = Protected<Data>()
-        let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        t.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while errData.get() == nil { usleep(1000) }
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: errData.get() ?? Data(), as: UTF8.self))
+        try out.close()
+        try err.close()
+        return Result(status: p.terminationStatus,
+                      stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
     }
 
     static func blkview(_ arguments: String..., environment: [String: String]? = nil) throws -> Result {
@@ -80,17 +86,6 @@ final class ScratchDir: Sendable {
         guard r.status == 0 else { throw HarnessFailure("cannot create \(p): \(r.stderr)") }
         return p
     }
-}
-
-/// A lock-protected optional value for handing data between threads in tests.
-///
-/// `@unchecked Sendable`: the mutex guards `value`.
-final class Protected<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T?
-    init() {}
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
-    func get() -> T? { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 struct HarnessFailure: Error, CustomStringConvertible {

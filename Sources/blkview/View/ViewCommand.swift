@@ -76,13 +76,14 @@ struct ViewCommand: AsyncParsableCommand {
     func run() async throws {
         let started = monotonicNanoseconds()
         let target = demo ? try DemoImage.path() : path!
-        guard Terminal.isTTY(0) && Terminal.isTTY(1) else {
-            throw CLIError("the viewer needs a terminal; for scripts use dump, hash, search or info")
-        }
         let src = try source.open(target)
         if src.geometry.size == 0 {
             await src.close()
             throw CLIError("\(target) is empty (0 bytes): nothing to show")
+        }
+        guard Terminal.isTTY(0) && Terminal.isTTY(1) else {
+            await src.close()
+            throw CLIError("the viewer needs a terminal; for scripts use bench (and, to come, dump, hash, search, info)")
         }
         var config = PageCacheDriver.defaultConfiguration(for: src)
         config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))

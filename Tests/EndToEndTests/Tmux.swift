@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Drives the real binary in a tmux session, fzf-style: start, send keys,
+/// wait for the screen to show something (never a fixed sleep), and print the
+/// screen when a wait fails.
+final class TmuxSession {
+    let name: String
+    private let tmux: String
+
+    /// Starts `command` in a detached session of `width`×`height` with UTF-8.
+    init(_ command: String, width: Int = 120, height: Int = 40) throws {
+        guard let t = Harness.which("tmux") else { throw HarnessFailure("tmux is not installed") }
+        tmux = t
+        name = "blkview-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // `; sleep` keeps the pane after exit so the final screen can be read.
+        let wrapped = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \(command); echo \"[exit $?]\"; stty -a | head -1; sleep 600"
+        let r = try Harness.run(tmux, ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", wrapped])
+        guard r.status == 0 else { throw HarnessFailure("tmux new-session failed: \(r.stderr)") }
+    }
+
+    deinit { _ = try? Harness.run(tmux, ["kill-session", "-t", name]) }
+
+    /// Sends tmux key names (`Enter`, `PageDown`, `F1`) or literal text.
+    func send(_ keys: String...) throws {
+        _ = try Harness.run(tmux, ["send-keys", "-t", name] + keys)
+    }
+
+    /// Sends text literally (no key-name lookup).
+    func type(_ text: String) throws {
+        _ = try Harness.run(tmux, ["send-keys", "-t", name, "-l", text])
+    }
+
+    func resize(width: Int, height: Int) throws {
+        _ = try Harness.run(tmux, ["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    var screen: String {
+        (try? Harness.run(tmux, ["capture-pane", "-p", "-t", name]).stdout) ?? ""
+    }
+
+    /// Waits until `predicate(screen)` holds; throws with the screen after `seconds`.
+    @discardableResult
+    func waitFor(_ what: String, seconds: Double = 10, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = screen
+            if predicate(last) { return last }
+            usleep(20_000)
+        }
+        throw HarnessFailure("timed out waiting for \(what); the screen was:\n\(last)")
+    }
+
+    @discardableResult
+    func waitFor(text: String, seconds: Double = 10) throws -> String {
+        try waitFor("'\(text)'", seconds: seconds) { $0.contains(text) }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// The real viewer in tmux: what a user sees and types.
+@Suite("Viewer in tmux", .enabled(if: Harness.has("tmux"), "tmux is not installed"), .serialized)
+struct ViewerTmuxTests {
+    /// A 4 MiB image with a marker at a known offset and random bytes elsewhere.
+    static func image(_ dir: ScratchDir) throws -> String {
+        let f = try dir.file("disk.img", size: 4 << 20, random: true)
+        try Harness.sh("printf 'NEEDLE-IN-HAYSTACK' | dd of='\(f)' bs=1 seek=\(0x2345f7) conv=notrunc status=none")
+        return f
+    }
+
+    /// The row of `xxd` for `offset` (16 bytes) as the viewer prints it: "aabb ccdd…" → "aa bb cc dd …".
+    static func xxdBytes(_ path: String, at offset: Int) throws -> [String] {
+        let r = try Harness.sh("xxd -s \(offset) -l 16 -p '\(path)'")
+        let hex = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return stride(from: 0, to: hex.count, by: 2).map {
+            String(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)])
+        }
+    }
+
+    static func row(_ screen: String, offset: Int) -> String? {
+        let key = String(format: "%08x", offset)
+        return screen.split(separator: "\n").first { $0.hasPrefix(key) }.map(String.init)
+    }
+
+    @Test("goto shows the same bytes as xxd; paging, search, panels, resize and quit work")
+    func session() throws {
+        let dir = try ScratchDir()
+        let img = try Self.image(dir)
+        let stats = "\(dir.path)/stats.json"
+        let t = try TmuxSession("\(Harness.blkview) '\(img)' --stats '\(stats)'")
+        try t.waitFor(text: "read-only")
+        try t.waitFor(text: "00000000")
+
+        // Goto: the row on screen equals xxd's bytes.
+        try t.send(":")
+        try t.waitFor(text: "goto:")
+        try t.type("0x1000")
+        try t.send("Enter")
+        var screen = try t.waitFor("row 0x1000 loaded") { s in
+            Self.row(s, offset: 0x1000).map { !$0.contains("··") } ?? false
+        }
+        let want = try Self.xxdBytes(img, at: 0x1000)
+        let row = try #require(Self.row(screen, offset: 0x1000))
+        #expect(want.allSatisfy { row.contains($0) })
+        #expect(row.contains(want[0..<8].joined(separator: " ")))
+        #expect(screen.contains("0x1000 LBA 8"))
+
+        // Page down moves one screen.
+        try t.send("PageDown")
+        screen = try t.waitFor("cursor moved") { !$0.contains("0x1000 LBA 8") }
+        #expect(screen.contains("LBA"))
+
+        // Search text, then the hex spelling of the same bytes from the start.
+        try t.send("/")
+        try t.waitFor(text: "search")
+        try t.type("\"NEEDLE\"")
+        try t.send("Enter")
+        screen = try t.waitFor(text: "at 0x2345f7")
+        #expect(screen.contains("NEEDLE"))
+        try t.send("g", "/")
+        try t.type("4e 45 45 44 4c 45")
+        try t.send("Enter")
+        try t.waitFor(text: "4e 45 45 44 4c 45 at 0x2345f7")
+
+        // Panels: each toggles on and off.
+        try t.send("i")
+        try t.waitFor(text: "In flight")
+        try t.send("L")
+        try t.waitFor(text: "Latency (µs)")
+        try t.send("w")
+        screen = try t.waitFor(text: "Write journal")
+        #expect(screen.contains("read-only session"))
+        try t.send("i", "L", "w")
+        try t.waitFor("panels closed") { !$0.contains("In flight") && !$0.contains("Write journal") }
+
+        // Edit keys explain why they are refused.
+        try t.send("e")
+        try t.waitFor(text: "read-only: reopen with --write")
+
+        // Help.
+        try t.send("?")
+        try t.waitFor(text: "blkview keys")
+        try t.send("Escape")
+        try t.waitFor("help closed") { !$0.contains("blkview keys") }
+
+        // Resize to 80x24: still a full frame with the status bar.
+        try t.resize(width: 80, height: 24)
+        try t.waitFor("80 columns") { s in
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count >= 23 && lines.contains { $0.contains("read-only") } && lines.allSatisfy { $0.count <= 80 }
+        }
+
+        // Quit: clean exit and a sane terminal (echo and canonical mode back).
+        try t.send("q")
+        screen = try t.waitFor(text: "[exit 0]")
+        #expect(screen.contains(" icanon") || screen.contains("speed"), "stty output: \(screen)")
+        #expect(!screen.contains("-echo "))
+        let json = try String(contentsOfFile: stats, encoding: .utf8)
+        #expect(json.contains("\"key_to_frame_us\""))
+    }
+
+    @Test("bad paths: one clear line and a non-zero exit, before any screen")
+    func badPaths() throws {
+        let dir = try ScratchDir()
+        let empty = try dir.file("empty.img", size: 0)
+        let cases: [([String], String)] = [
+            (["/nonexistent/x.img"], "/nonexistent/x.img"),
+            ([dir.path], "directory"),
+            ([empty], "empty"),
+            (["/dev/null"], "character device"),
+        ]
+        for (args, needle) in cases {
+            let r = try Harness.run(Harness.blkview, args)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count <= 2, "one line (plus usage hint at most): \(r.stderr)")
+        }
+    }
+}
