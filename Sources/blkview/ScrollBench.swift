@@ -4,7 +4,11 @@ import Inspector
 import LinuxAIO
 
 /// `bench --mode scroll|jumps`: how a user moving through a cold source sees
-/// the page cache. Wiring into the `bench` command is left to the command.
+/// the page cache. Wiring into the `bench` command is left to the command:
+/// `--mode` → `mode`, `--pages-per-second` → `pagesPerSecond`, `--duration`,
+/// `--count`, `--seed`, `--page-size`, `--cache` → `cacheBytes`; `--slots`
+/// sizes the source's engine (the cache keeps that many reads in flight);
+/// `--json` prints `report.json()`. Drop caches before a cold run.
 enum ScrollBenchMode: String, Codable, Sendable, CaseIterable {
     /// Holding Page Down from offset 0: one screen per frame.
     case scroll

@@ -23,10 +23,11 @@ struct PageCacheDriverTests {
         range.map { $0 < Int64(Self.size) ? .byte(TestFiles.pattern(Int($0))) : .pastEnd }
     }
 
-    @Test func showsTheFileBytesOnceTheirPagesArrive() async throws {
-        let path = try TestFiles.make(size: Self.size)
+    @Test(arguments: [false, true])
+    func showsTheFileBytesOnceTheirPagesArrive(threaded: Bool) async throws {
+        let path = try TestFiles.make(size: Self.size, name: "shows\(threaded)")
         defer { unlink(path) }
-        let cache = try PageCacheDriver(source: try DirectFileSource(path: path))
+        let cache = try PageCacheDriver(source: try DirectFileSource(path: path, threaded: threaded))
         let view: Range<Int64> = 65_000..<65_640  // straddles pages 0 and 1
         cache.show(view)
         try await eventually("the view") { cache.isResident(view) }

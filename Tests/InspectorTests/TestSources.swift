@@ -12,7 +12,8 @@ final class DirectFileSource: BlockSource {
     let engine: any IOEngine
     let fd: Int32
 
-    init(path: String, slots: Int = 4) throws {
+    /// `threaded`: read through `ThreadPoolEngine` (the fallback) instead of AIO.
+    init(path: String, slots: Int = 4, threaded: Bool = false) throws {
         let fd = open(path, O_RDONLY | cla_O_DIRECT)
         guard fd >= 0 else { throw TestSetupError("open(\(path), O_DIRECT): errno \(errno)") }
         var st = stat()
@@ -22,7 +23,7 @@ final class DirectFileSource: BlockSource {
         self.fd = fd
         geometry = Geometry(size: Int64(st.st_size), logicalSectorSize: 512, physicalSectorSize: 512, alignment: align)
         do {
-            engine = try AioContext(slots: slots)
+            engine = threaded ? ThreadPoolEngine(slots: slots) : try AioContext(slots: slots)
         } catch {
             Glibc.close(fd)
             throw error

@@ -66,7 +66,9 @@ public final class PageCacheDriver: Sendable {
         self.source = source
         self.configuration = config
         layout = PageLayout(pageSize: config.pageSize, sourceSize: source.geometry.size)
-        bufferAlignment = max(source.geometry.alignment.memory, 4096)
+        // Exactly what O_DIRECT needs: posix_memalign pads each page by up to
+        // the alignment, and with a thousand pages 4 KiB of padding is 4 MiB.
+        bufferAlignment = source.geometry.alignment.memory
         state = Protected(State(cache: PageCache(configuration: config, sourceSize: source.geometry.size)))
         (changes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
