@@ -118,11 +118,12 @@ extension AioContext {
         func perform(_ op: IOOperation, fd: Int32, offset: Int64, length: Int, buffer: AlignedBuffer?,
                      sync: SyncLevel) async throws -> Int {
             // IOCB_CMD_FSYNC/FDSYNC must carry no buffer, offset or flags (EINVAL).
-            try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer) { slot in
+            try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer, prepare: { slot in
                 cla_iocb_prep(iocbs + slot, op.opcode, fd, buffer?.baseAddress, UInt64(length), offset,
                               op == .write ? sync.rwFlags : 0, eventFD, UInt64(slot))
+            }, submit: { slot in
                 enqueue(slot)
-            }
+            })
         }
 
         /// Queues a prepared slot; the first caller to find nobody submitting

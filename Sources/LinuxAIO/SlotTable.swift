@@ -56,11 +56,17 @@ final class SlotTable: Sendable {
         ))
     }
 
-    /// Runs one request: waits (FIFO, cancellable) for a slot, records it,
-    /// calls `submit(slot)` and suspends until `finish(slot:)` or cancellation.
-    /// `submit` must eventually lead to exactly one `finish(slot:)`.
+    /// Runs one request: waits (FIFO, cancellable) for a slot, records it and
+    /// calls `prepare(slot)` under the table's lock, then `submit(slot)`, and
+    /// suspends until `finish(slot:)` or cancellation. `submit` must
+    /// eventually lead to exactly one `finish(slot:)`.
+    ///
+    /// `prepare` fills per-slot memory (the iocb) under the lock that
+    /// `finish` takes: the previous holder's completion and this write are
+    /// then ordered for ThreadSanitizer too, which cannot see the kernel.
     func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
-                 buffer: AlignedBuffer?, submit: (Int) -> Void) async throws -> Int {
+                 buffer: AlignedBuffer?, prepare: (Int) -> Void = { _ in },
+                 submit: (Int) -> Void) async throws -> Int {
         let slot = try await acquire()
         let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
         return try await withTaskCancellationHandler {
@@ -72,6 +78,7 @@ final class SlotTable: Sendable {
                     s.records[slot] = Record(id: id, operation: operation, offset: offset, length: length,
                                              sync: sync, start: monotonicNanoseconds(), buffer: buffer,
                                              continuation: cont)
+                    prepare(slot)
                     return true
                 }
                 if started {

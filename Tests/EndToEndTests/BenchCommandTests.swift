@@ -65,7 +65,7 @@ struct BenchCommandTests {
             (["bench", "/nonexistent/disk.img"], "cannot open /nonexistent/disk.img: No such file or directory"),
             (["bench", "/dev/null", "--write"], "refusing to write to /dev/null"),
             (["bench", "FILE", "--block-size", "3x"], "--block-size must be"),
-            (["bench", "FILE", "--mode", "zigzag"], "--mode must be seq or rand"),
+            (["bench", "FILE", "--mode", "zigzag"], "--mode must be seq, rand, scroll or jumps"),
             (["bench", "FILE", "--sync", "data"], "--sync applies to --write only"),
             (["bench", "FILE", "--slots", "0"], "--slots must be 1 to 4096"),
             (["bench", "FILE", "--engine", "uring"], "--engine must be auto, aio or threads"),

@@ -14,7 +14,9 @@ final class TmuxSession {
         tmux = t
         name = "blkview-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         // `; sleep` keeps the pane after exit so the final screen can be read.
-        let wrapped = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \(command); echo \"[exit $?]\"; stty -a | head -1; sleep 600"
+        // After exit, compare the terminal modes with those from before the run.
+        let wrapped = "saved=$(stty -g); LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \(command); rc=$?; "
+            + "[ \"$(stty -g)\" = \"$saved\" ] && t=tty-sane || t=tty-changed; echo \"[exit $rc $t]\"; sleep 600"
         let r = try Harness.run(tmux, ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", wrapped])
         guard r.status == 0 else { throw HarnessFailure("tmux new-session failed: \(r.stderr)") }
     }

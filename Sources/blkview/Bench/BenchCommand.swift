@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Argument(help: "The file or block device to measure.")
     var path: String
 
-    @Option(help: "Access pattern: seq or rand.")
+    @Option(help: "seq or rand (the engine, like fio); scroll or jumps (the page cache, like a user).")
     var mode: String = "seq"
 
     @Option(name: .long, help: "Request size: 4096, 4k, 4KiB, 1m, 1MiB.")
@@ -42,12 +42,33 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seed for the random offsets.")
     var seed: UInt64 = 1
 
+    @Option(help: "scroll/jumps: screens per second.")
+    var pagesPerSecond: Double = 60
+
+    @Option(help: "jumps: how many random jumps.")
+    var count: Int = 1000
+
+    @Option(help: "scroll/jumps: page size of the cache.")
+    var pageSize: String = "64KiB"
+
+    @Option(help: "scroll/jumps: memory budget of the cache.")
+    var cache: String = "64MiB"
+
     @Flag(help: "Print exactly one JSON object.")
     var json = false
 
     func validate() throws {
-        guard ["seq", "rand"].contains(mode) else {
-            throw ValidationError("--mode must be seq or rand (got '\(mode)')")
+        guard ["seq", "rand", "scroll", "jumps"].contains(mode) else {
+            throw ValidationError("--mode must be seq, rand, scroll or jumps (got '\(mode)')")
+        }
+        if isCacheMode {
+            guard pagesPerSecond > 0 && pagesPerSecond <= 100_000 else { throw ValidationError("--pages-per-second must be between 0 and 100000") }
+            guard count > 0 else { throw ValidationError("--count must be at least 1") }
+            guard let p = ByteSize.parse(pageSize), p >= 512, p & (p - 1) == 0 else {
+                throw ValidationError("--page-size must be a power of two of at least 512 B (got '\(pageSize)')")
+            }
+            guard let c = ByteSize.parse(cache), c >= p else { throw ValidationError("--cache must hold at least one page (got '\(cache)')") }
+            if write { throw ValidationError("--write does not apply to --mode \(mode)") }
         }
         guard let bs = ByteSize.parse(blockSize), bs >= 512, bs <= 64 << 20, bs & (bs - 1) == 0 || bs % 4096 == 0 else {
             throw ValidationError("--block-size must be a size from 512 B to 64 MiB, a multiple of 4 KiB or a power of two (got '\(blockSize)')")
@@ -59,7 +80,10 @@ struct BenchCommand: AsyncParsableCommand {
         if sync != "none" && !write { throw ValidationError("--sync applies to --write only") }
     }
 
+    var isCacheMode: Bool { mode == "scroll" || mode == "jumps" }
+
     func run() async throws {
+        if isCacheMode { return try await runCacheBench() }
         let blockSize = Int(ByteSize.parse(blockSize)!)
         let target = try BenchTarget.open(path, write: write)
         defer { close(target.fd) }
@@ -111,5 +135,31 @@ struct BenchTarget {
         let end = lseek(fd, 0, SEEK_END)
         let alignment = DirectIOAlignment.query(fd: fd) ?? .conservative
         return BenchTarget(fd: fd, size: Int64(max(end, 0)), alignment: alignment)
+    }
+}
+
+extension BenchCommand {
+    /// `--mode scroll|jumps`: a user holding Page Down, or jumping around,
+    /// over the page cache on a read-only source.
+    func runCacheBench() async throws {
+        let options = SourceOptions(slots: slots, engine: engine, sectorSize: nil)
+        let source = try options.open(path)
+        var o = ScrollBenchOptions()
+        o.mode = mode == "scroll" ? .scroll : .jumps
+        o.pagesPerSecond = pagesPerSecond
+        o.duration = duration
+        o.count = count
+        o.seed = seed
+        o.pageSize = Int(ByteSize.parse(pageSize)!)
+        o.cacheBytes = Int(ByteSize.parse(cache)!)
+        let report: ScrollBenchReport
+        do {
+            report = try await runScrollBench(source: source, options: o)
+        } catch {
+            await source.close()
+            throw error
+        }
+        await source.close()
+        print(json ? report.json() : report.json(pretty: true))
     }
 }

@@ -6,6 +6,14 @@ import LinuxAIO
 
 /// Options every command that opens media shares.
 struct SourceOptions: ParsableArguments {
+    init() {}
+
+    init(slots: Int, engine: String, sectorSize: Int?) {
+        self.slots = slots
+        self.engine = engine
+        self.sectorSize = sectorSize
+    }
+
     @Option(help: "AioContext submission slots (requests in flight at most).")
     var slots: Int = 32
 
