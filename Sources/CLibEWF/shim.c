@@ -8,7 +8,17 @@ struct clewf_handle {
     libewf_handle_t *handle;
     char **filenames;
     int count;
+    int globbed;  // filenames came from libewf_glob (else one strdup'ed name)
 };
+
+static void free_names(clewf_handle *h) {
+    if (h->globbed) {
+        libewf_glob_free(h->filenames, h->count, NULL);
+    } else if (h->filenames) {
+        free(h->filenames[0]);
+        free(h->filenames);
+    }
+}
 
 // Copies libewf's message (it may span lines: keep the last, most specific one)
 // and frees the error.
@@ -31,21 +41,32 @@ clewf_handle *clewf_open(const char *first, char *err, size_t errlen) {
     libewf_error_t *error = NULL;
     clewf_handle *h = calloc(1, sizeof(*h));
     if (h == NULL) { snprintf(err, errlen, "out of memory"); return NULL; }
-    if (libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &h->filenames, &h->count, &error) != 1) {
-        take_error(&error, "cannot find the segment files", err, errlen);
-        free(h);
-        return NULL;
+    if (libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &h->filenames, &h->count, &error) == 1) {
+        h->globbed = 1;
+    } else {
+        // An extension libewf does not know (a renamed single-segment file
+        // found by its signature): open just that file.
+        libewf_error_free(&error);
+        h->filenames = calloc(1, sizeof(char *));
+        if (h->filenames) h->filenames[0] = strdup(first);
+        if (!h->filenames || !h->filenames[0]) {
+            snprintf(err, errlen, "out of memory");
+            free_names(h);
+            free(h);
+            return NULL;
+        }
+        h->count = 1;
     }
     if (libewf_handle_initialize(&h->handle, &error) != 1) {
         take_error(&error, "cannot initialize libewf", err, errlen);
-        libewf_glob_free(h->filenames, h->count, NULL);
+        free_names(h);
         free(h);
         return NULL;
     }
     if (libewf_handle_open(h->handle, h->filenames, h->count, libewf_get_access_flags_read(), &error) != 1) {
         take_error(&error, "cannot open the EWF set", err, errlen);
         libewf_handle_free(&h->handle, NULL);
-        libewf_glob_free(h->filenames, h->count, NULL);
+        free_names(h);
         free(h);
         return NULL;
     }
@@ -56,7 +77,7 @@ void clewf_close(clewf_handle *h) {
     if (h == NULL) return;
     libewf_handle_close(h->handle, NULL);
     libewf_handle_free(&h->handle, NULL);
-    libewf_glob_free(h->filenames, h->count, NULL);
+    free_names(h);
     free(h);
 }
 
