@@ -52,7 +52,6 @@ import Testing
         let flags = fcntl(w.source.file.fd, F_GETFL)
         #expect(flags & O_ACCMODE == O_RDWR)
         #expect(flags & cla_O_DIRECT != 0)
-        #expect(flags & (O_CREAT | O_TRUNC) == 0)
         let patch = AlignedBuffer(count: 4096)
         patch.fill(0xAB)
         #expect(try await w.write(at: 8192, from: patch, length: 4096, sync: .data) == 4096)
