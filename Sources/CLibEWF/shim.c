@@ -9,6 +9,7 @@ struct clewf_handle {
     char **filenames;
     int count;
     int globbed;  // filenames came from libewf_glob (else one strdup'ed name)
+    uint32_t bytes_per_sector;
 };
 
 static void free_names(clewf_handle *h) {
@@ -70,6 +71,11 @@ clewf_handle *clewf_open(const char *first, char *err, size_t errlen) {
         free(h);
         return NULL;
     }
+    if (libewf_handle_get_bytes_per_sector(h->handle, &h->bytes_per_sector, &error) != 1) {
+        libewf_error_free(&error);
+        h->bytes_per_sector = 512;
+    }
+    if (h->bytes_per_sector == 0) h->bytes_per_sector = 512;
     return h;
 }
 
@@ -113,6 +119,28 @@ int64_t clewf_read(clewf_handle *h, void *buf, uint64_t n, int64_t off, char *er
     if (r < 0) {
         take_error(&error, "libewf read failed", err, errlen);
         return -1;
+    }
+    // libewf returns the data of a chunk whose checksum does not match and only
+    // records the error (also on later reads of the cached chunk): refuse any
+    // read that overlaps a recorded range rather than hand out corrupt bytes.
+    uint32_t count = 0;
+    if (r > 0 && libewf_handle_get_number_of_checksum_errors(h->handle, &count, &error) == 1) {
+        uint64_t bps = h->bytes_per_sector;
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t start = 0, sectors = 0;
+            if (libewf_handle_get_checksum_error(h->handle, i, &start, &sectors, &error) != 1) {
+                libewf_error_free(&error);
+                continue;
+            }
+            uint64_t lo = start * bps, hi = (start + sectors) * bps;
+            if ((uint64_t)off < hi && (uint64_t)off + (uint64_t)r > lo) {
+                snprintf(err, errlen, "chunk checksum mismatch in sectors %llu-%llu: the EWF data there is corrupt",
+                         (unsigned long long)start, (unsigned long long)(start + sectors - 1));
+                return -1;
+            }
+        }
+    } else {
+        libewf_error_free(&error);
     }
     return (int64_t)r;
 }

@@ -109,3 +109,39 @@ struct EWFTests {
         await source.close()
     }
 }
+
+extension EWFTests {
+    /// libewf hands out a corrupt chunk and only records the checksum error:
+    /// the source refuses reads that overlap it (also when the chunk is cached)
+    /// and reads the rest.
+    @Test func corruptChunkIsAReadErrorNotSilentData() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = try Self.acquire(s, count: 1024 * 1024, segment: "1GiB")
+        let fh = try FileHandle(forUpdating: URL(fileURLWithPath: s.file("img.E01")))
+        try fh.seek(toOffset: 400_000)
+        fh.write(Data(repeating: 0, count: 64))
+        try fh.close()
+        let source = try BlockSources.open(path: s.file("img.E01"))
+        let buf = AlignedBuffer(count: 32 * 1024)
+        var failed: [Int64] = []
+        var offset: Int64 = 0
+        while offset < source.geometry.size {
+            do {
+                let n = try await source.read(at: offset, into: buf, length: buf.count)
+                #expect(buf.copyBytes(count: n) == Array(bytes[Int(offset)..<(Int(offset) + n)]), "at \(offset)")
+            } catch let e as IOError {
+                #expect(e.errno == .EIO)
+                #expect(e.description.contains("chunk checksum mismatch in sectors"))
+                failed.append(offset)
+            }
+            offset += Int64(buf.count)
+        }
+        #expect(failed.count == 1)
+        // Again, now that libewf has the chunk cached.
+        if let bad = failed.first {
+            await #expect(throws: IOError.self) { try await source.read(at: bad, into: buf, length: buf.count) }
+        }
+        await source.close()
+    }
+}
