@@ -114,6 +114,15 @@ final class EWFSource: BlockSource {
         }
     }
 
+    deinit {
+        // Not closed by the owner: let the worker finish what is queued, close
+        // the handle on its thread, and exit.
+        if !closed.withLock({ $0 }) {
+            let handle = self.handle
+            worker.stop { handle.close() }
+        }
+    }
+
     func close() async {
         let first = closed.withLock { c -> Bool in
             defer { c = true }

@@ -50,8 +50,8 @@ public final class WritableFileSource: BlockSource {
             if file.isBlockDevice, case .success = Syscall.negated({ cla_blk_get_readonly(fd, &ro) }), ro != 0 {
                 throw BlockSourceError(path: path, reason: .readOnlyTarget)
             }
-            if let device = file.device, !permit.forced {
-                let users = MountTable.users(of: device)
+            if !permit.forced {
+                let users = file.device.map { MountTable.users(of: $0) } ?? MountTable.users(ofImage: file.identity)
                 if !users.isEmpty { throw BlockSourceError(path: path, reason: .writeRefused(.mounted(users: users))) }
             }
             return WritableFileSource(source: try FileSource.make(file: file, options: options), permit: permit)

@@ -105,8 +105,16 @@ import Testing
         #expect(throws: BlockSourceError(path: loop.device, reason: .writeRefused(.forensic))) {
             try WritePermit.request(path: loop.device, force: true, forensic: true)
         }
+        // The image file under the mounted loop device is refused too.
+        let imageUsers = ["\(loop.device) mounted on \(mnt) (through \(loop.device), attached to this image)"]
+        #expect(throws: BlockSourceError(path: s.file("fs.img"), reason: .writeRefused(.mounted(users: imageUsers)))) {
+            try WritePermit.request(path: s.file("fs.img"), forensic: false)
+        }
+        let imagePermitBeforeMount = try WritePermit.request(path: s.file("fs.img"), force: true, forensic: false)
+        #expect(imagePermitBeforeMount.overriddenUsers == imageUsers)
         #expect(sh(["umount", mnt]).status == 0)
         mounted = false
+        #expect(try WritePermit.request(path: s.file("fs.img"), forensic: false).overriddenUsers.isEmpty)
         let permit = try WritePermit.request(path: loop.device, forensic: false)
         #expect(permit.overriddenUsers.isEmpty)
         let w = try BlockSources.openWritable(permit: permit)
