@@ -145,3 +145,19 @@ extension EWFTests {
         await source.close()
     }
 }
+
+extension EWFTests {
+    /// ewfacquire 20140813 drops a partial last sector from the media (libewf's
+    /// media size is whole sectors) while its stored MD5 covers every source
+    /// byte — its own ewfverify then fails. The source shows libewf's media.
+    @Test func partialLastSectorIsDroppedByEwfacquire() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = try Self.acquire(s, count: 1_000_000, segment: "1GiB")
+        let source = try BlockSources.open(path: s.file("img.E01"))
+        #expect(source.geometry.size == 1_000_000 / 512 * 512)
+        #expect(try await readAll(source) == Array(bytes.prefix(1_000_000 / 512 * 512)))
+        #expect(source.evidence?.md5 == sh(["md5sum", s.file("src.raw")]).out.split(separator: " ").first.map(String.init))
+        await source.close()
+    }
+}
