@@ -99,8 +99,9 @@ struct EWFTests {
         defer { s.remove() }
         let bytes = try Self.acquire(s, count: 1024 * 1024)
         try FileManager.default.createDirectory(atPath: s.file("mnt"), withIntermediateDirectories: false)
-        guard shDetached(["ewfmount", s.file("img.E01"), s.file("mnt")]) == 0 else { throw TestFailure("ewfmount failed") }
-        defer { shDetached(["fusermount", "-u", s.file("mnt")]) }
+        let daemon = try Daemon(["ewfmount", "-v", s.file("img.E01"), s.file("mnt")])
+        defer { Self.unmount(s.file("mnt"), daemon) }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: s.file("mnt/ewf1")) { usleep(20_000) }
         let source = try BlockSources.open(path: s.file("mnt/ewf1"))
         #expect(source.kind == .regularFile)
         #expect(source.engine.kind == .threads)
@@ -111,6 +112,13 @@ struct EWFTests {
 }
 
 extension EWFTests {
+    /// Unmounts a FUSE mount whose daemon we started (lazily if still busy), then
+    /// ends the daemon.
+    static func unmount(_ mountPoint: String, _ daemon: Daemon) {
+        if shDetached(["fusermount", "-u", mountPoint]) != 0 { shDetached(["fusermount", "-u", "-z", mountPoint]) }
+        daemon.kill()
+    }
+
     /// libewf hands out a corrupt chunk and only records the checksum error:
     /// the source refuses reads that overlap it (also when the chunk is cached)
     /// and reads the rest.

@@ -67,10 +67,7 @@ import Testing
         let mnt = s.file("mnt")
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
         let daemon = try Daemon(["ewfmount", "-v", s.file("img.E01"), mnt])
-        defer {
-            daemon.kill()
-            shDetached(["fusermount", "-u", mnt])
-        }
+        defer { EWFTests.unmount(mnt, daemon) }
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: "\(mnt)/ewf1") { usleep(20_000) }
         let loop = try Loop("\(mnt)/ewf1")
         defer { loop.detach() }
