@@ -69,7 +69,7 @@ final class EWFSource: BlockSource {
         meta.caseNumber = handle.headerValue("case_number")
         meta.evidenceNumber = handle.headerValue("evidence_number")
         meta.examinerName = handle.headerValue("examiner_name")
-        meta.description = handle.headerValue("description")
+        meta.caseDescription = handle.headerValue("description")
         meta.notes = handle.headerValue("notes")
         meta.acquiryDate = handle.headerValue("acquiry_date")
         meta.systemDate = handle.headerValue("system_date")

@@ -49,7 +49,7 @@ struct EWFTests {
         #expect(meta.caseNumber == "CASE-42")
         #expect(meta.evidenceNumber == "EV-7")
         #expect(meta.examinerName == "Jane Examiner")
-        #expect(meta.description == "suspect laptop disk")
+        #expect(meta.caseDescription == "suspect laptop disk")
         #expect(meta.notes == "seized 2026")
         #expect(meta.acquiryDate?.isEmpty == false)
         #expect(meta.bytesPerSector == 512)
