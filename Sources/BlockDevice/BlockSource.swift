@@ -64,7 +64,9 @@ public protocol BlockSource: AnyObject, Sendable {
     /// bytes read, fewer at the end of the media.
     func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
 
-    /// Waits for requests in flight and closes the file descriptors.
+    /// Waits for requests in flight and closes the file descriptors. Call it:
+    /// a source dropped without `close()` closes its descriptors only when no
+    /// abandoned request is still in flight on them.
     func close() async
 }
 

@@ -69,7 +69,7 @@ final class EWFSource: BlockSource {
         meta.caseNumber = handle.headerValue("case_number")
         meta.evidenceNumber = handle.headerValue("evidence_number")
         meta.examinerName = handle.headerValue("examiner_name")
-        meta.description = handle.headerValue("description")
+        meta.caseDescription = handle.headerValue("description")
         meta.notes = handle.headerValue("notes")
         meta.acquiryDate = handle.headerValue("acquiry_date")
         meta.systemDate = handle.headerValue("system_date")
@@ -111,6 +111,15 @@ final class EWFSource: BlockSource {
                 }
             }
             if !queued { cont.resume(throwing: EngineError.shutDown) }
+        }
+    }
+
+    deinit {
+        // Not closed by the owner: let the worker finish what is queued, close
+        // the handle on its thread, and exit.
+        if !closed.withLock({ $0 }) {
+            let handle = self.handle
+            worker.stop { handle.close() }
         }
     }
 

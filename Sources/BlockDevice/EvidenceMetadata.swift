@@ -13,7 +13,8 @@ public struct EvidenceMetadata: Sendable, Equatable {
     public var caseNumber: String?
     public var evidenceNumber: String?
     public var examinerName: String?
-    public var description: String?
+    /// The "description" header value (named so as not to read as CustomStringConvertible).
+    public var caseDescription: String?
     public var notes: String?
     /// As libewf formats it (e.g. "Thu Nov 26 15:34:23 2026").
     public var acquiryDate: String?

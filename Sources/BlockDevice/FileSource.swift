@@ -62,9 +62,12 @@ final class FileSource: BlockSource {
     }
 
     deinit {
-        // Not closed by the owner: the engine still owns any request in flight,
-        // so the descriptor cannot be closed safely here (it would be reused).
-        // close() is the documented way out; leaking one fd beats corrupting another.
+        // Not closed by the owner. A request abandoned by a cancelled task may
+        // still be in flight on the fd; closing it then could let the number be
+        // reused under the kernel's feet, so only close when nothing is.
+        if !closed.withLock({ $0 }), engine.statistics().inFlight.isEmpty {
+            Glibc.close(file.fd)
+        }
     }
 }
 

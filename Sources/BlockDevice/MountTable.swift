@@ -30,6 +30,22 @@ enum MountTable {
         return users
     }
 
+    /// Who uses the loop devices whose backing file is the file `identity`
+    /// names: writing the image under a mounted loop device corrupts the mount.
+    static func users(ofImage identity: FileIdentity) -> [String] {
+        let fm = FileManager.default
+        var users: [String] = []
+        for name in ((try? fm.contentsOfDirectory(atPath: "/sys/block")) ?? []).sorted() where name.hasPrefix("loop") {
+            guard let backing = try? String(contentsOfFile: "/sys/block/\(name)/loop/backing_file", encoding: .utf8),
+                  let dev = devNumber("/sys/block/\(name)/dev") else { continue }
+            var st = stat()
+            let path = backing.trimmingCharacters(in: .newlines)
+            guard stat(path, &st) == 0, UInt64(st.st_dev) == identity.dev, UInt64(st.st_ino) == identity.ino else { continue }
+            users += self.users(of: dev).map { "\($0) (through /dev/\(name), attached to this image)" }
+        }
+        return users
+    }
+
     /// The device, its partitions and its holders (recursively), with names.
     static func relatedDevices(_ device: DeviceNumber) -> [DeviceNumber: String] {
         var found: [DeviceNumber: String] = [:]

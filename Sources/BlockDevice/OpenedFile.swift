@@ -43,7 +43,10 @@ extension OpenedFile {
     /// unreliable). Never asks for write access, not even as a first try.
     static func openReadOnly(_ path: String, allowDirect: Bool = true) throws(BlockSourceError) -> OpenedFile {
         try checkType(path)
-        var flags = O_RDONLY | O_CLOEXEC | cla_O_NOATIME | (allowDirect ? cla_O_DIRECT : 0)
+        // O_NONBLOCK: should the path turn into a FIFO between stat and open,
+        // the open must not wait for a writer. Cleared once fstat says it is a
+        // regular file or a block device.
+        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | cla_O_NOATIME | (allowDirect ? cla_O_DIRECT : 0)
         var reason: String? = allowDirect ? nil : "buffered reads requested"
         var fd: Int32 = -1
         while true {
@@ -110,6 +113,12 @@ extension OpenedFile {
         }
         // The path may have been replaced between stat and open.
         try checkMode(st.st_mode, path: path)
+        if flags & O_NONBLOCK != 0 {
+            let fl = fcntl(fd, F_GETFL)
+            if fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 {
+                throw BlockSourceError(path: path, reason: .openFailed(Errno(errno)))
+            }
+        }
         let isBlock = st.st_mode & S_IFMT == S_IFBLK
         var direct = flags & cla_O_DIRECT != 0
         var why = reason

@@ -122,6 +122,14 @@ final class SplitRawSource: BlockSource {
         return (n + a - 1) / a * a
     }
 
+    deinit {
+        // Not closed by the owner: close the fds unless a request abandoned by
+        // a cancelled task is still in flight on one of them.
+        if !closed.withLock({ $0 }), engine.statistics().inFlight.isEmpty {
+            for s in segments { Glibc.close(s.fd) }
+        }
+    }
+
     func close() async {
         let first = closed.withLock { c -> Bool in
             defer { c = true }

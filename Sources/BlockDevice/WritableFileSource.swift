@@ -6,7 +6,7 @@ import LinuxAIO
 /// (`O_RDWR | O_DIRECT`, never `O_CREAT` or `O_TRUNC`). Reads as any source;
 /// writes go through the same engine with a chosen `SyncLevel`.
 public final class WritableFileSource: BlockSource {
-    private let source: FileSource
+    let source: FileSource
     /// The permit it was opened with (for the patch journal).
     public let permit: WritePermit
 
@@ -44,8 +44,14 @@ public final class WritableFileSource: BlockSource {
             guard file.identity == permit.identity else {
                 throw BlockSourceError(path: path, reason: .writeRefused(.changed))
             }
-            if let device = file.device, !permit.forced {
-                let users = MountTable.users(of: device)
+            // Some kernels open a device with the ro flag for writing and fail
+            // each write instead: ask the device.
+            var ro: Int32 = 0
+            if file.isBlockDevice, case .success = Syscall.negated({ cla_blk_get_readonly(fd, &ro) }), ro != 0 {
+                throw BlockSourceError(path: path, reason: .readOnlyTarget)
+            }
+            if !permit.forced {
+                let users = file.device.map { MountTable.users(of: $0) } ?? MountTable.users(ofImage: file.identity)
                 if !users.isEmpty { throw BlockSourceError(path: path, reason: .writeRefused(.mounted(users: users))) }
             }
             return WritableFileSource(source: try FileSource.make(file: file, options: options), permit: permit)

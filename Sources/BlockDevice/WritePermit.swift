@@ -5,7 +5,8 @@ import Glibc
 /// come by one: the only way to make it is `request(path:force:forensic:)`,
 /// which refuses in forensic mode, refuses evidence containers (split raw,
 /// EWF), and refuses a block device that is mounted or used as swap — itself,
-/// a partition of it, or a device stacked on it — unless `force`.
+/// a partition of it, or a device stacked on it — or an image file behind such
+/// a loop device, unless `force`.
 ///
 /// `BlockSources.openWritable(permit:)` is the only writable open.
 public struct WritePermit: Sendable, CustomStringConvertible {
@@ -48,7 +49,11 @@ public struct WritePermit: Sendable, CustomStringConvertible {
         }
         let identity = FileIdentity(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
         guard st.st_mode & S_IFMT == S_IFBLK else {
-            return WritePermit(path: path, forced: force, overriddenUsers: [], identity: identity, device: nil)
+            let users = MountTable.users(ofImage: identity)
+            if !users.isEmpty && !force {
+                throw BlockSourceError(path: path, reason: .writeRefused(.mounted(users: users)))
+            }
+            return WritePermit(path: path, forced: force, overriddenUsers: users, identity: identity, device: nil)
         }
         let device = DeviceNumber(UInt64(st.st_rdev))
         let users = MountTable.users(of: device)

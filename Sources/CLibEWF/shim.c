@@ -8,7 +8,18 @@ struct clewf_handle {
     libewf_handle_t *handle;
     char **filenames;
     int count;
+    int globbed;  // filenames came from libewf_glob (else one strdup'ed name)
+    uint32_t bytes_per_sector;
 };
+
+static void free_names(clewf_handle *h) {
+    if (h->globbed) {
+        libewf_glob_free(h->filenames, h->count, NULL);
+    } else if (h->filenames) {
+        free(h->filenames[0]);
+        free(h->filenames);
+    }
+}
 
 // Copies libewf's message (it may span lines: keep the last, most specific one)
 // and frees the error.
@@ -31,24 +42,40 @@ clewf_handle *clewf_open(const char *first, char *err, size_t errlen) {
     libewf_error_t *error = NULL;
     clewf_handle *h = calloc(1, sizeof(*h));
     if (h == NULL) { snprintf(err, errlen, "out of memory"); return NULL; }
-    if (libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &h->filenames, &h->count, &error) != 1) {
-        take_error(&error, "cannot find the segment files", err, errlen);
-        free(h);
-        return NULL;
+    if (libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &h->filenames, &h->count, &error) == 1) {
+        h->globbed = 1;
+    } else {
+        // An extension libewf does not know (a renamed single-segment file
+        // found by its signature): open just that file.
+        libewf_error_free(&error);
+        h->filenames = calloc(1, sizeof(char *));
+        if (h->filenames) h->filenames[0] = strdup(first);
+        if (!h->filenames || !h->filenames[0]) {
+            snprintf(err, errlen, "out of memory");
+            free_names(h);
+            free(h);
+            return NULL;
+        }
+        h->count = 1;
     }
     if (libewf_handle_initialize(&h->handle, &error) != 1) {
         take_error(&error, "cannot initialize libewf", err, errlen);
-        libewf_glob_free(h->filenames, h->count, NULL);
+        free_names(h);
         free(h);
         return NULL;
     }
     if (libewf_handle_open(h->handle, h->filenames, h->count, libewf_get_access_flags_read(), &error) != 1) {
         take_error(&error, "cannot open the EWF set", err, errlen);
         libewf_handle_free(&h->handle, NULL);
-        libewf_glob_free(h->filenames, h->count, NULL);
+        free_names(h);
         free(h);
         return NULL;
     }
+    if (libewf_handle_get_bytes_per_sector(h->handle, &h->bytes_per_sector, &error) != 1) {
+        libewf_error_free(&error);
+        h->bytes_per_sector = 512;
+    }
+    if (h->bytes_per_sector == 0) h->bytes_per_sector = 512;
     return h;
 }
 
@@ -56,7 +83,7 @@ void clewf_close(clewf_handle *h) {
     if (h == NULL) return;
     libewf_handle_close(h->handle, NULL);
     libewf_handle_free(&h->handle, NULL);
-    libewf_glob_free(h->filenames, h->count, NULL);
+    free_names(h);
     free(h);
 }
 
@@ -92,6 +119,28 @@ int64_t clewf_read(clewf_handle *h, void *buf, uint64_t n, int64_t off, char *er
     if (r < 0) {
         take_error(&error, "libewf read failed", err, errlen);
         return -1;
+    }
+    // libewf returns the data of a chunk whose checksum does not match and only
+    // records the error (also on later reads of the cached chunk): refuse any
+    // read that overlaps a recorded range rather than hand out corrupt bytes.
+    uint32_t count = 0;
+    if (r > 0 && libewf_handle_get_number_of_checksum_errors(h->handle, &count, &error) == 1) {
+        uint64_t bps = h->bytes_per_sector;
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t start = 0, sectors = 0;
+            if (libewf_handle_get_checksum_error(h->handle, i, &start, &sectors, &error) != 1) {
+                libewf_error_free(&error);
+                continue;
+            }
+            uint64_t lo = start * bps, hi = (start + sectors) * bps;
+            if ((uint64_t)off < hi && (uint64_t)off + (uint64_t)r > lo) {
+                snprintf(err, errlen, "chunk checksum mismatch in sectors %llu-%llu: the EWF data there is corrupt",
+                         (unsigned long long)start, (unsigned long long)(start + sectors - 1));
+                return -1;
+            }
+        }
+    } else {
+        libewf_error_free(&error);
     }
     return (int64_t)r;
 }

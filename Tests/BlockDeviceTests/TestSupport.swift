@@ -54,6 +54,23 @@ func sh(_ args: [String]) -> (status: Int32, out: String, err: String) {
             String(decoding: e, as: UTF8.self))
 }
 
+/// Runs a command that may leave a daemon behind (ewfmount), with posix_spawn
+/// and waitpid: Foundation's Process waits for the daemon too.
+@discardableResult
+func shDetached(_ args: [String]) -> Int32 {
+    var pid: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    guard posix_spawnp(&pid, args[0], &actions, nil, &argv, environ) == 0 else { return 127 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status >> 8) & 0xff
+}
+
 /// Reads the whole source in `chunk`-byte aligned reads, checking that only
 /// the last read is short.
 func readAll(_ source: any BlockSource, chunk: Int = 64 * 1024) async throws -> [UInt8] {
