@@ -82,7 +82,7 @@ struct ViewCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let started = monotonicNanoseconds()
+        let started = Entry.started
         let target = demo ? try DemoImage.path() : path!
         let src = try source.open(target)
         if src.geometry.size == 0 {
