@@ -1,0 +1,95 @@
+// Probing a whole device: GPT at 512 and 4096, else MBR, else a bare file system.
+
+/// Finds the partition table and file systems of a device.
+public enum DiskProbe {
+    /// Probes `source`.
+    ///
+    /// - Parameter logicalSectorSize: the device's logical sector size when the
+    ///   caller knows it (a block device's BLKSSZGET); `nil` probes GPT at 512
+    ///   and then 4096 bytes, as an image gives no hint.
+    /// - Returns: the layout; check ``DiskLayout/missingRanges`` when the source
+    ///   holds only pre-read chunks.
+    public static func probe(_ source: any ByteSource, logicalSectorSize: Int? = nil) -> DiskLayout {
+        var r = Reader(source)
+        var layout = probe(&r, hint: logicalSectorSize)
+        layout.missingRanges = r.missing
+        return layout
+    }
+
+    static func probe(_ r: inout Reader, hint: Int?) -> DiskLayout {
+        let sizes: [Int64] = hint.map { [Int64($0)] }?.filter { $0 >= 512 && $0 <= 65536 } ?? [512, 4096]
+        var layout = DiskLayout(size: r.size, sectorSize: Int(sizes.first ?? 512), scheme: .none)
+        let sector0 = r.read(0, 512)
+        let mbrValid = sector0.map(MBRParser.looksValid) ?? false
+        var mbr: MBRTable?
+        if mbrValid, let sector0 {
+            mbr = MBRParser.parse(&r, sector0: sector0, sectorSize: layout.sectorSize == 4096 ? 4096 : 512)
+        }
+        for size in sizes {
+            guard let gpt = GPTParser.parse(&r, sectorSize: size, protective: mbr?.hasProtectiveEntry ?? false) else { continue }
+            layout.scheme = .gpt
+            layout.sectorSize = Int(size)
+            layout.diskID = gpt.header.diskGUID
+            layout.partitions = gpt.partitions
+            layout.defects = gpt.defects
+            layout.regions = gpt.regions
+            if let mbr { layout.regions += mbr.regions.filter { $0.name == "MBR" || $0.name == "MBR partition 1" } }
+            if mbr?.hasProtectiveEntry != true { layout.defects.append("no protective MBR in front of the GPT") }
+            break
+        }
+        if layout.scheme == .none {
+            // A FAT/NTFS/exFAT boot sector ends in 0x55AA too: it is not an MBR.
+            let whole = FileSystemProbe.probe(&r, at: 0, length: nil)
+            let bootSector = ["vfat", "ntfs", "exfat"].contains(whole?.type ?? "")
+            layout.filesystem = whole
+            if let mbr, !bootSector {
+                layout.scheme = .mbr
+                layout.diskID = "0x" + hex(mbr.diskSignature, digits: 8, uppercase: false)
+                layout.partitions = mbr.partitions
+                layout.defects = mbr.defects
+                layout.regions = mbr.regions
+                if mbr.hasProtectiveEntry { layout.defects.append("protective MBR but no valid GPT") }
+            }
+        }
+        let sectorSize = Int64(layout.sectorSize)
+        let deviceSectors = r.size / sectorSize
+        for i in layout.partitions.indices where layout.partitions[i].kind != .extended {
+            let p = layout.partitions[i]
+            guard p.start < deviceSectors else { continue }
+            let offset = p.start.multipliedSaturating(sectorSize)
+            let length = p.size.multipliedSaturating(sectorSize)
+            layout.partitions[i].filesystem = FileSystemProbe.probe(&r, at: offset, length: length)
+        }
+        layout.defects += checkGeometry(layout.partitions, deviceSectors: deviceSectors)
+        for p in layout.partitions { layout.regions += p.filesystem?.regions ?? [] }
+        layout.regions += layout.filesystem?.regions ?? []
+        layout.regions.sort { ($0.offset, $0.length) < ($1.offset, $1.length) }
+        return layout
+    }
+
+    /// Overlaps, partitions past the end, and logical partitions outside their container.
+    static func checkGeometry(_ parts: [Partition], deviceSectors: Int64) -> [String] {
+        var defects: [String] = []
+        for p in parts where p.end > deviceSectors {
+            defects.append("partition \(p.index) ends at sector \(p.end), past the end of the device (\(deviceSectors) sectors)")
+        }
+        let container = parts.first { $0.kind == .extended }
+        if let container {
+            for p in parts where p.kind == .logical && (p.start < container.start || p.end > container.end) {
+                defects.append("logical partition \(p.index) lies outside the extended partition \(container.index)")
+            }
+        }
+        // The extended container overlaps its logicals by design: compare data partitions only,
+        // and the container with the other primaries.
+        let checked = parts.filter { $0.size > 0 }
+        for (n, a) in checked.enumerated() {
+            for b in checked[(n + 1)...] {
+                if a.kind == .extended && b.kind == .logical || b.kind == .extended && a.kind == .logical { continue }
+                if a.start < b.end && b.start < a.end {
+                    defects.append("partitions \(a.index) and \(b.index) overlap")
+                }
+            }
+        }
+        return defects
+    }
+}
