@@ -1,0 +1,67 @@
+// The fuzz executable. Built with -DFUZZING and -sanitize=fuzzer,address it
+// hands control to libFuzzer (SwiftPM's own main would otherwise win and the
+// fuzzer would silently do nothing); built normally it replays files given on
+// the command line through the same target, or says how to fuzz.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer's entry point: one input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size > 0 else { return 0 }
+    FuzzTarget.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+/// Writes a line to standard error (Glibc's `stderr` is a global var Swift 6 rejects).
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+#if FUZZING
+typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+typealias RunDriver = @convention(c) (
+    UnsafeMutablePointer<Int32>,
+    UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    TestOneInput
+) -> Int32
+
+// Looked up at run time so that no C declaration is needed: the symbol comes
+// from the libFuzzer runtime that -sanitize=fuzzer links in.
+guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "LLVMFuzzerRunDriver")
+        ?? dlsym(nil, "LLVMFuzzerRunDriver") else {
+    printError("LLVMFuzzerRunDriver not found: build with -Xswiftc -sanitize=fuzzer,address")
+    exit(2)
+}
+let driver = unsafeBitCast(symbol, to: RunDriver.self)
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(driver(&argc, &argv, fuzzTestOneInput))
+#else
+let files = CommandLine.arguments.dropFirst()
+if files.isEmpty {
+    print("""
+    DiskFormatsFuzz: libFuzzer harness for the DiskFormats parsers.
+    Fuzz:   scripts/fuzz.sh [seconds]
+            (swift build --scratch-path .build-fuzz -c debug --product DiskFormatsFuzz \\
+             -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+    Replay: DiskFormatsFuzz FILE...   (runs each file through the harness once)
+    """)
+} else {
+    for path in files {
+        guard let f = fopen(path, "rb") else { printError("cannot open \(path)"); exit(1) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        fclose(f)
+        FuzzTarget.run(bytes)
+        print("ok \(path) (\(bytes.count) bytes)")
+    }
+}
+#endif
