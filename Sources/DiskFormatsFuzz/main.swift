@@ -22,23 +22,21 @@ func printError(_ message: String) {
 
 #if FUZZING
 typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-typealias RunDriver = @convention(c) (
-    UnsafeMutablePointer<Int32>,
-    UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    TestOneInput
+
+// libFuzzer's driver, linked in by -sanitize=fuzzer. Declared by symbol name:
+// no C header is needed, and its three pointer-sized arguments and Int32
+// result are passed the same way by the Swift and C conventions on x86-64 and
+// arm64. (dlsym cannot find it: the runtime's symbols are not exported.)
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: TestOneInput
 ) -> Int32
 
-// Looked up at run time so that no C declaration is needed: the symbol comes
-// from the libFuzzer runtime that -sanitize=fuzzer links in.
-guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: -2), "LLVMFuzzerRunDriver")
-        ?? dlsym(nil, "LLVMFuzzerRunDriver") else {
-    printError("LLVMFuzzerRunDriver not found: build with -Xswiftc -sanitize=fuzzer,address")
-    exit(2)
-}
-let driver = unsafeBitCast(symbol, to: RunDriver.self)
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(driver(&argc, &argv, fuzzTestOneInput))
+exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzTestOneInput))
 #else
 let files = CommandLine.arguments.dropFirst()
 if files.isEmpty {
