@@ -52,7 +52,7 @@ enum ExtProbe {
         reg.text("s_last_mounted", 136, 64)
         if incompat & incompat64Bit != 0 { reg.le("s_blocks_count_hi", 0x150, 4) }
         return FileSystemInfo(
-            type: type, version: "1.\(b.u16le(62))", label: nonEmpty(label), uuid: uuid,
+            type: type, version: "\(b.u32le(76)).\(b.u16le(62))", label: nonEmpty(label), uuid: uuid,
             blockSize: blockSize, size: Int64(clamping: blocks).multipliedSaturating(blockSize),
             offset: base, regions: [reg.build(length: 1024)])
     }

@@ -51,7 +51,7 @@ func expectAgrees(_ fs: FileSystemInfo?, withBlkid values: [String: String], _ w
     #expect(fs.label == values["LABEL"], "\(what) LABEL", sourceLocation: sourceLocation)
     #expect(fs.uuid == values["UUID"], "\(what) UUID", sourceLocation: sourceLocation)
     if let sub = values["UUID_SUB"] { #expect(fs.uuidSub == sub, "\(what) UUID_SUB", sourceLocation: sourceLocation) }
-    if let version = values["VERSION"], fs.version != nil, ["vfat", "swap", "crypto_LUKS"].contains(type) {
+    if let version = values["VERSION"], fs.version != nil, ["vfat", "swap", "crypto_LUKS", "ext2", "ext3", "ext4"].contains(type) {
         #expect(fs.version == version, "\(what) VERSION", sourceLocation: sourceLocation)
     }
     if let block = values["BLOCK_SIZE"], ["ext2", "ext3", "ext4", "btrfs"].contains(type) {
