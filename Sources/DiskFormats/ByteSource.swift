@@ -55,8 +55,10 @@ public struct PrefetchedBytes: ByteSource, Sendable {
         self.chunks = [(0, image)]
     }
 
-    /// Adds bytes read at `offset` (later chunks win over earlier ones).
+    /// Adds bytes read at `offset` (later chunks win over earlier ones); a
+    /// negative offset is ignored.
     public mutating func add(_ bytes: [UInt8], at offset: Int64) {
+        guard offset >= 0 else { return }
         chunks.append((offset, bytes))
     }
 

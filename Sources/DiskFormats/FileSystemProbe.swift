@@ -13,7 +13,8 @@ public enum FileSystemProbe {
     }
 
     static func probe(_ r: inout Reader, at offset: Int64, length: Int64?) -> FileSystemInfo? {
-        guard offset >= 0, offset < r.size else { return nil }
+        // The parsers add small constants (≤ 1 MiB) to `offset`: keep it far from overflow.
+        guard offset >= 0, offset < r.size, offset < Int64.max / 2 else { return nil }
         let limit = min(length ?? .max, r.size - offset)
         guard limit > 0 else { return nil }
         // Order matters where structures can coexist: the ones at offset 0 with
