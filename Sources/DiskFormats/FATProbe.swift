@@ -31,7 +31,6 @@ enum FATProbe {
         let uuid = sigOK && serial.count == 4
             ? hex(serial[3], digits: 2) + hex(serial[2], digits: 2) + "-" + hex(serial[1], digits: 2) + hex(serial[0], digits: 2)
             : nil
-        let bootLabel = sigOK ? b.ascii(ext + 7, 11) : ""
 
         // The root directory: after the FATs (FAT12/16) or at its first cluster (FAT32).
         var dirOffset = reserved + fats * fatLength
@@ -48,8 +47,9 @@ enum FATProbe {
                 dirLabel = volumeLabel(in: dir)
             }
         }
-        var label = dirLabel.flatMap { $0 == noName ? nil : nonEmpty($0) }
-        if label == nil && bootLabel != noName { label = nonEmpty(bootLabel) }
+        // As blkid: LABEL comes from the root directory's volume-label entry only;
+        // the boot sector's copy (blkid's LABEL_FATBOOT) stays a field of the region.
+        let label = dirLabel.flatMap { $0 == noName ? nil : nonEmpty($0) }
 
         var reg = RegionBuilder("\(version) boot sector", base: base, bytes: b)
         reg.add("BS_jmpBoot", 0, 3, hexString(b.slice(0, 3)))

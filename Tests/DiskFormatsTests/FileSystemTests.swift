@@ -52,6 +52,29 @@ private let mib: Int64 = 1 << 20
         #expect(layout.filesystem?.label == nil)
     }
 
+    /// With the root directory's label entry deleted, blkid reports no LABEL
+    /// (only LABEL_FATBOOT from the boot sector), and neither do we.
+    @Test(.enabled(if: Tools.have("mkfs.vfat", "blkid"), "needs dosfstools and blkid"))
+    func fatBootSectorLabelAloneIsNotTheLabel() throws {
+        let dir = try Scratch()
+        let img = try dir.sparse("fat.img", bytes: 16 * mib)
+        try Shell.run("mkfs.vfat", ["-F", "16", "-n", "BOOTONLY", img])
+        let first = try #require(DiskProbe.probe(FileSource(img)).filesystem)
+        #expect(first.label == "BOOTONLY")
+        // Mark the first root-directory entry (the label) deleted.
+        let boot = try #require(FileSource(img).bytes(at: 0, count: 512))
+        let rootDir = (Int(boot[14]) | Int(boot[15]) << 8) + Int(boot[16]) * (Int(boot[22]) | Int(boot[23]) << 8)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: img))
+        try handle.seek(toOffset: UInt64(rootDir * 512))
+        try handle.write(contentsOf: Data([0xE5]))
+        try handle.close()
+        let values = try blkid(img)
+        #expect(values["LABEL_FATBOOT"] == "BOOTONLY")
+        let fs = DiskProbe.probe(FileSource(img)).filesystem
+        expectAgrees(fs, withBlkid: values, "vfat")
+        #expect(fs?.label == nil)
+    }
+
     @Test(.enabled(if: Tools.have("mkfs.ntfs", "blkid"), "needs ntfs-3g and blkid"))
     func bareNTFS() throws {
         let layout = try bare(["mkfs.ntfs", "-q", "-F", "-Q", "-L", "Données"], megabytes: 16, type: "ntfs")
