@@ -127,16 +127,19 @@ private let mib: Int64 = 1 << 20
     }
 
     @Test(.enabled(if: Tools.have("genisoimage", "blkid"), "needs genisoimage and blkid"),
-          arguments: [["-J"], []])
-    func iso9660(_ extra: [String]) throws {
+          arguments: [(["-J"], "BLKVIEW_CD"), ([], "BLKVIEW_CD"),
+                      (["-J"], "Long_Volume_Label_Of_30_Chars_"), (["-J"], "mixed Case lbl")])
+    func iso9660(_ extra: [String], _ label: String) throws {
         let dir = try Scratch()
         try FileManager.default.createDirectory(atPath: dir.file("root"), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: dir.file("root/hello.txt"), contents: Data("hello\n".utf8))
         let img = dir.file("cd.iso")
-        try Shell.run("genisoimage", ["-quiet", "-V", "BLKVIEW_CD", "-o", img] + extra + [dir.file("root")])
+        // Joliet keeps only 16 characters of a longer volume id: blkid merges it with the ASCII one.
+        try Shell.run("genisoimage", ["-quiet", "-V", label, "-o", img] + extra + [dir.file("root")])
         let layout = DiskProbe.probe(FileSource(img))
         let values = try blkid(img)
         #expect(values["TYPE"] == "iso9660")
+        #expect(values["LABEL"] == label)
         expectAgrees(layout.filesystem, withBlkid: values, "iso9660")
         #expect(layout.filesystem?.version == (extra.isEmpty ? nil : "Joliet Extension"))
     }
