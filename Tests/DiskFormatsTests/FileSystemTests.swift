@@ -31,6 +31,15 @@ private let mib: Int64 = 1 << 20
         #expect(layout.describe(1024 + 120) == "\(type) superblock › s_volume_name = \"bare-\(type)\"")
     }
 
+    /// blkid names ext by features, not by the mkfs used: no journal and no
+    /// ext4-only feature is ext2; any ext4-only feature is ext4.
+    @Test(.enabled(if: Tools.have("mkfs.ext4", "blkid"), "needs e2fsprogs and blkid"),
+          arguments: [(["mkfs.ext4", "-O", "^has_journal"], "ext4"),
+                      (["mkfs.ext2", "-O", "has_journal"], "ext3"), (["mkfs.ext2", "-O", "extent"], "ext4")])
+    func extTypeFollowsFeatures(_ command: [String], _ type: String) throws {
+        try bare(command + ["-q", "-F"], megabytes: 8, type: type)
+    }
+
     @Test(.enabled(if: Tools.have("mkfs.ext4", "blkid"), "needs e2fsprogs and blkid"))
     func bareExt4With4KBlocksAndNoLabel() throws {
         let layout = try bare(["mkfs.ext4", "-q", "-F", "-b", "4096"], megabytes: 32, type: "ext4")
