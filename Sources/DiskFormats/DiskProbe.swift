@@ -2,6 +2,9 @@
 
 /// Finds the partition table and file systems of a device.
 public enum DiskProbe {
+    /// File systems are looked for in this many partitions at most.
+    public static let maxProbedPartitions = 1024
+
     /// Probes `source`.
     ///
     /// - Parameter logicalSectorSize: the device's logical sector size when the
@@ -53,7 +56,9 @@ public enum DiskProbe {
         }
         let sectorSize = Int64(layout.sectorSize)
         let deviceSectors = r.size / sectorSize
-        for i in layout.partitions.indices where layout.partitions[i].kind != .extended {
+        // File systems of the first `maxProbedPartitions` partitions only: bounds the reads
+        // a hostile table (tens of thousands of GPT entries) can cause.
+        for i in layout.partitions.indices.prefix(maxProbedPartitions) where layout.partitions[i].kind != .extended {
             let p = layout.partitions[i]
             guard p.start < deviceSectors else { continue }
             let offset = p.start.multipliedSaturating(sectorSize)
@@ -67,27 +72,41 @@ public enum DiskProbe {
         return layout
     }
 
-    /// Overlaps, partitions past the end, and logical partitions outside their container.
+    /// Defects of one kind listed before the rest are summed up in one line.
+    static let maxListed = 16
+
+    /// Overlaps, partitions past the end, and logical partitions outside their
+    /// container. Linear after a sort, whatever the table holds: a hostile GPT
+    /// may declare tens of thousands of entries.
     static func checkGeometry(_ parts: [Partition], deviceSectors: Int64) -> [String] {
         var defects: [String] = []
-        for p in parts where p.end > deviceSectors {
+        let pastEnd = parts.filter { $0.end > deviceSectors }
+        for p in pastEnd.prefix(maxListed) {
             defects.append("partition \(p.index) ends at sector \(p.end), past the end of the device (\(deviceSectors) sectors)")
         }
-        let container = parts.first { $0.kind == .extended }
-        if let container {
+        if pastEnd.count > maxListed {
+            defects.append("\(pastEnd.count - maxListed) more partitions end past the end of the device")
+        }
+        if let container = parts.first(where: { $0.kind == .extended }) {
             for p in parts where p.kind == .logical && (p.start < container.start || p.end > container.end) {
                 defects.append("logical partition \(p.index) lies outside the extended partition \(container.index)")
             }
         }
-        // The extended container overlaps its logicals by design: compare data partitions only,
-        // and the container with the other primaries.
-        let checked = parts.filter { $0.size > 0 }
-        for (n, a) in checked.enumerated() {
-            for b in checked[(n + 1)...] {
+        // Sweep in start order; the extended container overlaps its logicals by design.
+        let sorted = parts.filter { $0.size > 0 }.sorted { ($0.start, $0.index) < ($1.start, $1.index) }
+        var overlaps = 0
+        sweep: for i in sorted.indices {
+            var j = i + 1
+            while j < sorted.count, sorted[j].start < sorted[i].end {
+                let a = sorted[i], b = sorted[j]
+                j += 1
                 if a.kind == .extended && b.kind == .logical || b.kind == .extended && a.kind == .logical { continue }
-                if a.start < b.end && b.start < a.end {
-                    defects.append("partitions \(a.index) and \(b.index) overlap")
+                overlaps += 1
+                if overlaps > maxListed {
+                    defects.append("more overlapping partitions not listed")
+                    break sweep
                 }
+                defects.append("partitions \(min(a.index, b.index)) and \(max(a.index, b.index)) overlap")
             }
         }
         return defects

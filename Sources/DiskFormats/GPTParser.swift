@@ -173,6 +173,16 @@ enum GPTParser {
     static func decodeEntries(_ b: Bytes, header h: GPTHeader, base: Int64, into table: inout GPTTable) {
         let size = Int(h.entrySize)
         guard size >= 128 else { return }
+        // A hostile array can hold thousands of bad entries: list a few, count the rest.
+        var reversed = 0, outside = 0
+        defer {
+            if reversed > DiskProbe.maxListed {
+                table.defects.append("\(reversed - DiskProbe.maxListed) more GPT entries end before they start")
+            }
+            if outside > DiskProbe.maxListed {
+                table.defects.append("\(outside - DiskProbe.maxListed) more partitions lie outside the usable LBA range")
+            }
+        }
         for i in 0..<(b.count / size) {
             let o = i * size
             if b.isZero(o, 16) { continue }
@@ -188,11 +198,17 @@ enum GPTParser {
             reg.add("PartitionName", o + 56, 72, "\"" + name + "\"")
             table.regions.append(Region(name: "GPT entry \(i + 1)", offset: base + Int64(o), length: Int64(size), fields: reg.fields))
             guard last >= first else {
-                table.defects.append("GPT entry \(i + 1): EndingLBA \(last) is before StartingLBA \(first)")
+                reversed += 1
+                if reversed <= DiskProbe.maxListed {
+                    table.defects.append("GPT entry \(i + 1): EndingLBA \(last) is before StartingLBA \(first)")
+                }
                 continue
             }
             if first < h.firstUsableLBA || last > h.lastUsableLBA {
-                table.defects.append("partition \(i + 1) lies outside the usable LBA range \(h.firstUsableLBA)–\(h.lastUsableLBA)")
+                outside += 1
+                if outside <= DiskProbe.maxListed {
+                    table.defects.append("partition \(i + 1) lies outside the usable LBA range \(h.firstUsableLBA)–\(h.lastUsableLBA)")
+                }
             }
             table.partitions.append(Partition(
                 index: i + 1, start: first.clampedInt64, size: (last - first).clampedInt64.addingSaturating(1),
