@@ -20,7 +20,7 @@ enum FuzzTarget {
             guard payload.count > 8 else { return }
             var size: UInt64 = 0
             for b in payload[0..<8].reversed() { size = size << 8 | UInt64(b) }
-            let source = TiledSource(tile: Array(payload[8...]), size: Int64(size & 0x3_FFFF_FFFF_FFFF))
+            let source = TiledSource(tile: Array(payload[8...]), size: Int64(size & 0x7FFF_FFFF_FFFF_FFFF))
             exercise(DiskProbe.probe(source))
         case 2:
             // The payload placed at a structure's offset in an otherwise zero device.
