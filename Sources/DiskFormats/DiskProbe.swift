@@ -3,7 +3,7 @@
 /// Finds the partition table and file systems of a device.
 public enum DiskProbe {
     /// File systems are looked for in this many partitions at most.
-    public static let maxProbedPartitions = 1024
+    public static let maxProbedPartitions = 256
 
     /// Probes `source`.
     ///
@@ -57,7 +57,7 @@ public enum DiskProbe {
         let sectorSize = Int64(layout.sectorSize)
         let deviceSectors = r.size / sectorSize
         // File systems of the first `maxProbedPartitions` partitions only: bounds the reads
-        // a hostile table (tens of thousands of GPT entries) can cause.
+        // a hostile table (thousands of GPT entries) can cause.
         for i in layout.partitions.indices.prefix(maxProbedPartitions) where layout.partitions[i].kind != .extended {
             let p = layout.partitions[i]
             guard p.start < deviceSectors else { continue }

@@ -16,11 +16,15 @@ struct GPTHeader: Equatable {
     var entrySize: UInt32
     var entriesCRC: UInt32
 
+    /// Largest entry array accepted: 8192 entries of 128 bytes. Real tables hold
+    /// 128 entries (16 KiB); the cap bounds what a hostile header makes us read.
+    static let maxArrayLength = 1 << 20
+
     /// The bytes of the entry array, when its geometry is sane.
     var arrayLength: Int? {
         guard entrySize >= 128, entrySize <= 4096, entrySize % 8 == 0, entryCount <= 65536 else { return nil }
         let length = Int(entrySize) * Int(entryCount)
-        return length <= Reader.maxRead ? length : nil
+        return length <= Self.maxArrayLength ? length : nil
     }
 }
 

@@ -105,9 +105,9 @@ import Testing
         #expect(DiskProbe.probe(source).missingRanges.isEmpty)
     }
 
-    /// A GPT declaring 32768 identical overlapping entries: bounded work and a bounded defect list.
+    /// A GPT declaring 8192 identical overlapping entries: bounded work and a bounded defect list.
     @Test func hugeOverlappingGPTStaysCheap() {
-        let entries = 32768, entrySize = 128
+        let entries = 8192, entrySize = 128
         var disk = [UInt8](repeating: 0, count: 1024 + entries * entrySize + 4096)
         func put(_ value: UInt64, at offset: Int, bytes: Int) {
             for i in 0..<bytes { disk[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
@@ -131,6 +131,6 @@ import Testing
         #expect(layout?.partitions.count == entries)
         #expect((layout?.defects.count ?? 0) < 5 * DiskProbe.maxListed)
         #expect(layout?.defects.contains("more overlapping partitions not listed") == true)
-        #expect(elapsed < .seconds(20))  // ~1 s alone; the old pairwise check took minutes
+        #expect(elapsed < .seconds(20))  // well under 1 s alone; the first, pairwise check took seconds
     }
 }
