@@ -13,11 +13,19 @@ public enum CRC32 {
 
     /// The CRC-32 of `bytes`.
     public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        let table = Self.table
-        for b in bytes {
-            crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
+        if let crc = bytes.withContiguousStorageIfAvailable(checksum) { return crc }
+        return checksum(Array(bytes))
+    }
+
+    /// The CRC-32 of a buffer (the loop runs on raw pointers: it is the hot
+    /// spot of a GPT probe, and a debug build would otherwise bounds-check it).
+    public static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        table.withUnsafeBufferPointer { table in
+            var crc: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
+            }
+            return crc ^ 0xFFFF_FFFF
         }
-        return crc ^ 0xFFFF_FFFF
     }
 }

@@ -8,14 +8,11 @@ struct TiledSource: ByteSource {
 
     func bytes(at offset: Int64, count: Int) -> [UInt8]? {
         guard !tile.isEmpty, offset >= 0, count >= 0, offset <= size - Int64(count) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        var position = Int(offset % Int64(tile.count))
-        while out.count < count {
-            let n = min(tile.count - position, count - out.count)
-            out += tile[position..<(position + n)]
-            position = 0
-        }
+        // Start at the right phase, then double: few appends even for a 1 MiB read of a tiny tile.
+        let phase = Int(offset % Int64(tile.count))
+        var out = Array(tile[phase...]) + tile[..<phase]
+        while out.count < count { out += out }
+        out.removeLast(out.count - count)
         return out
     }
 }
