@@ -66,4 +66,11 @@ public struct DiskLayout: Sendable, Hashable {
     public func partition(_ index: Int) -> Partition? {
         partitions.first { $0.index == index }
     }
+
+    /// The bytes a partition covers on the device (its sectors × ``sectorSize``).
+    public func byteRange(of partition: Partition) -> ByteRange {
+        let sector = Int64(sectorSize)
+        return ByteRange(offset: partition.start.multipliedSaturating(sector),
+                         length: partition.size.multipliedSaturating(sector))
+    }
 }

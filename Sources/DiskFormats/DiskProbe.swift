@@ -8,8 +8,9 @@ public enum DiskProbe {
     /// Probes `source`.
     ///
     /// - Parameter logicalSectorSize: the device's logical sector size when the
-    ///   caller knows it (a block device's BLKSSZGET); `nil` probes GPT at 512
-    ///   and then 4096 bytes, as an image gives no hint.
+    ///   caller knows it (a block device's BLKSSZGET). GPT is looked for with
+    ///   that size first, then at 512 and 4096 bytes anyway: an image file of a
+    ///   4Kn disk reports 512. MBR sectors count in the hint (else 512).
     /// - Returns: the layout; check ``DiskLayout/missingRanges`` when the source
     ///   holds only pre-read chunks.
     public static func probe(_ source: any ByteSource, logicalSectorSize: Int? = nil) -> DiskLayout {
@@ -20,13 +21,16 @@ public enum DiskProbe {
     }
 
     static func probe(_ r: inout Reader, hint: Int?) -> DiskLayout {
-        let sizes: [Int64] = hint.map { [Int64($0)] }?.filter { $0 >= 512 && $0 <= 65536 } ?? [512, 4096]
-        var layout = DiskLayout(size: r.size, sectorSize: Int(sizes.first ?? 512), scheme: .none)
+        var sizes: [Int64] = [512, 4096]
+        if let hint, hint >= 512, hint <= 65536, hint & (hint - 1) == 0 {
+            sizes = [Int64(hint)] + sizes.filter { $0 != Int64(hint) }
+        }
+        var layout = DiskLayout(size: r.size, sectorSize: Int(sizes[0]), scheme: .none)
         let sector0 = r.read(0, 512)
         let mbrValid = sector0.map(MBRParser.looksValid) ?? false
         var mbr: MBRTable?
         if mbrValid, let sector0 {
-            mbr = MBRParser.parse(&r, sector0: sector0, sectorSize: layout.sectorSize == 4096 ? 4096 : 512)
+            mbr = MBRParser.parse(&r, sector0: sector0, sectorSize: Int64(layout.sectorSize))
         }
         for size in sizes {
             guard let gpt = GPTParser.parse(&r, sectorSize: size, protective: mbr?.hasProtectiveEntry ?? false) else { continue }

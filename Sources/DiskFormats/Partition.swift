@@ -55,12 +55,3 @@ public struct Partition: Sendable, Hashable {
     /// One past the last sector (saturating).
     public var end: Int64 { start.addingSaturating(size) }
 }
-
-extension DiskLayout {
-    /// The bytes a partition covers on the device (its sectors × ``sectorSize``).
-    public func byteRange(of partition: Partition) -> ByteRange {
-        let sector = Int64(sectorSize)
-        return ByteRange(offset: partition.start.multipliedSaturating(sector),
-                         length: partition.size.multipliedSaturating(sector))
-    }
-}

@@ -121,6 +121,8 @@ private let mib: Int64 = 1 << 20
         expectAgrees(layout, withMmls: try mmls(img, sectorSize: 4096))
         try expectFilesystemsAgreeWithBlkid(layout, image: img)
         #expect(layout.describe(4096 + 72) == "GPT header › PartitionEntryLBA = 2")
+        // An image of a 4Kn disk reports 512-byte sectors: the hint must not hide the GPT.
+        #expect(DiskProbe.probe(FileSource(img), logicalSectorSize: 512).sectorSize == 4096)
     }
 
     @Test(.enabled(if: Tools.have("sgdisk", "sfdisk"), "needs gdisk and fdisk"))
