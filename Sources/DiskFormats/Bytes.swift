@@ -91,6 +91,10 @@ struct Bytes: Sendable {
     }
 }
 
+/// ASCII hex digits.
+private let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
+private let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
 /// `value` in upper-case hex, zero-padded to `digits`.
 func hex<T: BinaryInteger>(_ value: T, digits: Int = 0, uppercase: Bool = true) -> String {
     let s = String(value, radix: 16, uppercase: uppercase)
@@ -99,21 +103,33 @@ func hex<T: BinaryInteger>(_ value: T, digits: Int = 0, uppercase: Bool = true) 
 
 /// `bytes` as hex, no separators.
 func hexString(_ bytes: [UInt8], uppercase: Bool = false) -> String {
-    bytes.map { hex($0, digits: 2, uppercase: uppercase) }.joined()
+    let table = uppercase ? upperDigits : lowerDigits
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(table[Int(b >> 4)])
+        out.append(table[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// 16 bytes as a UUID in on-disk (big-endian) order: `2c1f…-…`, lower case, as blkid prints it.
-func uuidString(_ b: [UInt8]) -> String {
+func uuidString(_ b: [UInt8], uppercase: Bool = false) -> String {
     guard b.count == 16 else { return "" }
-    let h = hexString(b)
-    let c = Array(h)
-    return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-"
-        + String(c[16..<20]) + "-" + String(c[20..<32])
+    let table = uppercase ? upperDigits : lowerDigits
+    var out: [UInt8] = []
+    out.reserveCapacity(36)
+    for (i, byte) in b.enumerated() {
+        if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+        out.append(table[Int(byte >> 4)])
+        out.append(table[Int(byte & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// 16 bytes as a GUID in Microsoft mixed-endian order (GPT), upper case.
 func guidString(_ b: [UInt8]) -> String {
     guard b.count == 16 else { return "" }
-    let swapped = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + Array(b[8..<16])
-    return uuidString(swapped).uppercased()
+    let swapped = [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]
+    return uuidString(swapped, uppercase: true)
 }

@@ -51,7 +51,11 @@ public struct DiskLayout: Sendable, Hashable {
 
     /// The innermost (shortest) region containing absolute byte `offset`.
     public func region(at offset: Int64) -> Region? {
-        regions.filter { $0.contains(offset) }.min { $0.length < $1.length }
+        var best: Region?
+        for region in regions where region.contains(offset) && region.length < (best?.length ?? .max) {
+            best = region
+        }
+        return best
     }
 
     /// `GPT header › PartitionEntryLBA = 2` for the field under `offset`, or the
