@@ -91,6 +91,36 @@ private let mib: Int64 = 1 << 20
         #expect(layout.describe(1024 + 128 + 32) == "GPT entry 2 › StartingLBA = \(table.partitions[1].start)")
     }
 
+    /// The caller that pre-reads: first and last MiB, then whatever the probe
+    /// says is missing, until nothing is. Ends with the same answer as a direct probe.
+    @Test(.enabled(if: Tools.have("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkfs.ntfs"),
+                   "needs gdisk, e2fsprogs, dosfstools, ntfs-3g"))
+    func prefetchedRoundsReachTheDirectAnswer() throws {
+        let dir = try Scratch()
+        let img = try Self.makeGPT(dir)
+        try dir.makeFilesystem(["mkfs.ext4", "-q", "-F", "-L", "rootfs"], bytes: 16 * mib, into: img, at: 2048 * 512)
+        try dir.makeFilesystem(["mkfs.vfat", "-F", "16", "-n", "FAT16VOL"], bytes: 16 * mib, into: img, at: 34816 * 512)
+        try dir.makeFilesystem(["mkfs.ntfs", "-q", "-F", "-Q", "-L", "NTFSVOL"], bytes: 16 * mib, into: img, at: 67584 * 512)
+        let file = FileSource(img)
+        let direct = DiskProbe.probe(file)
+        var source = PrefetchedBytes(size: file.size)
+        source.add(file.bytes(at: 0, count: Int(mib))!, at: 0)
+        source.add(file.bytes(at: file.size - mib, count: Int(mib))!, at: file.size - mib)
+        var layout = DiskProbe.probe(source)
+        var rounds = 1
+        while !layout.missingRanges.isEmpty && rounds < 5 {
+            for range in layout.missingRanges {
+                source.add(file.bytes(at: range.offset, count: Int(range.length))!, at: range.offset)
+            }
+            layout = DiskProbe.probe(source)
+            rounds += 1
+        }
+        #expect(layout.missingRanges.isEmpty)
+        #expect(rounds <= 3, "took \(rounds) rounds")
+        #expect(layout == direct)
+        #expect(layout.partitions.map { $0.filesystem?.label ?? "-" } == ["rootfs", "FAT16VOL", "NTFSVOL"])
+    }
+
     @Test(.enabled(if: Tools.have("fdisk", "mmls", "blkid", "mkfs.ext4", "mkfs.vfat"),
                    "needs fdisk, sleuthkit, e2fsprogs, dosfstools"))
     func gptWith4096ByteSectors() throws {
