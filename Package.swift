@@ -7,6 +7,7 @@ let package = Package(
     name: "blkview",
     products: [
         .executable(name: "blkview", targets: ["blkview"]),
+        .executable(name: "DiskFormatsFuzz", targets: ["DiskFormatsFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,5 +66,8 @@ let package = Package(
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
+        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats"]),
+        // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
+        .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
     ]
 )
