@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
         // The viewer without a terminal: reducer, renderer (golden screens), search.
-        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"], exclude: ["Golden"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
         .testTarget(name: "EndToEndTests", dependencies: ["blkview"]),

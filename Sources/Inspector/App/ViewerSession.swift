@@ -14,6 +14,7 @@ public final class ViewerSession: Sendable {
     private let search = Protected<Task<Void, Never>?>(nil)
     private let history = Protected(LatencyHistory())
     private let listener = Protected<Task<Void, Never>?>(nil)
+    private let probe = Protected<Task<Void, Never>?>(nil)
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
@@ -23,6 +24,12 @@ public final class ViewerSession: Sendable {
         self.wake = wake
         let changes = cache.changes
         listener.withLock { $0 = Task { for await _ in changes { wake() } } }
+        // Partitions and file systems for the structure panel and the status
+        // bar's field names: a few MiB read in the background.
+        let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+        probe.withLock { $0 = Task {
+            if let layout = try? await StructureReader.probe(source) { post(.structureLoaded(layout)) }
+        } }
     }
 
     /// Events produced by background work since the last call.
@@ -72,6 +79,10 @@ public final class ViewerSession: Sendable {
     public func close() async {
         cancelSearch()
         listener.withLock { $0 }?.cancel()
+        if let p = probe.withLock({ $0 }) {
+            p.cancel()
+            await p.value
+        }
         await cache.close(closeSource: true)
     }
 

@@ -4,6 +4,8 @@ public enum ViewerEvent: Equatable, Sendable {
     case resize(width: Int, height: Int)
     case searchProgress(done: Int64, total: Int64)
     case searchFinished(SearchOutcome)
+    /// The partition and file-system probe finished.
+    case structureLoaded(DiskLayout)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -22,6 +24,8 @@ public enum ViewerEffect: Equatable, Sendable {
     /// Read again the unreadable pages now visible.
     case retryUnreadable
 }
+
+import DiskFormats
 
 /// `reduce(state, event) -> effects`: keys follow less/vim habits.
 public enum ViewerReducer {
@@ -50,6 +54,10 @@ public enum ViewerReducer {
                 s.message = .init(text: "search failed: \(why)", role: .error)
             }
             return []
+        case let .structureLoaded(layout):
+            s.disk = layout
+            s.structureSelection = min(s.structureSelection, max(0, s.structureEntries.count - 1))
+            return []
         case let .key(k):
             return key(&s, k)
         }
@@ -64,6 +72,7 @@ public enum ViewerReducer {
         if s.search.progress != nil, k == .escape {
             return [.cancelSearch]
         }
+        if s.focus == .structure, s.structureKey(k) { return [] }
         let wasConfirming = s.confirmingQuit
         s.confirmingQuit = false
         if k != .escape { s.message = nil }
@@ -86,6 +95,7 @@ public enum ViewerReducer {
         case .char("i"), .function(4): s.toggle(.inFlight)
         case .char("L"), .function(5): s.toggle(.latency)
         case .char("w"), .function(6): s.toggle(.journal)
+        case .char("s"), .function(7): s.toggle(.structure)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"): s.panelHeight = min(s.panelHeight + 1, max(4, s.height - 8))
@@ -125,7 +135,8 @@ public enum ViewerReducer {
             case .goto:
                 do {
                     let off = try GotoExpression.resolve(p.text, cursor: s.cursor, size: s.source.size,
-                                                         sectorSize: s.source.sectorSize)
+                                                         sectorSize: s.disk?.sectorSize ?? s.source.sectorSize,
+                                                         partitions: s.partitionStarts)
                     s.moveCursor(to: off, center: true)
                 } catch {
                     s.message = .init(text: error.description, role: .error)

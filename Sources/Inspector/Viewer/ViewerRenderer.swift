@@ -30,6 +30,7 @@ public enum ViewerRenderer {
         let bpr = l.bytesPerRow
         let match: Range<Int64>? = s.search.lastMatch.map { $0..<($0 + Int64(s.search.pattern?.bytes.count ?? 1)) }
         let sector = Int64(max(1, s.source.sectorSize))
+        let field = s.fieldUnderCursor?.range
         for r in 0..<l.hexRows {
             let y = l.hexTop + r
             let rowOff = s.top + Int64(r * bpr)
@@ -45,6 +46,7 @@ public enum ViewerRenderer {
                 let idx = Int(off - s.top)
                 let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .pastEnd)
                 var (hex, ch, role) = glyphs(cell)
+                if let f = field, f.contains(off) { role = .region }
                 if let m = match, m.contains(off) { role = .match }
                 let hexRole: Role = off == s.cursor ? .cursor : role
                 let asciiRole: Role = off == s.cursor ? .cursorMirror : role
@@ -92,7 +94,7 @@ public enum ViewerRenderer {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
         }
-        if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
+        if let f = snap.fieldUnderCursor ?? s.fieldUnderCursor?.text { parts.append((f, .statusAccent)) }
         var x = 1
         for (i, (t, role)) in parts.enumerated() {
             if i > 0 { x = b.put(" │ ", x: x, y: y, role: .statusBar) }
@@ -115,7 +117,7 @@ public enum ViewerRenderer {
             return
         }
         let keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
-                                        ("F5", "Latency"), ("F6", "Journal"), ("F10", "Quit")]
+                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit")]
         var x = 0
         for (k, name) in keys {
             x = b.put(k, x: x, y: y, role: .keyBarKey) + 1

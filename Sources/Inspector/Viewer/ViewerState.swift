@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 /// How the media was opened: shown in the status bar, consulted by edit keys.
@@ -33,14 +34,7 @@ public enum Panel: String, Sendable, CaseIterable {
     case inFlight = "In flight"
     case latency = "Latency"
     case journal = "Write journal"
-
-    var toggleKey: Character {
-        switch self {
-        case .inFlight: "i"
-        case .latency: "l"
-        case .journal: "w"
-        }
-    }
+    case structure = "Structure"
 }
 
 /// A line being typed at the bottom of the screen.
@@ -89,6 +83,10 @@ public struct ViewerState: Equatable, Sendable {
     public var confirmingQuit = false
     public var stagedPatches = 0
     public var quit = false
+    /// Partitions and file systems found on the media (nil until probed).
+    public var disk: DiskLayout?
+    /// The selected row of the structure panel.
+    public var structureSelection = 0
 
     public struct Message: Equatable, Sendable {
         public var text: String
