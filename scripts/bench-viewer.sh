@@ -37,14 +37,14 @@ sleep 0.5
 for i in $(seq 250); do tmux send-keys -t $s j l k h; done
 sleep 0.5
 finish > /tmp/blkview-keys.json
-field /tmp/blkview-keys.json "'keys %d  p50 %.0f us  p99 %.0f us  max %.0f us' % (d['key_to_frame_us']['count'], d['key_to_frame_us']['p50'], d['key_to_frame_us']['p99'], d['key_to_frame_us']['max'])"
+field /tmp/blkview-keys.json "'keys %d in %d frames: key-to-frame p50 %.0f us  p99 %.0f us  max %.0f us' % (d['keys'], d['key_to_frame_us']['count'], d['key_to_frame_us']['p50'], d['key_to_frame_us']['p99'], d['key_to_frame_us']['max'])"
 
 echo "== 2. holding PgDn on a cold image, 8 slots, ~30 keys/s for 10 s"
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop caches: not root; the image may be warm)"
 run "$img" --slots 8
 for i in $(seq 300); do tmux send-keys -t $s PageDown; sleep 0.033; done
 finish > /tmp/blkview-pgdn.json
-field /tmp/blkview-pgdn.json "'frames %d  frames with placeholders %d  longest run %d frame(s)' % (d['frames'], d['placeholder_frames'], d['longest_placeholder_streak'])"
+field /tmp/blkview-pgdn.json "'keys %d, frames %d, frames with placeholders %d, longest run %d frame(s) = %.1f ms' % (d['keys'], d['frames'], d['placeholder_frames'], d['longest_placeholder_streak'], d['longest_placeholder_ms'])"
 
 echo "== 3. first full frame on a 16 TiB sparse image"
 run "$sparse"
