@@ -1,7 +1,7 @@
 internal import CLibEWF
 
 /// A libewf handle. libewf handles are not thread-safe: after `open`, every
-/// call runs on the owning `EWFSource`'s `SerialWorker` thread, one at a time.
+/// call runs on the owning `EWFSource`'s worker thread (a one-thread `WorkerPool`), one at a time.
 ///
 /// `@unchecked Sendable`: no lock; access is serialized by confinement to the
 /// worker thread (and to the opening thread before the source exists).

@@ -88,7 +88,7 @@ enum IOBench {
         let histograms = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
             for w in 0..<config.slots {
                 group.addTask {
-                    var rng = SplitMix(seed: config.seed &+ UInt64(w) &* 0x9E37_79B9)
+                    var rng = SplitMix64(seed: config.seed &+ UInt64(w) &* 0x9E37_79B9)
                     var h = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
                     // Page-aligned even where the device accepts less: a 4 KiB buffer that
                     // straddles two pages costs the device a second segment.
@@ -136,15 +136,3 @@ enum IOBench {
     }
 }
 
-/// A tiny seeded generator (SplitMix64): reproducible offsets per worker.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
