@@ -91,6 +91,11 @@ public struct ViewerState: Equatable, Sendable {
     public struct Message: Equatable, Sendable {
         public var text: String
         public var role: Role
+
+        public init(text: String, role: Role) {
+            self.text = text
+            self.role = role
+        }
     }
 
     public init(source: SourceSummary, width: Int, height: Int, bytesPerRow: Int? = nil) {

@@ -108,14 +108,16 @@ struct ViewCommand: AsyncParsableCommand {
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
                                     access: .readOnly)
-        let state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+        var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+        if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
+        let initial = state
         let wakeRead = wake.readFD
         let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
             // The UI runs on its own thread: ncurses blocks in poll(), which
             // must never happen on the cooperative pool the I/O tasks use.
             let t = Thread {
                 let frameStats = FrameStats(start: started)
-                ViewerLoop(session: session, state: state, wakeRead: wakeRead, stats: frameStats).run()
+                ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
                 done.resume(returning: frameStats.json(cache: driver.statistics()))
             }
             t.name = "blkview-ui"
