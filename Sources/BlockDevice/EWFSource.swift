@@ -124,10 +124,7 @@ final class EWFSource: BlockSource {
     }
 
     func close() async {
-        let first = closed.withLock { c -> Bool in
-            defer { c = true }
-            return !c
-        }
+        let first = closed.setOnce()
         guard first else { return }
         let handle = self.handle
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in

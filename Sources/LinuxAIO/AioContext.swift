@@ -257,10 +257,7 @@ extension AioContext {
         /// Marks the context closing and wakes the reaper, which exits once
         /// nothing is in flight. Does not block.
         func close() {
-            let first = closing.withLock { c -> Bool in
-                defer { c = true }
-                return !c
-            }
+            let first = closing.setOnce()
             guard first else { return }
             table.close()
             wake()
