@@ -41,16 +41,7 @@ struct PatchWriteOptions: ParsableArguments {
 
     static func createJournal(for target: WritableFileSource, explicitPath: String?) async throws -> UndoJournalWriter {
         do {
-            let path = try explicitPath ?? JournalLocation.defaultPath(for: target.path)
-            try JournalLocation.check(journal: path, target: target.path, explicit: explicitPath != nil)
-            var st = stat()
-            _ = stat(target.path, &st)
-            let isBlock = st.st_mode & S_IFMT == S_IFBLK
-            var header = try await target.journalHeader(device: UInt64(isBlock ? st.st_rdev : st.st_dev),
-                                                        inode: UInt64(st.st_ino), created: Int64(Date().timeIntervalSince1970))
-            // Absolute: undo may run from another directory.
-            header.path = URL(fileURLWithPath: target.path).standardizedFileURL.path
-            return try await UndoJournalWriter.create(at: path, header: header)
+            return try await UndoJournalWriter.create(for: target, explicitPath: explicitPath)
         } catch let e as JournalError {
             throw CLIError(e.description)
         }
