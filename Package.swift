@@ -65,5 +65,7 @@ let package = Package(
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
+        // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
+        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
     ]
 )

@@ -41,45 +41,57 @@ public enum UndoEngine {
             throw PatchError("refusing to undo: the journal is for \(h.path) of \(h.size) bytes, but \(targetPath) has \(size) bytes — wrong target")
         }
         let piece = 512
-        var virtual: [Int64: [UInt8]] = [:]
-        var mismatch: String?
-        var steps: [UndoStep] = []
-        for rec in journal.records.reversed() {
+        // Per 512-byte piece: its value before the journal's first write
+        // (what undo restores) and every value the journal wrote to it. A
+        // target that is this journal's holds one of them in each piece
+        // (a crash or an interrupted undo leaves any of them).
+        var first: [Int64: [UInt8]] = [:]
+        var written: [Int64: [[UInt8]]] = [:]
+        for rec in journal.records {
             guard rec.offset >= 0, rec.offset % Int64(piece) == 0, rec.length % piece == 0,
                   rec.offset + Int64(rec.length) <= size else {
                 throw PatchError("refusing to undo: record \(rec.sequence) (0x\(String(rec.offset, radix: 16)), \(rec.length) B) does not fit \(targetPath)")
             }
-            if (0..<(rec.length / piece)).contains(where: { virtual[rec.offset + Int64($0 * piece)] == nil }) {
-                let now = try await read(rec.offset, rec.length)
-                for k in 0..<(rec.length / piece) where virtual[rec.offset + Int64(k * piece)] == nil {
-                    virtual[rec.offset + Int64(k * piece)] = Array(now[(k * piece)..<((k + 1) * piece)])
-                }
-            }
-            var restore = false
             for k in 0..<(rec.length / piece) {
                 let at = rec.offset + Int64(k * piece)
-                let cur = virtual[at]!
-                let old = Array(rec.original[(k * piece)..<((k + 1) * piece)])
-                let new = Array(rec.patched[(k * piece)..<((k + 1) * piece)])
-                if cur == old {
-                    // never written, or already undone
-                } else if cur == new {
-                    restore = true
-                } else if mismatch == nil {
+                if first[at] == nil { first[at] = Array(rec.original[(k * piece)..<((k + 1) * piece)]) }
+                written[at, default: []].append(Array(rec.patched[(k * piece)..<((k + 1) * piece)]))
+            }
+        }
+        var current: [Int64: [UInt8]] = [:]
+        var mismatch: String?
+        for rec in journal.records where current[rec.offset] == nil || current[rec.offset + Int64(rec.length - piece)] == nil {
+            let now = try await read(rec.offset, rec.length)
+            for k in 0..<(rec.length / piece) {
+                let at = rec.offset + Int64(k * piece)
+                let cur = Array(now[(k * piece)..<((k + 1) * piece)])
+                current[at] = cur
+                if mismatch == nil, cur != first[at], !(written[at]?.contains(cur) ?? false) {
                     mismatch = "refusing to undo: \(targetPath) at 0x\(String(at, radix: 16)) holds neither the journal's original nor its patched bytes — the journal is not for this target, or the target changed since"
                 }
-                virtual[at] = old
+            }
+        }
+        // Newest first: a record is written back when a piece it covers does
+        // not hold its first value yet; writing it may uncover an older
+        // record's bytes, which that record then puts back in turn.
+        var steps: [UndoStep] = []
+        for rec in journal.records.reversed() {
+            let pieces = (0..<(rec.length / piece)).map { rec.offset + Int64($0 * piece) }
+            let restore = pieces.contains { current[$0] != first[$0] }
+            if restore {
+                for (k, at) in pieces.enumerated() { current[at] = Array(rec.original[(k * piece)..<((k + 1) * piece)]) }
             }
             steps.append(UndoStep(sequence: rec.sequence, offset: rec.offset, length: rec.length,
                                   action: restore ? .restore : .alreadyRestored))
         }
         // Identity: the first block as it was before the journal's writes.
         if h.identityLength > 0 {
-            var first = try await read(0, h.identityLength)
+            let firstValues = first
+            var identity = try await read(0, h.identityLength)
             for k in 0..<(h.identityLength / piece) {
-                if let v = virtual[Int64(k * piece)] { first.replaceSubrange((k * piece)..<((k + 1) * piece), with: v) }
+                if let v = firstValues[Int64(k * piece)] { identity.replaceSubrange((k * piece)..<((k + 1) * piece), with: v) }
             }
-            guard SHA256Digest.hash(first) == h.identityDigest else {
+            guard SHA256Digest.hash(identity) == h.identityDigest else {
                 throw PatchError("refusing to undo: the first \(h.identityLength) bytes of \(targetPath) do not match the journal's target \(h.path) (SHA-256 differs) — wrong disk or image")
             }
         }

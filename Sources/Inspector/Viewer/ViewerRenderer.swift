@@ -95,6 +95,13 @@ public enum ViewerRenderer {
             (s.source.path, .statusAccent),
             (ByteSize.format(s.source.size), .statusBar),
             (s.source.access.rawValue, s.source.access == .readOnly ? .statusBar : .statusAccent),
+        ]
+        // Edit mode and staged bytes right after the access mode: the first
+        // things to lose on a narrow terminal are the engine's figures.
+        if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent)) }
+        if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent)) }
+        if s.committing { parts.append(("writing…", .statusAccent)) }
+        parts += [
             ("\(s.source.sectorSize) B sectors", .statusBar),
             ("\(s.source.engine) ×\(s.source.slots)", .statusBar),
             ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent),
@@ -105,9 +112,6 @@ public enum ViewerRenderer {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
         }
-        if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent)) }
-        if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent)) }
-        if s.committing { parts.append(("writing…", .statusAccent)) }
         if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
         var x = 1
         for (i, (t, role)) in parts.enumerated() {
