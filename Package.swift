@@ -69,5 +69,7 @@ let package = Package(
         .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats"]),
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
+        // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
+        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
     ]
 )

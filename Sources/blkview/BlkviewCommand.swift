@@ -19,7 +19,8 @@ struct BlkviewCommand: AsyncParsableCommand {
         commandName: "blkview",
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
-        subcommands: [ViewCommand.self, InfoCommand.self, BenchCommand.self],
+        subcommands: [ViewCommand.self, InfoCommand.self, BenchCommand.self,
+                      PatchCommand.self, UndoCommand.self],
         defaultSubcommand: ViewCommand.self
     )
 }

@@ -141,7 +141,8 @@ struct ReducerTests {
         var s = state()
         #expect(press(&s, .char("q")) == [.quit])
         var t = state(access: .writable)
-        t.stagedPatches = 2
+        _ = press(&t, .char("e"), .char("a"), .char("b"), .char("c"), .char("d"), .escape)
+        #expect(t.stagedPatches == 2)
         #expect(press(&t, .char("q")).isEmpty)
         #expect(t.confirmingQuit)
         #expect(press(&t, .char("q")) == [.quit])

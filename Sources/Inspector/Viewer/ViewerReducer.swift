@@ -1,3 +1,5 @@
+import LinuxAIO
+
 /// Something that happened to the viewer.
 public enum ViewerEvent: Equatable, Sendable {
     case key(Key)
@@ -6,6 +8,8 @@ public enum ViewerEvent: Equatable, Sendable {
     case searchFinished(SearchOutcome)
     /// The partition and file-system probe finished.
     case structureLoaded(DiskLayout)
+    /// The staged patches asked for by `.commit` were written (or not).
+    case commitFinished(CommitOutcome)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -23,11 +27,14 @@ public enum ViewerEffect: Equatable, Sendable {
     case cancelSearch
     /// Read again the unreadable pages now visible.
     case retryUnreadable
+    /// Write the staged runs with `sync` (journal first, then write, then read back).
+    case commit([PatchRun], sync: SyncLevel)
 }
 
 import DiskFormats
 
-/// `reduce(state, event) -> effects`: keys follow less/vim habits.
+/// `reduce(state, event) -> effects`: keys follow less/vim habits; edit mode
+/// and the `W` dialog are in `ViewerReducer+Edit.swift`.
 public enum ViewerReducer {
     public static func reduce(_ s: inout ViewerState, _ event: ViewerEvent) -> [ViewerEffect] {
         switch event {
@@ -60,11 +67,15 @@ public enum ViewerReducer {
             return []
         case let .key(k):
             return key(&s, k)
+        case let .commitFinished(outcome):
+            finishCommit(&s, outcome)
+            return []
         }
     }
 
     private static func key(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {
         if s.prompt != nil { return promptKey(&s, k) }
+        if s.commitPrompt != nil { return commitKey(&s, k) }
         if s.showHelp {
             s.showHelp = false
             return []
@@ -76,6 +87,7 @@ public enum ViewerReducer {
         let wasConfirming = s.confirmingQuit
         s.confirmingQuit = false
         if k != .escape { s.message = nil }
+        if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
         let row = Int64(l.bytesPerRow)
         switch k {
@@ -102,7 +114,9 @@ public enum ViewerReducer {
         case .char("-"): s.panelHeight = max(4, s.panelHeight - 1)
         case .char("?"), .function(1): s.showHelp = true
         case .char("r"): return [.retryUnreadable]
-        case .char("e"), .char("W"), .char("u"): s.refuseEdit()
+        case .char("e"): startEdit(&s)
+        case .char("W"): startCommit(&s)
+        case .char("u"): undoStaged(&s)
         case .char("q"), .function(10):
             if s.stagedPatches > 0 && !wasConfirming {
                 s.confirmingQuit = true
@@ -255,7 +269,7 @@ extension ViewerState {
         case .readOnly:
             message = .init(text: "read-only: reopen with --write to edit and patch", role: .error)
         case .writable:
-            message = .init(text: "editing is not available in this build yet", role: .warning)
+            break
         }
     }
 }

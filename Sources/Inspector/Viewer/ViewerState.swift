@@ -37,6 +37,23 @@ public enum Panel: String, Sendable, CaseIterable {
     case structure = "Structure"
 }
 
+/// Edit mode: which column typing goes to, and which nibble comes next.
+public struct EditMode: Equatable, Sendable {
+    public enum Column: Equatable, Sendable { case hex, ascii }
+    public var column: Column = .hex
+    /// The next hex digit is the low nibble of the cursor's byte.
+    public var lowNibble = false
+    public init() {}
+}
+
+/// The `W` dialog: pick the sync level, then confirm.
+public struct CommitPrompt: Equatable, Sendable {
+    public var sync: SyncLevel = .data
+    /// The level is chosen; `y` writes.
+    public var confirming = false
+    public init() {}
+}
+
 /// A line being typed at the bottom of the screen.
 public struct Prompt: Equatable, Sendable {
     public enum Kind: Equatable, Sendable { case goto, search }
@@ -81,7 +98,16 @@ public struct ViewerState: Equatable, Sendable {
     public var search = SearchState()
     /// `q` was pressed with unsaved staged patches: the next `q` quits.
     public var confirmingQuit = false
-    public var stagedPatches = 0
+    /// Edit mode (`e`, writable sessions only), or nil.
+    public var edit: EditMode?
+    /// Bytes typed in edit mode and not written yet.
+    public var edits = StagedEdits()
+    /// `W`: choosing the sync level, then confirming.
+    public var commitPrompt: CommitPrompt?
+    /// A commit is being written (editing waits for it).
+    public var committing = false
+    /// Staged bytes not written yet.
+    public var stagedPatches: Int { edits.count }
     public var quit = false
     /// Partitions and file systems found on the media (nil until probed).
     public var disk: DiskLayout?

@@ -69,9 +69,12 @@ struct ViewCommand: AsyncParsableCommand {
     @Option(help: "At exit, write frame timings and cache figures (JSON) to this file.")
     var stats: String?
 
+    @OptionGroup var writing: ViewWriteOptions
+
     func validate() throws {
         if path == nil && !demo { throw ValidationError("give a PATH to open, or --demo") }
         if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
+        if demo && writing.write { throw ValidationError("--write needs a PATH: the demo image is never written") }
         if let w = width, ![8, 16, 32].contains(w) { throw ValidationError("--width must be 8, 16 or 32 (got \(w))") }
         guard let p = ByteSize.parse(pageSize), p >= 512, p <= 16 << 20, p & (p - 1) == 0 else {
             throw ValidationError("--page-size must be a power of two from 512 B to 16 MiB (got '\(pageSize)')")
@@ -84,7 +87,16 @@ struct ViewCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Entry.started
         let target = demo ? try DemoImage.path() : path!
-        let src = try source.open(target)
+        let src: any BlockSource
+        var patcher: PatchSession?
+        if writing.write {
+            // forensic: the forensic option group's flag goes here once it lands.
+            let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: false)
+            src = w
+            patcher = PatchSession(target: w, journal: writing.journal)
+        } else {
+            src = try source.open(target)
+        }
         if src.geometry.size == 0 {
             await src.close()
             throw CLIError("\(target) is empty (0 bytes): nothing to show")
@@ -104,10 +116,10 @@ struct ViewCommand: AsyncParsableCommand {
             throw CLIError("cannot view \(target): \(error)")
         }
         let wake = try WakePipe()
-        let session = ViewerSession(source: src, cache: driver, wake: wake.signal)
+        let session = ViewerSession(source: src, cache: driver, patcher: patcher, wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
-                                    access: .readOnly)
+                                    access: writing.write ? .writable : .readOnly)
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let initial = state
