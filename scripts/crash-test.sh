@@ -22,13 +22,18 @@ trap 'rm -rf "$dir"' EXIT
 img=$dir/disk.img
 head -c $((1 << 20)) /dev/urandom > "$dir/patch.bin"
 
-# How long one whole patch takes here, to spread the kills over it (x1.3,
-# so that some kills land after the end, and some before the journal exists).
+# How long the write phase of one patch takes here (from the journal's
+# creation to the end): the kills are spread over it (x1.1), so that nearly
+# every kill lands while blocks are being journaled and written.
+wait_for() { for _ in $(seq 2000); do [ -e "$1" ] && return 0; sleep 0.001; done; return 1; }
 head -c $((4 << 20)) /dev/urandom > "$img"
+"$bin" patch "$img" --at 0x1234 --from "$dir/patch.bin" --sync data --journal "$dir/calib.bvundo" >/dev/null &
+cpid=$!
+wait_for "$dir/calib.bvundo" || { echo "calibration patch made no journal" >&2; exit 1; }
 t0=$(date +%s%N)
-"$bin" patch "$img" --at 0x1234 --from "$dir/patch.bin" --sync data --journal "$dir/calib.bvundo" >/dev/null || { echo "calibration patch failed" >&2; exit 1; }
-span_us=$(( ($(date +%s%N) - t0) / 1000 * 13 / 10 ))
-echo "one patch takes ~$((span_us * 10 / 13 / 1000)) ms; killing at a random moment in 0..$((span_us / 1000)) ms; $trials trials"
+wait "$cpid" || { echo "calibration patch failed" >&2; exit 1; }
+span_us=$(( ($(date +%s%N) - t0) / 1000 * 11 / 10 + 1 ))
+echo "the write phase of one patch takes ~$((span_us * 10 / 11 / 1000)) ms; killing at a random moment in it; $trials trials"
 
 ok=0; killed_mid=0; failures=0
 for i in $(seq 1 "$trials"); do
@@ -38,6 +43,7 @@ for i in $(seq 1 "$trials"); do
   sync=$(shuf -n1 -e none data full)
   "$bin" patch "$img" --at 0x1234 --from "$dir/patch.bin" --sync "$sync" --journal "$j" >/dev/null 2>&1 &
   pid=$!
+  wait_for "$j"
   sleep "$(awk -v u=$((RANDOM * 32768 + RANDOM)) -v s="$span_us" 'BEGIN { printf "%.6f", (u % s) / 1e6 }')"
   kill -9 "$pid" 2>/dev/null && killed=1 || killed=0
   wait "$pid" 2>/dev/null
