@@ -80,6 +80,7 @@ public struct HexdumpFormatter {
     @inline(__always)
     private mutating func emitLines(_ src: UnsafeRawPointer, lines: Int, into out: DumpBuffer) {
         let table = Self.hexQuads
+        let shown = Self.shown
         var p = out.reserve(lines * (Self.lineBytes + 8))
         let start = p
         var line = src
@@ -113,10 +114,17 @@ public struct HexdumpFormatter {
                     }
                 }
                 q.storeBytes(of: 0x7C, toByteOffset: 52, as: UInt8.self)
-                let v = line.loadUnaligned(as: SIMD16<UInt8>.self)
-                let ok = (v .>= 0x20) .& (v .< 0x7F)
-                let shown = SIMD16<UInt8>(repeating: 0x2E).replacing(with: v, where: ok)
-                q.storeBytes(of: shown, toByteOffset: 53, as: SIMD16<UInt8>.self)
+                shown.withUnsafeBufferPointer { t in
+                    // Two 8-byte words of characters; no SIMD masks (they compile to byte loops).
+                    var lo: UInt64 = 0
+                    var hi: UInt64 = 0
+                    for k in 0..<8 {
+                        lo |= UInt64(t[Int(line.load(fromByteOffset: k, as: UInt8.self))]) << (8 * k)
+                        hi |= UInt64(t[Int(line.load(fromByteOffset: 8 + k, as: UInt8.self))]) << (8 * k)
+                    }
+                    q.storeBytes(of: lo, toByteOffset: 53, as: UInt64.self)
+                    q.storeBytes(of: hi, toByteOffset: 61, as: UInt64.self)
+                }
                 q.storeBytes(of: 0x0A7C, toByteOffset: 69, as: UInt16.self)  // "|\n"
                 p += w + 71
             }
@@ -154,6 +162,9 @@ public struct HexdumpFormatter {
         let d = Array("0123456789abcdef".utf8)
         return UInt16(d[b >> 4]) | UInt16(d[b & 15]) << 8
     }
+
+    /// The character column: printable ASCII as itself, the rest as `.`.
+    static let shown: [UInt8] = (0..<256).map { printable(UInt8($0)) }
 
     /// "hh  " per byte, little-endian in a UInt32.
     static let hexQuads: [UInt32] = hexPairs.map { UInt32($0) | 0x2020_0000 }

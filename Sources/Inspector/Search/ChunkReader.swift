@@ -7,7 +7,10 @@ import LinuxAIO
 ///
 /// Reads go through the source's engine (AioContext, O_DIRECT); with
 /// `WarmReads`, a chunk the page cache already holds is copied from it
-/// instead (the engine's O_DIRECT read would go to the disk again).
+/// instead (the engine's O_DIRECT read would go to the disk again), on the
+/// caller's thread in pieces of `warmPiece` bytes that stay in the CPU cache
+/// while the caller works on them (as grep reads): no thread hand-off, and
+/// the bytes are read from memory once.
 ///
 /// Not `Sendable`: one task calls `next()`; the reads run in child tasks.
 public final class ChunkReader {
@@ -34,7 +37,14 @@ public final class ChunkReader {
     private let alignment: Int
     private var plan: [Planned] = []
     private var nextPlanned = 0
-    private var inFlight: [(Planned, AlignedBuffer, Task<Int, any Error>)] = []
+    /// Planned reads in order: an engine read in flight, or a resident chunk
+    /// (`task` nil) that `next()` copies piece by piece.
+    private var inFlight: [(Planned, AlignedBuffer?, Task<Int, any Error>?)] = []
+    private var engineInFlight = 0
+    /// Bytes of the head (resident) entry already handed out.
+    private var warmDone = 0
+    private let warmPiece = 256 << 10
+    private lazy var warmBuffer = AlignedBuffer(count: warmPiece, alignment: 4096)
     private var free: [AlignedBuffer] = []
     private var current: AlignedBuffer?
     /// Bytes read from the disk through the engine, and copied from the page cache.
@@ -80,42 +90,64 @@ public final class ChunkReader {
             current = nil
         }
         fill()
-        guard !inFlight.isEmpty else { return nil }
-        let (p, buf, task) = inFlight.removeFirst()
+        guard let (p, buf, task) = inFlight.first else { return nil }
+        guard let task, let buf else { return try nextWarmPiece(p) }
+        inFlight.removeFirst()
+        engineInFlight -= 1
         let n = try await task.value
         current = buf
         fill()  // the slot just freed: keep `depth` reads going while the caller works
-        let got = p.offset + Int64(n)
-        let lo = p.clip.lowerBound
-        let hi = min(p.clip.upperBound, got)
-        let count = Int(max(0, hi - lo))
-        return Chunk(offset: lo, bytes: UnsafeRawBufferPointer(start: buf.baseAddress + Int(lo - p.offset), count: count),
-                     startsRange: p.startsRange)
+        return clip(p, base: buf.baseAddress, at: p.offset, count: n, startsRange: p.startsRange)
     }
 
+    /// The bytes of `p`'s range inside the `count` bytes read at `at` into `base`.
+    private func clip(_ p: Planned, base: UnsafeMutableRawPointer, at: Int64, count n: Int, startsRange: Bool) -> Chunk {
+        let lo = max(p.clip.lowerBound, at)
+        let hi = min(p.clip.upperBound, at + Int64(n))
+        let count = Int(max(0, hi - lo))
+        return Chunk(offset: lo, bytes: UnsafeRawBufferPointer(start: base + Int(max(0, lo - at)), count: count),
+                     startsRange: startsRange)
+    }
+
+    private func nextWarmPiece(_ p: Planned) throws -> Chunk? {
+        guard let warm else { return nil }
+        let at = p.offset + Int64(warmDone)
+        let len = min(warmPiece, p.length - warmDone)
+        let n = try warm.read(at: at, into: warmBuffer, length: len)
+        let first = p.startsRange && warmDone == 0
+        warmDone += len
+        if warmDone >= p.length || n < len {
+            inFlight.removeFirst()
+            warmDone = 0
+        }
+        warmBytes += Int64(n)
+        return clip(p, base: warmBuffer.baseAddress, at: at, count: n, startsRange: first)
+    }
     /// Cancels the reads not yet consumed and waits for them (a cancelled
     /// engine read keeps its buffer until the kernel is done with it).
     public func finish() async {
-        for (_, _, t) in inFlight { t.cancel() }
-        for (_, _, t) in inFlight { _ = try? await t.value }
+        for case let (_, _, t?) in inFlight { t.cancel() }
+        for case let (_, _, t?) in inFlight { _ = try? await t.value }
         inFlight.removeAll()
+        engineInFlight = 0
         nextPlanned = plan.count
     }
 
     private func fill() {
-        while inFlight.count < depth, nextPlanned < plan.count {
+        // Engine reads in flight up to `depth`; resident chunks queued cost
+        // nothing, but the look-ahead is bounded.
+        while engineInFlight < depth, inFlight.count < depth * 8, nextPlanned < plan.count {
             let p = plan[nextPlanned]
             nextPlanned += 1
+            if let warm, warm.isResident(offset: p.offset, length: p.length) {
+                inFlight.append((p, nil, nil))
+                continue
+            }
             let buf = free.popLast() ?? AlignedBuffer(count: chunk, alignment: max(source.geometry.alignment.memory, 4096))
             let source = self.source
-            let warm = self.warm
-            if let warm, warm.isResident(offset: p.offset, length: p.length) {
-                warmBytes += Int64(p.length)
-                inFlight.append((p, buf, Task { try warm.read(at: p.offset, into: buf, length: p.length) }))
-            } else {
-                engineBytes += Int64(p.length)
-                inFlight.append((p, buf, Task { try await source.read(at: p.offset, into: buf, length: p.length) }))
-            }
+            engineBytes += Int64(p.length)
+            engineInFlight += 1
+            inFlight.append((p, buf, Task { try await source.read(at: p.offset, into: buf, length: p.length) }))
         }
     }
 }

@@ -7,10 +7,11 @@ internal import CLinuxAIO
 ///
 /// Between pieces it keeps the last `m - 1` bytes (`carry`); an occurrence
 /// that starts in the carry is found in a small window (carry + the first
-/// `m - 1` bytes of the next piece), the others with memmem in the piece
-/// itself: the piece is never copied. A pattern longer than a piece works.
+/// `m - 1` bytes of the next piece), the others with a memchr-driven search
+/// (`RareByteFinder`) in the piece itself: the piece is never copied. A pattern longer than a piece works.
 public struct MatchScanner {
     public let pattern: [UInt8]
+    private let finder: RareByteFinder
     private var carry: [UInt8] = []
     /// File offset just past the last byte fed (where the next piece starts).
     public private(set) var position: Int64 = 0
@@ -18,6 +19,7 @@ public struct MatchScanner {
     public init(pattern: [UInt8]) {
         precondition(!pattern.isEmpty, "empty pattern")
         self.pattern = pattern
+        finder = RareByteFinder(pattern: pattern)
     }
 
     /// Starts a new, non-contiguous range at `offset` (forgets the carry).
@@ -58,16 +60,12 @@ public struct MatchScanner {
             carry.append(contentsOf: UnsafeRawBufferPointer(start: base + (n - min(n, m - 1)), count: min(n, m - 1)))
         }
         // Occurrences wholly inside the piece.
-        return pattern.withUnsafeBytes { pb in
-            var from = 0
-            while n - from >= m {
-                guard let hit = cla_memmem(base + from, n - from, pb.baseAddress!, m) else { return true }
-                let i = hit - base
-                if !onMatch(pieceStart + Int64(i)) { return false }
-                from = i + 1
-            }
-            return true
+        var from = 0
+        while let i = finder.first(in: base, count: n, from: from) {
+            if !onMatch(pieceStart + Int64(i)) { return false }
+            from = i + 1
         }
+        return true
     }
 
     /// Every start index `< limit` of `p` in `w` (the whole match inside `w`).

@@ -92,44 +92,29 @@ struct SearchCommand: AsyncParsableCommand {
     /// Scans and prints; true when something was found.
     private func search(_ src: any BlockSource, pattern: [UInt8]) async throws -> Bool {
         let started = monotonicNanoseconds()
-        let size = src.geometry.size
-        let regular = src.kind == .regularFile
-        let data = regular ? DataExtents.map(path: src.path, size: size) : nil
-        let ranges = DataExtents.scanRanges(data: data, size: size, pattern: pattern,
-                                            alignment: max(src.geometry.alignment.offset, 4096))
-        let warm = regular ? WarmReads(path: src.path, size: size) : nil
-        let reader = ChunkReader(source: src, ranges: ranges, chunk: 8 << 20, depth: 4, warm: warm)
-        let total = reader.totalBytes
-        let progress = Terminal.isTTY(2) ? SearchProgress(total: total) : nil
-        var scanner = MatchScanner(pattern: pattern)
+        var matches: [Int64] = []
         var sink = StdoutSink()
         let out = DumpBuffer(capacity: 1 << 16)
-        var matches: [Int64] = []
-        var count = 0
-        var scanned: Int64 = 0
-        var stop = false
+        var progress: SearchProgress?
+        let search = PatternSearch(pattern: pattern)
+        if Terminal.isTTY(2) { progress = SearchProgress() }
+        let outcome: PatternSearch.Outcome
         do {
-            while !stop, let c = try await reader.next() {
-                if c.startsRange { scanner.reset(at: c.offset) }
-                scanner.scan(c.bytes) { at in
-                    count += 1
-                    if json { matches.append(at) } else { Self.appendLine(at, to: out) }
-                    if first { stop = true }
-                    return !first
-                }
-                scanned += Int64(c.bytes.count)
-                if !json && out.count > 0 {
-                    if try !sink.flush(out) { stop = true }
-                }
-                progress?.update(scanned: scanned, matches: count)
-            }
+            outcome = try await search.run(src, onMatch: { at in
+                if json { matches.append(at) } else { Self.appendLine(at, to: out) }
+                return !first
+            }, afterChunk: { scanned, planned in
+                progress?.update(scanned: scanned, total: planned)
+                return json || out.count == 0 ? true : try sink.flush(out)
+            })
         } catch {
             progress?.clear()
-            await reader.finish()
             throw error
         }
         progress?.clear()
-        await reader.finish()
+        if !json && out.count > 0 { _ = try sink.flush(out) }
+        let count = outcome.count
+        let scanned = outcome.bytesScanned
         if json {
             let seconds = Double(monotonicNanoseconds() - started) / 1e9
             let report = Report(path: path, pattern: pattern.map { String(format: "%02x", $0) }.joined(separator: " "),
@@ -165,13 +150,10 @@ struct SearchCommand: AsyncParsableCommand {
 
 /// The progress line of a search on a terminal, redrawn at most 10 times a second.
 final class SearchProgress {
-    private let total: Int64
     private let line = ProgressLine()
     private var last: UInt64 = 0
 
-    init(total: Int64) { self.total = total }
-
-    func update(scanned: Int64, matches: Int) {
+    func update(scanned: Int64, total: Int64) {
         let now = monotonicNanoseconds()
         guard now - last > 100_000_000 else { return }
         last = now
@@ -179,7 +161,7 @@ final class SearchProgress {
         let width = 30
         let filled = min(width, Int(pct / 100 * Double(width)))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        line.show("search [\(bar)] \(String(format: "%5.1f", pct))%  \(ByteSize.format(scanned)) of \(ByteSize.format(total)), \(matches) found")
+        line.show("search [\(bar)] \(String(format: "%5.1f", pct))%  \(ByteSize.format(scanned)) of \(ByteSize.format(total))")
     }
 
     func clear() { line.clear() }
