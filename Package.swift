@@ -65,5 +65,7 @@ let package = Package(
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
+        // dump's formatters and search's scanner, hole map and chunk pipeline.
+        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
     ]
 )

@@ -62,7 +62,8 @@ struct DumpCommand: AsyncParsableCommand {
         }
         let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
         do {
-            try await dump(src, range: start..<end, emptyRange: count == 0)
+            // hexdump prints nothing at all for -n 0 or an empty file.
+            try await dump(src, range: start..<end, emptyRange: count == 0 || size == 0)
         } catch let e as ExitCode {
             await src.close()
             throw e
