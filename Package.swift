@@ -71,5 +71,7 @@ let package = Package(
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
         // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
         .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
+        // dump's formatters and search's scanner, hole map and chunk pipeline.
+        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
     ]
 )

@@ -19,8 +19,8 @@ struct BlkviewCommand: AsyncParsableCommand {
         commandName: "blkview",
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
-        subcommands: [ViewCommand.self, InfoCommand.self, BenchCommand.self,
-                      PatchCommand.self, UndoCommand.self],
+        subcommands: [ViewCommand.self, InfoCommand.self, DumpCommand.self, SearchCommand.self,
+                      BenchCommand.self, PatchCommand.self, UndoCommand.self],
         defaultSubcommand: ViewCommand.self
     )
 }

@@ -1,0 +1,70 @@
+import BlockDevice
+import LinuxAIO
+
+/// Every occurrence of a pattern in a whole source, for `blkview search`:
+/// the ranges to read (holes skipped on regular files), the chunk pipeline,
+/// and the streaming scanner.
+public struct PatternSearch {
+    public let pattern: [UInt8]
+    /// Bytes per read and reads in flight.
+    public var chunk = 8 << 20
+    public var depth = 4
+    /// Copy chunks the page cache holds instead of reading them again (regular files).
+    public var useWarmReads = true
+    /// Skip holes of regular files (SEEK_DATA/SEEK_HOLE).
+    public var skipHoles = true
+
+    /// What a run did.
+    public struct Outcome: Sendable, Equatable {
+        /// Occurrences reported (up to the stop).
+        public var count: Int
+        /// Bytes scanned (holes skipped are not counted).
+        public var bytesScanned: Int64
+        /// The bytes the planned ranges hold (what a full run scans).
+        public var bytesPlanned: Int64
+    }
+
+    public init(pattern: [UInt8]) {
+        precondition(!pattern.isEmpty, "empty pattern")
+        self.pattern = pattern
+    }
+
+    /// The ranges a search of `source` reads.
+    public func ranges(of source: any BlockSource) -> [Range<Int64>] {
+        let size = source.geometry.size
+        let data = skipHoles && source.kind == .regularFile ? DataExtents.map(path: source.path, size: size) : nil
+        return DataExtents.scanRanges(data: data, size: size, pattern: pattern,
+                                      alignment: max(source.geometry.alignment.offset, 4096))
+    }
+
+    /// Scans `source`. `onMatch` gets each start offset in increasing order and
+    /// returns false to stop; `afterChunk` gets the bytes scanned so far and
+    /// returns false to stop (e.g. the output's reader went away).
+    public func run(_ source: any BlockSource, onMatch: (Int64) -> Bool,
+                    afterChunk: (_ scanned: Int64, _ planned: Int64) throws -> Bool = { _, _ in true }) async throws -> Outcome {
+        let warm = useWarmReads && source.kind == .regularFile
+            ? WarmReads(path: source.path, size: source.geometry.size) : nil
+        let reader = ChunkReader(source: source, ranges: ranges(of: source), chunk: chunk, depth: depth, warm: warm)
+        let planned = reader.totalBytes
+        var scanner = MatchScanner(pattern: pattern)
+        var outcome = Outcome(count: 0, bytesScanned: 0, bytesPlanned: planned)
+        var stop = false
+        do {
+            while !stop, let c = try await reader.next() {
+                if c.startsRange { scanner.reset(at: c.offset) }
+                let more = scanner.scan(c.bytes) { at in
+                    outcome.count += 1
+                    return onMatch(at)
+                }
+                outcome.bytesScanned += Int64(c.bytes.count)
+                stop = !more
+                if try !afterChunk(outcome.bytesScanned, planned) { stop = true }
+            }
+        } catch {
+            await reader.finish()
+            throw error
+        }
+        await reader.finish()
+        return outcome
+    }
+}

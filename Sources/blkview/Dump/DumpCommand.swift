@@ -1,0 +1,106 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// `blkview dump`: a hex dump of a range, byte-identical to `hexdump -C`
+/// (canonical), or coloured like hexyl.
+struct DumpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Hex dump a range of a disk or image (canonical = hexdump -C; color = hexyl-like).",
+        discussion: """
+        canonical output is byte-identical to `hexdump -C -s OFFSET -n LENGTH PATH`: \
+        16 bytes a line, repeated lines as one `*`, the end offset on the last line. \
+        color marks byte classes like hexyl (NO_COLOR turns the colours off). \
+        The range is read in big aligned chunks through the I/O engine with several \
+        reads in flight (pages already in the page cache are copied from it). \
+        A reader that goes away (`| head`) ends the dump quietly with status 0. \
+        Exit status: 0 done, 1 error (bad input, unreadable source).
+        """
+    )
+
+    @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
+    var path: String
+
+    @Option(help: "Where to start: 4096, 0x1000, 4k, 1MiB (default 0).")
+    var offset: String = "0"
+
+    @Option(help: "How many bytes (default: to the end).")
+    var length: String?
+
+    @Option(help: "canonical (hexdump -C) or color (hexyl-like).")
+    var format: String = "canonical"
+
+    @OptionGroup var source: SourceOptions
+
+    func run() async throws {
+        guard let start = ByteSize.parse(offset) else {
+            throw failure("--offset must be a byte offset such as 4096, 0x1000 or 4k (got '\(offset)')", status: 1)
+        }
+        var count: Int64?
+        if let length {
+            guard let l = ByteSize.parse(length) else {
+                throw failure("--length must be a byte count such as 512, 0x200 or 1m (got '\(length)')", status: 1)
+            }
+            count = l
+        }
+        guard format == "canonical" || format == "color" else {
+            throw failure("--format must be canonical or color (got '\(format)')", status: 1)
+        }
+        let src: any BlockSource
+        do {
+            src = try source.open(path)
+        } catch {
+            throw failure("\(error)", status: 1)
+        }
+        let size = src.geometry.size
+        guard start <= size else {
+            await src.close()
+            throw failure("--offset 0x\(String(start, radix: 16)) is past the end of \(path) (\(size) B)", status: 1)
+        }
+        let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
+        do {
+            // hexdump prints nothing at all for -n 0 or an empty file.
+            try await dump(src, range: start..<end, emptyRange: count == 0 || size == 0)
+        } catch let e as ExitCode {
+            await src.close()
+            throw e
+        } catch {
+            await src.close()
+            throw failure("\(error)", status: 1)
+        }
+        await src.close()
+    }
+
+    private func dump(_ src: any BlockSource, range: Range<Int64>, emptyRange: Bool) async throws {
+        let chunk = 4 << 20
+        let warm = src.kind == .regularFile ? WarmReads(path: src.path, size: src.geometry.size) : nil
+        let reader = ChunkReader(source: src, ranges: [range], chunk: chunk, depth: 4, warm: warm)
+        var sink = StdoutSink()
+        let out = DumpBuffer(capacity: HexdumpFormatter.maxOutput(for: chunk))
+        var canonical = HexdumpFormatter(start: range.lowerBound)
+        var color = ColorFormatter(start: range.lowerBound, color: !Self.noColor)
+        let isCanonical = format == "canonical"
+        do {
+            while let c = try await reader.next() {
+                if isCanonical { canonical.feed(c.bytes, into: out) } else { color.feed(c.bytes, into: out) }
+                guard try sink.flush(out) else { break }
+            }
+        } catch {
+            await reader.finish()
+            throw error
+        }
+        await reader.finish()
+        if sink.closedByReader { return }
+        if isCanonical { canonical.finish(into: out, emptyRange: emptyRange) } else { color.finish(into: out) }
+        _ = try sink.flush(out)
+    }
+
+    /// https://no-color.org: present and not empty.
+    static var noColor: Bool {
+        if let v = ProcessInfo.processInfo.environment["NO_COLOR"], !v.isEmpty { return true }
+        return false
+    }
+}

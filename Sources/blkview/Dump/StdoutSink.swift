@@ -1,0 +1,45 @@
+import ArgumentParser
+import Glibc
+import Inspector
+
+/// Standard output for the batch commands: big `write(2)`s of a `DumpBuffer`.
+/// SIGPIPE is ignored, so a reader that went away (`| head`) shows up as
+/// EPIPE, which ends the output quietly: the command stops and exits 0.
+struct StdoutSink {
+    private(set) var closedByReader = false
+
+    init() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Writes and empties `buffer`; false when the reader has gone (EPIPE).
+    /// Other write errors throw the one-line message.
+    mutating func flush(_ buffer: DumpBuffer) throws -> Bool {
+        defer { buffer.removeAll() }
+        if closedByReader { return false }
+        var done = 0
+        let total = buffer.count
+        while done < total {
+            let r = write(1, buffer.base + done, total - done)
+            if r < 0 {
+                let e = errno
+                if e == EINTR || e == EAGAIN { continue }
+                if e == EPIPE {
+                    closedByReader = true
+                    return false
+                }
+                throw CLIError("cannot write to standard output: \(String(cString: strerror(e)))")
+            }
+            done += r
+        }
+        return true
+    }
+}
+
+/// Prints `Error: message` as one line on stderr and returns the exit status
+/// to throw: for errors found after parsing, so that no usage text follows.
+func failure(_ message: String, status: Int32) -> ExitCode {
+    var line = "Error: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    return ExitCode(status)
+}

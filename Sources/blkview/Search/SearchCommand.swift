@@ -1,0 +1,168 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// `blkview search`: every offset of a byte pattern, like `grep -c` is fast.
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Print the offset of every occurrence of a byte pattern (hex or text).",
+        discussion: """
+        Prints each start offset in hex (0x…), one per line, in increasing order. \
+        Every start is reported, overlapping ones included: "aa" in "aaaa" is at \
+        0x0, 0x1 and 0x2 (grep -ob would report 0x0 and 0x2). Occurrences that \
+        straddle the chunks read are found. On regular files the holes \
+        (SEEK_DATA/SEEK_HOLE) are not read unless the pattern is all zero bytes; \
+        occurrences touching a hole's edge are still found. \
+        --json prints one object: {"path", "pattern" (hex bytes), "text" (when \
+        --text), "matches" (decimal offsets), "count", "bytes_scanned", "seconds"}. \
+        A progress line goes to stderr when it is a terminal. \
+        Exit status, like grep: 0 found, 1 not found, 2 error (bad pattern, \
+        unreadable source); 64 when the command line cannot be parsed.
+        """
+    )
+
+    @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
+    var path: String
+
+    @Option(help: "The bytes to find, in hex: \"de ad be ef\", deadbeef or 0xdeadbeef.")
+    var hex: String?
+
+    @Option(help: "The text to find (its UTF-8 bytes, case-sensitive).")
+    var text: String?
+
+    @Flag(help: "Stop at the first occurrence.")
+    var first = false
+
+    @Flag(help: "Print one JSON object instead of lines.")
+    var json = false
+
+    @OptionGroup var source: SourceOptions
+
+    /// What --json prints.
+    struct Report: Encodable {
+        var path: String
+        var pattern: String
+        var text: String?
+        var matches: [Int64]
+        var count: Int
+        var bytesScanned: Int64
+        var seconds: Double
+    }
+
+    func pattern() throws -> [UInt8] {
+        switch (hex, text) {
+        case (nil, nil): throw failure("give the pattern with --hex or --text", status: 2)
+        case (.some, .some): throw failure("give either --hex or --text, not both", status: 2)
+        case let (h?, nil):
+            guard let bytes = SearchPattern.hexBytes(h) else {
+                throw failure("--hex must be pairs of hex digits such as \"de ad be ef\" (got '\(h)')", status: 2)
+            }
+            return bytes
+        case let (nil, t?):
+            guard !t.isEmpty else { throw failure("--text must not be empty", status: 2) }
+            return Array(t.utf8)
+        }
+    }
+
+    func run() async throws {
+        let bytes = try pattern()
+        let src: any BlockSource
+        do {
+            src = try source.open(path)
+        } catch {
+            throw failure("\(error)", status: 2)
+        }
+        let found: Bool
+        do {
+            found = try await search(src, pattern: bytes)
+        } catch let e as ExitCode {
+            await src.close()
+            throw e
+        } catch {
+            await src.close()
+            throw failure("\(error)", status: 2)
+        }
+        await src.close()
+        if !found { throw ExitCode(1) }
+    }
+
+    /// Scans and prints; true when something was found.
+    private func search(_ src: any BlockSource, pattern: [UInt8]) async throws -> Bool {
+        let started = monotonicNanoseconds()
+        var matches: [Int64] = []
+        var sink = StdoutSink()
+        let out = DumpBuffer(capacity: 1 << 16)
+        var progress: SearchProgress?
+        let search = PatternSearch(pattern: pattern)
+        if Terminal.isTTY(2) { progress = SearchProgress() }
+        let outcome: PatternSearch.Outcome
+        do {
+            outcome = try await search.run(src, onMatch: { at in
+                if json { matches.append(at) } else { Self.appendLine(at, to: out) }
+                return !first
+            }, afterChunk: { scanned, planned in
+                progress?.update(scanned: scanned, total: planned)
+                return json || out.count == 0 ? true : try sink.flush(out)
+            })
+        } catch {
+            progress?.clear()
+            throw error
+        }
+        progress?.clear()
+        if !json && out.count > 0 { _ = try sink.flush(out) }
+        let count = outcome.count
+        let scanned = outcome.bytesScanned
+        if json {
+            let seconds = Double(monotonicNanoseconds() - started) / 1e9
+            let report = Report(path: path, pattern: pattern.map { String(format: "%02x", $0) }.joined(separator: " "),
+                                text: text, matches: matches, count: count, bytesScanned: scanned,
+                                seconds: (seconds * 1e6).rounded() / 1e6)
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            out.append(Array(try encoder.encode(report)) + [0x0A])
+            _ = try sink.flush(out)
+        }
+        return count > 0
+    }
+
+    /// `0x…\n` without a String.
+    static func appendLine(_ v: Int64, to out: DumpBuffer) {
+        let p = out.reserve(20)
+        p[0] = 0x30
+        p[1] = 0x78
+        var digits = 1
+        var x = UInt64(v) >> 4
+        while x != 0 { digits += 1; x >>= 4 }
+        var y = UInt64(v)
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            let d = UInt8(y & 15)
+            p[2 + i] = d < 10 ? 0x30 + d : 0x57 + d
+            y >>= 4
+        }
+        p[2 + digits] = 0x0A
+        out.commit(3 + digits)
+    }
+}
+
+/// The progress line of a search on a terminal, redrawn at most 10 times a second.
+final class SearchProgress {
+    private let line = ProgressLine()
+    private var last: UInt64 = 0
+
+    func update(scanned: Int64, total: Int64) {
+        let now = monotonicNanoseconds()
+        guard now - last > 100_000_000 else { return }
+        last = now
+        let pct = total > 0 ? Double(scanned) * 100 / Double(total) : 100
+        let width = 30
+        let filled = min(width, Int(pct / 100 * Double(width)))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        line.show("search [\(bar)] \(String(format: "%5.1f", pct))%  \(ByteSize.format(scanned)) of \(ByteSize.format(total))")
+    }
+
+    func clear() { line.clear() }
+}
