@@ -77,6 +77,9 @@ public final class TerminalScreen {
             _ = read(wakeFD, &sink, sink.count)
         }
         if fds[0].revents & Int16(POLLIN) != 0 { drain(into: &keys) }
+        // A closed terminal (tmux killed, ssh dropped) reports POLLHUP for
+        // ever: without this the loop would spin instead of quitting.
+        if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 && keys.isEmpty { keys.append(.hangup) }
         return keys
     }
 

@@ -148,6 +148,13 @@ struct ReducerTests {
         #expect(press(&t, .char("q")) == [.quit])
     }
 
+    @Test("a terminal that goes away quits at once, staged patches or not")
+    func hangup() {
+        var s = state(access: .writable)
+        #expect(press(&s, .hangup) == [.quit])
+        #expect(s.quit)
+    }
+
     @Test("a resize keeps the cursor on screen")
     func resize() {
         var s = state()

@@ -74,6 +74,10 @@ public enum ViewerReducer {
     }
 
     private static func key(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {
+        if k == .hangup {
+            s.quit = true
+            return [.quit]
+        }
         if s.prompt != nil { return promptKey(&s, k) }
         if s.commitPrompt != nil { return commitKey(&s, k) }
         if s.showHelp {
