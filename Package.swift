@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        // MD5, SHA-1, SHA-256 (vendored BoringSSL with SHA-NI) for `hash` and `--hash`.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C boundary: libaio, O_DIRECT, statx, block-device ioctls (libaio-dev).
@@ -41,7 +43,13 @@ let package = Package(
         // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
         .target(name: "DiskFormats"),
         // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
-        .target(name: "Inspector", dependencies: ["BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO"]),
+        .target(
+            name: "Inspector",
+            dependencies: [
+                "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The only ncurses user.
         .target(name: "CursesUI", dependencies: ["Inspector", "CNcursesw"]),
         .executableTarget(
@@ -65,5 +73,8 @@ let package = Package(
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
+        // Hashing (multi-algorithm, verification logs) and the session log: pure
+        // and over real files.
+        .testTarget(name: "ForensicTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
     ]
 )

@@ -6,7 +6,7 @@ struct BlkviewCommand: AsyncParsableCommand {
         commandName: "blkview",
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
-        subcommands: [ViewCommand.self, BenchCommand.self],
+        subcommands: [ViewCommand.self, HashCommand.self, BenchCommand.self],
         defaultSubcommand: ViewCommand.self
     )
 }
