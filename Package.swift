@@ -75,6 +75,6 @@ let package = Package(
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
         // Hashing (multi-algorithm, verification logs) and the session log: pure
         // and over real files.
-        .testTarget(name: "ForensicTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
+        .testTarget(name: "ForensicTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"], exclude: ["Fixtures"]),
     ]
 )

@@ -92,6 +92,7 @@ public enum ViewerRenderer {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
         }
+        if let t = s.background?.text { parts.append((t, .statusAccent)) }
         if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
         var x = 1
         for (i, (t, role)) in parts.enumerated() {

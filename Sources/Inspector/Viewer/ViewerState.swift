@@ -89,6 +89,8 @@ public struct ViewerState: Equatable, Sendable {
     public var confirmingQuit = false
     public var stagedPatches = 0
     public var quit = false
+    /// Progress of a background job (`--hash`), drawn in the status bar.
+    public var background: BackgroundStatus?
 
     public struct Message: Equatable, Sendable {
         public var text: String
