@@ -43,7 +43,7 @@ struct ForensicStraceTests {
 
     /// The evidence's state: SHA-256, size, mtime, ctime per file, and the directory listing.
     static func snapshot(_ dir: String, devices: [String] = []) throws -> String {
-        try Harness.sh("cd '\(dir)' && ls -la --time-style=full-iso . && for f in * \(devices.joined(separator: " ")); do "
+        try Harness.sh("cd '\(dir)' && ls -lA --time-style=full-iso && stat -c '. mtime=%y ctime=%z' . && for f in * \(devices.joined(separator: " ")); do "
             + "[ -f \"$f\" ] || [ -b \"$f\" ] || continue; stat -c '%n %s mtime=%y ctime=%z mode=%a' \"$f\"; sha256sum < \"$f\"; done").stdout
     }
 
@@ -72,11 +72,13 @@ struct ForensicStraceTests {
             let call = String(line[..<paren])
             let onEvidence = marks.contains { line.contains($0) }
             switch call {
-            case "open", "openat", "openat2":
-                // The path argument (not the returned fd) names the evidence.
-                let args = line[paren...]
-                let pathNamed = marks.contains { args.split(separator: ")").first?.contains($0) == true } || onEvidence
-                if pathNamed && (["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_TMPFILE"].contains { line.contains($0) }) {
+            case "open", "openat", "openat2", "creat":
+                // The path (a relative one resolved against the dirfd's
+                // decoration) or the returned fd names the evidence; a failed
+                // attempt counts too.
+                let inDir = openedPath(line).map { $0.hasPrefix(evidenceDir + "/") || devices.contains($0) } ?? false
+                if call == "creat" && (inDir || onEvidence) { bad.append("creat in the evidence directory: \(line)") }
+                if (inDir || onEvidence) && (["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_TMPFILE"].contains { line.contains($0) }) {
                     bad.append("write-capable open of evidence: \(line)")
                 }
             case "io_submit":
@@ -102,6 +104,53 @@ struct ForensicStraceTests {
             }
         }
         return bad
+    }
+
+    /// The absolute path an open(at) names: relative paths are resolved
+    /// against the dirfd's `-y` decoration (`AT_FDCWD</cwd>`).
+    static func openedPath(_ line: String) -> String? {
+        guard let q1 = line.firstIndex(of: "\""), let q2 = line[line.index(after: q1)...].firstIndex(of: "\"") else { return nil }
+        let path = String(line[line.index(after: q1)..<q2])
+        if path.hasPrefix("/") { return path }
+        guard let lt = line[..<q1].firstIndex(of: "<"), let gt = line[lt..<q1].firstIndex(of: ">") else { return path }
+        return String(line[line.index(after: lt)..<gt]) + "/" + path
+    }
+
+    @Test("the checker catches each kind of violation, and passes reads")
+    func checkerCatches() {
+        let e = "/ev"
+        let bad = [
+            #"openat(AT_FDCWD</ev>, "disk.raw", O_RDWR|O_CLOEXEC) = 3</ev/disk.raw>"#,
+            #"openat(AT_FDCWD</ev>, "x.lock", O_WRONLY|O_CREAT|O_CLOEXEC, 0644) = -1 EACCES (Permission denied)"#,
+            #"open("/ev/disk.raw", O_RDONLY|O_TRUNC) = 3</ev/disk.raw>"#,
+            #"creat("/ev/sidecar", 0644) = 4</ev/sidecar>"#,
+            #"io_submit(0x7f, 1, [{aio_data=0, aio_lio_opcode=IOCB_CMD_PWRITE, aio_fildes=6</ev/disk.raw>, aio_buf=0x7f}]) = 1"#,
+            #"mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, 6</ev/disk.raw>, 0) = 0x7f"#,
+            #"ioctl(6</dev/loop3>, BLKDISCARD, [0, 4096]) = 0"#,
+            #"ioctl(6</ev/disk.raw>, FS_IOC_SETFLAGS, [FS_IMMUTABLE_FL]) = 0"#,
+            #"ioctl(6</dev/loop3>, BLKFLSBUF) = 0"#,
+            #"flock(6</ev/disk.raw>, LOCK_SH) = 0"#,
+            #"fcntl(6</ev/disk.raw>, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_SET, l_start=0, l_len=0}) = 0"#,
+            #"utimensat(AT_FDCWD</tmp>, "/ev/disk.raw", NULL, 0) = 0"#,
+            #"pwrite64(6</ev/disk.raw>, "\0\0"..., 512, 0) = 512"#,
+            #"fsetxattr(6</ev/disk.raw>, "user.x", "1", 1, 0) = 0"#,
+            #"mkdirat(AT_FDCWD</tmp>, "/ev/.blkview", 0700) = 0"#,
+            #"rename("/tmp/a", "/ev/b") = 0"#,
+        ]
+        for line in bad {
+            #expect(Self.violations([line], evidenceDir: e, devices: ["/dev/loop3"]).count >= 1, "\(line)")
+        }
+        let good = [
+            #"openat(AT_FDCWD</w>, "/ev/disk.raw", O_RDONLY|O_NONBLOCK|O_DIRECT|O_NOATIME|O_CLOEXEC) = 6</ev/disk.raw>"#,
+            #"io_submit(0x7f, 1, [{aio_data=0, aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=6</ev/disk.raw>, aio_buf=0x7f}]) = 1"#,
+            #"ioctl(6</dev/loop3>, BLKGETSIZE64, [3145728]) = 0"#,
+            #"fcntl(6</ev/disk.raw>, F_SETFL, O_RDONLY|O_DIRECT|O_LARGEFILE|O_NOATIME) = 0"#,
+            #"mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 6</ev/disk.raw>, 0) = 0x7f"#,
+            #"write(2</dev/pts/1>, "hashing"..., 40) = 40"#,
+            #"openat(AT_FDCWD</w>, "/logs/s.log", O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC, 0600) = 5</logs/s.log>"#,
+            #"ioctl(1</dev/pts/1>, TCSETSW, {c_iflag=0}) = 0"#,
+        ]
+        #expect(Self.violations(good, evidenceDir: e, devices: ["/dev/loop3"]).isEmpty)
     }
 
     /// Evidence for the tests: a raw image, a split set and (with ewfacquire) an E01 set, in `dir`.
@@ -229,8 +278,15 @@ struct ForensicStraceTests {
             _ = try Harness.run(Harness.which("tmux")!, ["send-keys", "-t", t.name] + batch)
         }
         try t.send("Escape")
-        try t.send("e")
-        try t.waitFor(text: "forensic mode: the evidence is never written")
+        try t.send("Escape")
+        // A search cancelled by Escape says so a moment later, over the
+        // refusal: press e until the refusal stays on screen.
+        var refused = false
+        for _ in 0..<10 where !refused {
+            try t.send("e")
+            refused = (try? t.waitFor(text: "forensic mode: the evidence is never written", seconds: 1)) != nil
+        }
+        #expect(refused, "the edit key was not refused: \(t.screen)")
         try t.send("Escape")
         try t.send("q")
         let screen = try t.waitFor("exit", seconds: 60) { $0.contains("[exit ") }

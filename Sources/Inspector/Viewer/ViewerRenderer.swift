@@ -86,13 +86,13 @@ public enum ViewerRenderer {
             ("\(s.source.engine) ×\(s.source.slots)", .statusBar),
             ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent),
         ]
+        if let t = s.background?.text { parts.insert((t, .statusAccent), at: 3) }
         if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar)) }
         if snap.cache.unreadableRanges > 0 { parts.append(("\(snap.cache.unreadableRanges) unreadable", .statusAccent)) }
         if let p = s.search.progress {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
         }
-        if let t = s.background?.text { parts.append((t, .statusAccent)) }
         if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
         var x = 1
         for (i, (t, role)) in parts.enumerated() {
