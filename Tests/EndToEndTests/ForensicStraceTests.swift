@@ -257,6 +257,28 @@ struct ForensicStraceTests {
         #expect(try Self.snapshot(ev, devices: [dev]) == before)
     }
 
+    @Test("hash --forensic on a read-only mount (ext4, mount -o ro,loop)",
+          .enabled(if: getuid() == 0 && Harness.has("mkfs.ext4") && Harness.has("mount"), "needs root, mkfs.ext4 and mount"))
+    func readOnlyMount() throws {
+        let scratch = try ScratchDir()
+        let mnt = "\(scratch.path)/mnt"
+        let made = try Harness.sh("cd '\(scratch.path)' && mkdir -p root mnt && head -c 2097152 /dev/urandom > root/ev.raw && "
+            + "truncate -s 16M fs.img && mkfs.ext4 -q -F -d root fs.img && mount -o ro,loop fs.img mnt")
+        try #require(made.status == 0, "cannot mount: \(made.stderr)")
+        defer { _ = try? Harness.sh("umount '\(mnt)' || umount -l '\(mnt)'") }
+        let before = try Self.snapshot(mnt)
+        let traces = "\(scratch.path)/trace"
+        try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
+        let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--json", "--log", "\(scratch.path)/s.log",
+                                          "\(mnt)/ev.raw"], traceDir: traces)
+        Self.audit(r, lines, evidenceDir: mnt, "read-only mount")
+        let sum = try Harness.sh("sha256sum < '\(scratch.path)/root/ev.raw'").stdout.prefix(64)
+        #expect(r.stdout.contains("\"sha256\":\"\(sum)\""))
+        #expect(try Self.snapshot(mnt) == before)
+        let log = try String(contentsOfFile: "\(scratch.path)/s.log", encoding: .utf8)
+        #expect(log.contains("evidence unchanged: \(mnt)/ev.raw") && !log.contains("atime:"))
+    }
+
     /// The viewer under strace in tmux: random keys, then quit; audits the trace.
     func viewerRun(evidence: String, evidenceDir: String, scratch: String, logs: String, asNobody: Bool) throws {
         let traces = "\(scratch)/trace-view-\(UInt32.random(in: 0...UInt32.max))"
