@@ -151,7 +151,9 @@ public final class ForensicSession: Sendable {
                 state.withLock { $0.before[p] = st }
                 lines.append("evidence before: \(p) \(st.summary)")
                 if !st.readOnlyMount && !st.noAtimeMount && st.mode & UInt32(S_IFMT) == UInt32(S_IFREG) {
-                    lines.append("atime: \(p) is on a mount that records access times (not read-only, not noatime)")
+                    lines.append("atime: \(p) is on a mount that records access times (not read-only, not noatime): "
+                        + "reads leave it only through O_NOATIME (raw files and devices, read by their owner or root; "
+                        + "not EWF segments, which libewf opens itself)")
                 }
             case let .failure(e):
                 lines.append("evidence before: \(p): cannot stat: \(e)")
