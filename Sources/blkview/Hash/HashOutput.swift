@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Inspector
+import LinuxAIO
 
 /// What `hash` prints: aligned text lines, or one JSON object.
 struct HashOutput {
@@ -70,18 +71,19 @@ struct HashOutput {
 enum ReadOnlyFile {
     static func read(_ path: String, limit: Int = 16 << 20) -> [UInt8]? {
         let noatime: Int32 = 0o1000000  // O_NOATIME on Linux (hidden behind _GNU_SOURCE)
-        var fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | noatime)
-        if fd < 0 && errno == EPERM { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
-        guard fd >= 0 else { return nil }
+        var opened = Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | noatime) }
+        if case let .failure(e) = opened, e.rawValue == EPERM {  // not the owner: O_NOATIME refused
+            opened = Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        }
+        guard case let .success(fd) = opened else { return nil }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         var out = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            guard case let .success(n) = Syscall.retrying({ buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }),
+                  n > 0 else { break }
             out += buf[0..<n]
         }
         return out
