@@ -18,20 +18,29 @@ fi
 size=$(stat -c %s "$file")
 cat "$file" > /dev/null   # warm
 
-# Seconds of one command (wall clock), its output discarded.
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# Wall seconds and CPU seconds (user+sys) of one command, its output discarded.
+run() { /usr/bin/time -f "%e %U %S" -o "$tmp" "$@" > /dev/null; read -r w u s < "$tmp"; echo "$w $(echo "$u + $s" | bc -l)"; }
 mbps() { echo "scale=0; $size / $1 / 1000000" | bc -l; }
+tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-b256=$(secs "$bin" hash --algorithms sha256 "$file")
-o256=$(secs openssl dgst -sha256 "$file")
-ball=$(secs "$bin" hash --algorithms md5,sha1,sha256 "$file")
-cm=$(secs md5sum "$file"); cs1=$(secs sha1sum "$file"); cs2=$(secs sha256sum "$file")
+read -r b256 b256c < <(run "$bin" hash --algorithms sha256 "$file")
+read -r o256 o256c < <(run openssl dgst -sha256 "$file")
+read -r ball ballc < <(run "$bin" hash --algorithms md5,sha1,sha256 "$file")
+read -r cm cmc < <(run md5sum "$file")
+read -r cs1 cs1c < <(run sha1sum "$file")
+read -r cs2 cs2c < <(run sha256sum "$file")
 cseq=$(echo "$cm + $cs1 + $cs2" | bc -l)
+cseqc=$(echo "$cmc + $cs1c + $cs2c" | bc -l)
 
-printf '%-42s %8.2f s %6s MB/s\n' "blkview hash --algorithms sha256" "$b256" "$(mbps "$b256")"
-printf '%-42s %8.2f s %6s MB/s\n' "openssl dgst -sha256" "$o256" "$(mbps "$o256")"
-printf '%-42s %8.2f s %6s MB/s\n' "blkview hash (md5+sha1+sha256, one pass)" "$ball" "$(mbps "$ball")"
-printf '%-42s %8.2f s %6s MB/s  (md5sum %.2f, sha1sum %.2f, sha256sum %.2f)\n' \
-  "md5sum; sha1sum; sha256sum" "$cseq" "$(mbps "$cseq")" "$cm" "$cs1" "$cs2"
-printf 'ratio sha256 vs openssl:            %.2fx (target >= 1.1x)\n' "$(echo "$o256 / $b256" | bc -l)"
+echo "load average at start: $load on $(nproc) cores (compare only within one run; the all-three ratio needs idle cores)"
+row() { printf '%-42s %7.2f s wall %6s MB/s %7.2f s CPU\n' "$1" "$2" "$(mbps "$2")" "$3"; }
+row "blkview hash --algorithms sha256" "$b256" "$b256c"
+row "openssl dgst -sha256" "$o256" "$o256c"
+row "blkview hash (md5+sha1+sha256, one pass)" "$ball" "$ballc"
+row "md5sum; sha1sum; sha256sum" "$cseq" "$cseqc"
+printf '  (md5sum %.2f s, sha1sum %.2f s, sha256sum %.2f s)\n' "$cm" "$cs1" "$cs2"
+printf 'ratio sha256 vs openssl:              %.2fx (target >= 1.1x)\n' "$(echo "$o256 / $b256" | bc -l)"
 printf 'ratio all three vs coreutils in turn: %.2fx (target >= 3.5x)\n' "$(echo "$cseq / $ball" | bc -l)"
+printf 'CPU ratio all three vs coreutils:     %.2fx (the wall ratio tends to this when no core is idle)\n' \
+  "$(echo "$cseqc / $ballc" | bc -l)"
