@@ -7,6 +7,7 @@ let package = Package(
     name: "blkview",
     products: [
         .executable(name: "blkview", targets: ["blkview"]),
+        .executable(name: "DiskFormatsFuzz", targets: ["DiskFormatsFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -62,7 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
         // The viewer without a terminal: reducer, renderer (golden screens), search.
-        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"], exclude: ["Golden"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
         .testTarget(name: "EndToEndTests", dependencies: ["blkview"]),
@@ -73,6 +74,11 @@ let package = Package(
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
+        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats"]),
+        // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
+        .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
+        // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
+        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
         // Hashing (multi-algorithm, verification logs) and the session log: pure
         // and over real files.
         .testTarget(name: "ForensicTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"], exclude: ["Fixtures"]),

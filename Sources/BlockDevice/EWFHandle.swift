@@ -1,7 +1,7 @@
 internal import CLibEWF
 
 /// A libewf handle. libewf handles are not thread-safe: after `open`, every
-/// call runs on the owning `EWFSource`'s `SerialWorker` thread, one at a time.
+/// call runs on the owning `EWFSource`'s worker thread (a one-thread `WorkerPool`), one at a time.
 ///
 /// `@unchecked Sendable`: no lock; access is serialized by confinement to the
 /// worker thread (and to the opening thread before the source exists).
@@ -64,7 +64,7 @@ final class EWFHandle: @unchecked Sendable {
         var out = [CChar](repeating: 0, count: 4096)
         let r = out.withUnsafeMutableBufferPointer { body(handle, $0.baseAddress!, $0.count) }
         guard r == 1 else { return nil }
-        let s = String(cString: out)
+        let s = String(cStringBuffer: out)
         return s.isEmpty ? nil : s
     }
 }
@@ -74,7 +74,14 @@ struct EWFFailure: Error, Sendable {
     let message: String
     init(_ message: String) { self.message = message }
     init(_ buffer: [CChar]) {
-        let s = String(cString: buffer)
+        let s = String(cStringBuffer: buffer)
         message = s.isEmpty ? "libewf failed" : s
+    }
+}
+
+extension String {
+    /// The NUL-terminated text in a C buffer (the whole buffer if it has no NUL).
+    init(cStringBuffer buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -18,7 +18,7 @@ final class EWFSource: BlockSource {
     let files: [String]
     let evidence: EvidenceMetadata?
     private let handle: EWFHandle
-    private let worker: SerialWorker
+    private let worker: WorkerPool
     private let closed = Protected(false)
 
     private init(path: String, handle: EWFHandle, geometry: Geometry, metadata: EvidenceMetadata,
@@ -31,7 +31,7 @@ final class EWFSource: BlockSource {
         kind = .ewf(segments: files.count)
         self.engine = engine
         engineNote = "EWF: libewf decompresses on its own thread (one read at a time)"
-        worker = SerialWorker(name: "blkview-ewf")
+        worker = WorkerPool(threads: 1, name: "blkview-ewf")
     }
 
     /// `.E01`, `.e01`, `.E02`…, `.Ex01` (EWF2): handed to libewf, which globs the set.
@@ -119,19 +119,16 @@ final class EWFSource: BlockSource {
         // the handle on its thread, and exit.
         if !closed.withLock({ $0 }) {
             let handle = self.handle
-            worker.stop { handle.close() }
+            worker.stop(wait: false) { handle.close() }
         }
     }
 
     func close() async {
-        let first = closed.withLock { c -> Bool in
-            defer { c = true }
-            return !c
-        }
+        let first = closed.setOnce()
         guard first else { return }
         let handle = self.handle
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            worker.stop {
+            worker.stop(wait: false) {
                 handle.close()
                 cont.resume()
             }

@@ -52,10 +52,7 @@ final class FileSource: BlockSource {
     }
 
     func close() async {
-        let first = closed.withLock { c -> Bool in
-            defer { c = true }
-            return !c
-        }
+        let first = closed.setOnce()
         guard first else { return }
         await engine.shutdown()
         Glibc.close(file.fd)

@@ -131,10 +131,7 @@ final class SplitRawSource: BlockSource {
     }
 
     func close() async {
-        let first = closed.withLock { c -> Bool in
-            defer { c = true }
-            return !c
-        }
+        let first = closed.setOnce()
         guard first else { return }
         await engine.shutdown()
         for s in segments { Glibc.close(s.fd) }

@@ -58,6 +58,11 @@ public final class AioContext: IOEngine {
 
     public func statistics() -> IOStatistics { core.table.snapshot() }
 
+    /// The reaper thread as a task executor: tasks that prefer it
+    /// (`withTaskExecutorPreference`) are resumed on the thread that reaps
+    /// their completions, without a thread wake-up — fio's single loop.
+    public var preferredExecutor: (any TaskExecutor)? { core.executor }
+
     public func shutdown() async {
         core.table.close()
         await core.table.drain()
@@ -88,6 +93,7 @@ extension AioContext {
         private let submitQueue = Protected(SubmitQueue())
         private let closing = Protected(false)
         private let fallback = Protected<WorkerPool?>(nil)
+        let executor: ReaperExecutor
 
         struct SubmitQueue {
             var pending: [Int] = []
@@ -108,6 +114,7 @@ extension AioContext {
                 throw EngineError.setupFailed(Errno(-efd), slots: slots)
             }
             eventFD = efd
+            executor = ReaperExecutor { Self.signal(efd) }
             iocbs = .allocate(capacity: slots)
             iocbs.initialize(repeating: iocb(), count: slots)
             let t = Thread { [self] in reap() }
@@ -200,12 +207,16 @@ extension AioContext {
         /// io_getevents(min 0), resumes their tasks. Exits once closed and idle,
         /// then destroys the kernel context.
         private func reap() {
+            executor.adoptCurrentThread()
             while true {
+                // Tasks that prefer this thread run here between completions.
+                executor.runQueued()
+                if executor.hasQueued { continue }
                 var count: UInt64 = 0
                 let r = Glibc.read(eventFD, &count, 8)
                 if r < 0 && errno == EINTR { continue }
                 drainCompletions()
-                if closing.withLock({ $0 }) && table.inUse == 0 { break }
+                if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
             }
             fallback.withLock { $0 }?.stop()
             backend.destroy(context)
@@ -249,18 +260,17 @@ extension AioContext {
             }
         }
 
-        private func wake() {
+        private func wake() { Self.signal(eventFD) }
+
+        static func signal(_ fd: Int32) {
             var one: UInt64 = 1
-            _ = Glibc.write(eventFD, &one, 8)
+            _ = Glibc.write(fd, &one, 8)
         }
 
         /// Marks the context closing and wakes the reaper, which exits once
         /// nothing is in flight. Does not block.
         func close() {
-            let first = closing.withLock { c -> Bool in
-                defer { c = true }
-                return !c
-            }
+            let first = closing.setOnce()
             guard first else { return }
             table.close()
             wake()

@@ -20,11 +20,16 @@ public protocol IOEngine: AnyObject, Sendable, CustomStringConvertible {
 
     /// In-flight requests and latency histograms, as of now.
     func statistics() -> IOStatistics
+    /// An executor on which request loops run best (AIO: the reaper thread),
+    /// or nil. Optional: any executor works.
+    var preferredExecutor: (any TaskExecutor)? { get }
     /// Takes no new requests, waits for those in flight, releases the kernel context.
     func shutdown() async
 }
 
 extension IOEngine {
+    public var preferredExecutor: (any TaskExecutor)? { nil }
+
     /// Reads `buffer.count` bytes at `offset`.
     public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer) async throws -> Int {
         try await read(fd, at: offset, into: buffer, length: buffer.count)

@@ -69,3 +69,13 @@ package func monotonicNanoseconds() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
+
+extension Protected where Value == Bool {
+    /// Sets the flag; true only for the first caller (close-once, shut-down-once).
+    package func setOnce() -> Bool {
+        withLock { v in
+            defer { v = true }
+            return !v
+        }
+    }
+}

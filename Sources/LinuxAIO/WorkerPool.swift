@@ -1,13 +1,14 @@
 import Foundation
 
 /// A fixed set of threads running blocking jobs in FIFO order: the threaded
-/// engine's workers, and the dedicated thread for fsync(2) fallbacks. Blocking
-/// syscalls never run on Swift's cooperative pool.
+/// engine's workers, the dedicated thread for fsync(2) fallbacks, and (with
+/// one thread) the thread that owns a libewf handle, which is not thread-safe.
+/// Blocking calls never run on Swift's cooperative pool.
 ///
 /// `@unchecked Sendable`: `mutex` guards `jobs` and `stopping`; `cond` is only
 /// waited on with the mutex held.
-final class WorkerPool: @unchecked Sendable {
-    typealias Job = @Sendable () -> Void
+package final class WorkerPool: @unchecked Sendable {
+    package typealias Job = @Sendable () -> Void
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -16,7 +17,7 @@ final class WorkerPool: @unchecked Sendable {
     private var alive: Int
     private let exited = ThreadGate()
 
-    init(threads: Int, name: String) {
+    package init(threads: Int, name: String) {
         precondition(threads > 0)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
@@ -35,17 +36,22 @@ final class WorkerPool: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func enqueue(_ job: @escaping Job) {
+    /// Queues `job`; false (and the job is dropped) once `stop` was called.
+    @discardableResult
+    package func enqueue(_ job: @escaping Job) -> Bool {
         pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if stopping { return false }
         jobs.append(job)
         pthread_cond_signal(cond)
-        pthread_mutex_unlock(mutex)
+        return true
     }
 
-    /// Runs the queued jobs, then stops the threads; with `wait`, blocks
-    /// until they have exited.
-    func stop(wait: Bool = true) {
+    /// Takes no more jobs; the threads run those queued, then `last` (if
+    /// given, once), then exit. With `wait`, blocks until they have exited.
+    package func stop(wait: Bool = true, then last: Job? = nil) {
         pthread_mutex_lock(mutex)
+        if !stopping, let last { jobs.append(last) }
         stopping = true
         pthread_cond_broadcast(cond)
         pthread_mutex_unlock(mutex)

@@ -194,6 +194,14 @@ struct ForensicStraceTests {
                 #expect(lines.contains { $0.hasPrefix("io_submit(") && $0.contains("IOCB_CMD_PREAD") }, "\(p): reads went through AIO")
             }
         }
+        // info has no --forensic yet (ForensicOptions documents the one-line
+        // adoption), but it must not write either.
+        for (i, p) in paths.enumerated() {
+            let traces = "\(scratch.path)/trace-info-\(i)"
+            try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
+            let (r, lines) = try Self.traced([Harness.blkview, "info", "--json", p], traceDir: traces)
+            Self.audit(r, lines, evidenceDir: ev, "info \(p)")
+        }
         #expect(try Self.snapshot(ev) == before)
         let log = try String(contentsOfFile: "\(scratch.path)/session.log", encoding: .utf8)
         #expect(log.components(separatedBy: "evidence unchanged:").count - 1 >= paths.count)
@@ -277,6 +285,23 @@ struct ForensicStraceTests {
         #expect(try Self.snapshot(mnt) == before)
         let log = try String(contentsOfFile: "\(scratch.path)/s.log", encoding: .utf8)
         #expect(log.contains("evidence unchanged: \(mnt)/ev.raw") && !log.contains("atime:"))
+    }
+
+    @Test("view --forensic --write is refused before anything is opened or created")
+    func writeRefused() throws {
+        let scratch = try ScratchDir()
+        let ev = "\(scratch.path)/evidence"
+        let paths = try Self.makeEvidence(ev)
+        let before = try Self.snapshot(ev)
+        let traces = "\(scratch.path)/trace"
+        try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
+        let (r, lines) = try Self.traced([Harness.blkview, "view", "--forensic", "--write", "--log", "\(scratch.path)/s.log",
+                                          paths[0]], traceDir: traces)
+        #expect(r.status != 0 && r.stderr.contains("--write is refused under --forensic"), "\(r.stderr)")
+        #expect(!lines.contains { $0.contains("\"\(ev)/") }, "the evidence was opened")
+        #expect(Self.violations(lines, evidenceDir: ev).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/s.log"))
+        #expect(try Self.snapshot(ev) == before)
     }
 
     /// The viewer under strace in tmux: random keys, then quit; audits the trace.

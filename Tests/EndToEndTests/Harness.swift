@@ -27,8 +27,10 @@ enum Harness {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         let base = NSTemporaryDirectory() + "blkview-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        guard FileManager.default.createFile(atPath: base + ".out", contents: nil),
+              FileManager.default.createFile(atPath: base + ".err", contents: nil) else {
+            throw HarnessFailure("cannot create output files under \(NSTemporaryDirectory())")
+        }
         defer {
             unlink(base + ".out")
             unlink(base + ".err")

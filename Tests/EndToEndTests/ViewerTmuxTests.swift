@@ -104,17 +104,36 @@ struct ViewerTmuxTests {
     func badPaths() throws {
         let dir = try ScratchDir()
         let empty = try dir.file("empty.img", size: 0)
-        let cases: [([String], String)] = [
+        let fifo = "\(dir.path)/fifo"
+        try Harness.sh("mkfifo '\(fifo)'")
+        let sock = "\(dir.path)/sock"
+        try Harness.sh("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('\(sock)')\"")
+        var cases: [([String], String)] = [
             (["/nonexistent/x.img"], "/nonexistent/x.img"),
             ([dir.path], "directory"),
             ([empty], "empty"),
             (["/dev/null"], "character device"),
+            ([fifo], "FIFO"),
         ]
+        if FileManager.default.fileExists(atPath: sock) { cases.append(([sock], "socket")) }
         for (args, needle) in cases {
             let r = try Harness.run(Harness.blkview, args)
             #expect(r.status != 0, "\(args)")
             #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count <= 2, "one line (plus usage hint at most): \(r.stderr)")
         }
+    }
+
+    @Test("an unreadable image says read access is missing (run as nobody)",
+          .enabled(if: getuid() == 0 && Harness.has("setpriv"), "needs root to switch to nobody"))
+    func permissionDenied() throws {
+        let dir = try ScratchDir()
+        let f = try dir.file("secret.img", size: 1 << 20, random: true)
+        try Harness.sh("chmod 0600 '\(f)'; chmod 0755 '\(dir.path)'")
+        let r = try Harness.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.blkview, f])
+        try #require(!r.stderr.contains("Permission denied") || r.stderr.contains(f),
+                     "the binary itself may not be reachable by nobody: \(r.stderr)")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(f) && r.stderr.contains("read"), "\(r.stderr)")
     }
 }

@@ -164,3 +164,60 @@ struct EngineBehaviourTests {
         await engine.shutdown()
     }
 }
+
+@Suite("The reaper thread as a task executor")
+struct ReaperExecutorTests {
+    @Test("tasks that prefer the context's executor run on the reaper thread and read correctly")
+    func runsOnReaper() async throws {
+        try #require(Capabilities.realAIO, "\(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "")")
+        let file = try TempFile(size: 1 << 20)
+        let fd = try file.open()
+        defer { close(fd) }
+        let ctx = try AioContext(slots: 8)
+        let executor = try #require(ctx.preferredExecutor)
+        let (names, bad) = try await withTaskExecutorPreference(executor) {
+            try await withThrowingTaskGroup(of: (UInt, Int).self) { group in
+                for t in 0..<16 {
+                    group.addTask {
+                        let buf = AlignedBuffer(count: 4096)
+                        var bad = 0
+                        for i in 0..<50 {
+                            let block = (t * 50 + i) % 256
+                            _ = try await ctx.read(fd, at: Int64(block * 4096), into: buf)
+                            if buf.copyBytes() != Array(file.bytes[(block * 4096)..<((block + 1) * 4096)]) { bad += 1 }
+                        }
+                        return (currentThread(), bad)
+                    }
+                }
+                var names = Set<UInt>()
+                var bad = 0
+                for try await (n, b) in group { names.insert(n); bad += b }
+                return (names, bad)
+            }
+        }
+        #expect(bad == 0)
+        // Sixteen tasks doing I/O would spread over the cooperative pool's
+        // threads; on the reaper's executor they all run on its one thread.
+        #expect(names.count == 1)
+        #expect(!names.contains(currentThread()))
+        #expect(ctx.statistics().inFlight.isEmpty)
+        await ctx.shutdown()
+    }
+
+    @Test("a task that prefers the executor of a context that is gone still runs")
+    func outlivesContext() async throws {
+        try #require(Capabilities.realAIO, "\(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "")")
+        var ctx: AioContext? = try AioContext(slots: 1)
+        let executor = try #require(ctx?.preferredExecutor)
+        await ctx?.shutdown()
+        ctx = nil
+        try await Task.sleep(nanoseconds: 10_000_000)
+        let v = await withTaskExecutorPreference(executor) {
+            await Task { 42 }.value
+        }
+        #expect(v == 42)
+    }
+}
+
+/// The thread running the caller (synchronous, so async code may ask).
+func currentThread() -> UInt { UInt(pthread_self()) }

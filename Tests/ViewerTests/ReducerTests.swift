@@ -1,3 +1,4 @@
+import DiskFormats
 import Inspector
 import Testing
 
@@ -140,7 +141,8 @@ struct ReducerTests {
         var s = state()
         #expect(press(&s, .char("q")) == [.quit])
         var t = state(access: .writable)
-        t.stagedPatches = 2
+        _ = press(&t, .char("e"), .char("a"), .char("b"), .char("c"), .char("d"), .escape)
+        #expect(t.stagedPatches == 2)
         #expect(press(&t, .char("q")).isEmpty)
         #expect(t.confirmingQuit)
         #expect(press(&t, .char("q")) == [.quit])
@@ -172,5 +174,54 @@ struct ReducerTests {
         press(&s, .pageDown, .end, .down, .wheel(1))
         #expect(s.cursor == 2 && s.top == 0)
         _ = ViewerRenderer.render(s, Fixture.snapshot(s, bytes: [1, 2, 3]))
+    }
+}
+
+@Suite("Structure panel and partition addresses")
+struct StructureNavigationTests {
+    static func layout() -> DiskLayout {
+        var p1 = Partition(index: 1, start: 2048, size: 4096, type: "0x0c", typeName: "W95 FAT32 (LBA)", bootable: true, kind: .primary)
+        p1.filesystem = FileSystemInfo(type: "vfat", label: "DEMO", uuid: "1234-ABCD", offset: 2048 * 512)
+        let p2 = Partition(index: 2, start: 8192, size: 4096, type: "0x83", typeName: "Linux", kind: .primary)
+        return DiskLayout(size: 1 << 20 * 8, sectorSize: 512, scheme: .mbr, partitions: [p1, p2])
+    }
+
+    func loaded() -> ViewerState {
+        var s = ViewerState(source: Fixture.summary(size: 8 << 20), width: 100, height: 30)
+        _ = ViewerReducer.reduce(&s, .structureLoaded(Self.layout()))
+        return s
+    }
+
+    @Test("goto p2 and p2+s100 use the partition table")
+    func partitionGoto() {
+        var s = loaded()
+        for (text, want) in [("p2", Int64(8192 * 512)), ("p2+s100", Int64(8292 * 512)), ("p1+0x10", Int64(2048 * 512 + 16))] {
+            _ = ViewerReducer.reduce(&s, .key(.char(":")))
+            for c in text { _ = ViewerReducer.reduce(&s, .key(.char(c))) }
+            _ = ViewerReducer.reduce(&s, .key(.enter))
+            #expect(s.cursor == want, "\(text)")
+        }
+        _ = ViewerReducer.reduce(&s, .key(.char(":")))
+        for c in "p7" { _ = ViewerReducer.reduce(&s, .key(.char(c))) }
+        _ = ViewerReducer.reduce(&s, .key(.enter))
+        #expect(s.message?.text == "goto: there is no partition 7")
+    }
+
+    @Test("s shows the panel; with focus, arrows select and Enter jumps")
+    func panelJump() {
+        var s = loaded()
+        _ = ViewerReducer.reduce(&s, .key(.char("s")))
+        #expect(s.panels == [.structure])
+        _ = ViewerReducer.reduce(&s, .key(.tab))
+        #expect(s.focus == .structure)
+        let rows = s.structureEntries
+        #expect(rows.map(\.offset) == [2048 * 512, 8192 * 512])
+        _ = ViewerReducer.reduce(&s, .key(.down))
+        _ = ViewerReducer.reduce(&s, .key(.enter))
+        #expect(s.cursor == 8192 * 512)
+        #expect(s.top == 8192 * 512)
+        let screen = ViewerRenderer.render(s, Fixture.snapshot(s, bytes: []))
+        #expect(screen.text.contains("p1  W95 FAT32 (LBA)  2 MiB  vfat DEMO"))
+        #expect(screen.text.contains("MBR · 512-byte sectors"))
     }
 }

@@ -9,20 +9,32 @@ import LinuxAIO
 public final class ViewerSession: Sendable {
     public let source: any BlockSource
     public let cache: PageCacheDriver
+    /// The writer of a `--write` session; nil when read-only (then nothing
+    /// here can write: the source was opened read-only).
+    public let patcher: PatchSession?
     private let wake: @Sendable () -> Void
     private let inbox = Protected<[ViewerEvent]>([])
     private let search = Protected<Task<Void, Never>?>(nil)
     private let history = Protected(LatencyHistory())
     private let listener = Protected<Task<Void, Never>?>(nil)
+    private let probe = Protected<Task<Void, Never>?>(nil)
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
-    public init(source: any BlockSource, cache: PageCacheDriver, wake: @escaping @Sendable () -> Void) {
+    public init(source: any BlockSource, cache: PageCacheDriver, patcher: PatchSession? = nil,
+                wake: @escaping @Sendable () -> Void) {
         self.source = source
         self.cache = cache
+        self.patcher = patcher
         self.wake = wake
         let changes = cache.changes
         listener.withLock { $0 = Task { for await _ in changes { wake() } } }
+        // Partitions and file systems for the structure panel and the status
+        // bar's field names: a few MiB read in the background.
+        let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+        probe.withLock { $0 = Task {
+            if let layout = try? await StructureReader.probe(source) { post(.structureLoaded(layout)) }
+        } }
     }
 
     /// Events produced by background work since the last call.
@@ -40,6 +52,7 @@ public final class ViewerSession: Sendable {
     /// What the frame needs besides the state; `cells` is reused across frames.
     public func snapshot(for state: ViewerState, cells: inout [ByteCell]) -> FrameSnapshot {
         cache.cells(in: state.visibleRange, into: &cells)
+        patcher?.overlay(&cells, range: state.visibleRange)
         let io = source.engine.statistics()
         let stats = cache.statistics()
         let samples = history.withLock { h in
@@ -50,7 +63,7 @@ public final class ViewerSession: Sendable {
             cells: cells, io: io,
             cache: CacheSummary(hitRate: stats.hitRate, cachedBytes: Int64(stats.bytesCached),
                                 pagesInFlight: stats.pagesInFlight, unreadableRanges: cache.failedRanges().count),
-            journal: [], latencyHistory: samples
+            journal: patcher?.lines ?? [], latencyHistory: samples
         )
     }
 
@@ -65,6 +78,13 @@ public final class ViewerSession: Sendable {
             cancelSearch()
         case .retryUnreadable:
             cache.retry(state.visibleRange)
+        case let .commit(runs, sync):
+            guard let patcher else {
+                post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
+                return
+            }
+            let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+            patcher.commit(runs, sync: sync, progress: wake) { post(.commitFinished($0)) }
         }
     }
 
@@ -72,6 +92,11 @@ public final class ViewerSession: Sendable {
     public func close() async {
         cancelSearch()
         listener.withLock { $0 }?.cancel()
+        if let p = probe.withLock({ $0 }) {
+            p.cancel()
+            await p.value
+        }
+        await patcher?.close()
         await cache.close(closeSource: true)
     }
 

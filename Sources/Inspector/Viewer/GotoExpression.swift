@@ -1,11 +1,13 @@
 /// The goto prompt's language: `0x1fe`, `510`, `4KiB`, `s2048` (sector 2048),
-/// `+0x200` / `-512` (relative to the cursor), and sums such as `s2048+0x10`.
+/// `+0x200` / `-512` (relative to the cursor), `p2` (start of partition 2),
+/// and sums such as `s2048+0x10` or `p2+s100`.
 public enum GotoExpression {
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case empty
         case unparsable(String)
         case pastEnd(Int64, size: Int64)
         case negative
+        case noPartition(Int)
 
         public var description: String {
             switch self {
@@ -13,12 +15,15 @@ public enum GotoExpression {
             case let .unparsable(t): "goto: cannot read '\(t)' as an offset (try 0x1fe, 510, 4KiB, s2048, +0x200)"
             case let .pastEnd(o, size): "goto: 0x\(String(o, radix: 16)) is past the end (size 0x\(String(size, radix: 16)))"
             case .negative: "goto: that is before the start of the media"
+            case let .noPartition(n): "goto: there is no partition \(n)"
             }
         }
     }
 
     /// Resolves `text` to an absolute offset in `0..<size`.
-    public static func resolve(_ text: String, cursor: Int64, size: Int64, sectorSize: Int) throws(Failure) -> Int64 {
+    /// `partitions` maps partition numbers to their first byte.
+    public static func resolve(_ text: String, cursor: Int64, size: Int64, sectorSize: Int,
+                               partitions: [Int: Int64] = [:]) throws(Failure) -> Int64 {
         let t = text.filter { !$0.isWhitespace }
         guard !t.isEmpty else { throw .empty }
         var base: Int64 = 0
@@ -33,6 +38,13 @@ public enum GotoExpression {
             }
             let term = rest.prefix { $0 != "+" && $0 != "-" }
             rest = rest.dropFirst(term.count)
+            if term.first == "p" || term.first == "P" {
+                guard let n = Int(term.dropFirst()) else { throw .unparsable(text) }
+                guard let start = partitions[n] else { throw .noPartition(n) }
+                total += sign * start
+                first = false
+                continue
+            }
             guard let v = value(of: term, sectorSize: sectorSize) else { throw .unparsable(text) }
             let (sum, o) = total.addingReportingOverflow(sign * v)
             guard !o else { throw .unparsable(text) }

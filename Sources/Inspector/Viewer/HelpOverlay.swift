@@ -4,16 +4,18 @@ enum HelpOverlay {
         "Move       ←↓↑→ or h j k l    byte / row",
         "Page       PgDn Space Ctrl-F   PgUp Ctrl-B",
         "Ends       g Home  start       G End  end",
-        "Goto       : or F2   0x1fe 510 4KiB s2048 +0x200 -512",
+        "Goto       : or F2   0x1fe 510 4KiB s2048 +0x200 -512 p2 p2+s100",
         "Search     / or F3   de ad be ef  or  \"text\"",
         "           n next  N previous  Esc cancels a search",
         "Panels     i/F4 in flight  L/F5 latency  w/F6 journal",
+        "           s/F7 structure: ↑↓ select, Enter jumps",
         "           Tab focus   + / - panel height",
         "Retry      r   read unreadable pages again",
-        "Edit       e W u   (needs --write; never in --forensic)",
+        "Edit       e edit mode (needs --write; never in --forensic)",
+        "           hex digits stage · Tab hex/text column · u undo",
+        "           W write: sync none/data/full, y confirms · Esc leave",
         "Wheel      scrolls three rows",
         "Quit       q or F10      Help  ? or F1",
-        "",
         "Bytes: ⋄ NUL  _ space  • other ASCII  × non-ASCII",
         "       ·· not loaded yet   ?? unreadable",
         "",
@@ -22,9 +24,10 @@ enum HelpOverlay {
 
     static func draw(_ b: inout ScreenBuffer) {
         let w = min(b.width - 2, (lines.map(\.count).max() ?? 0) + 4)
-        let h = min(b.height - 2, lines.count + 2)
+        // Above the status bar and the key bar.
+        let h = min(b.height - 3, lines.count + 2)
         let x = (b.width - w) / 2
-        let y = max(0, (b.height - h) / 2)
+        let y = max(0, (b.height - 2 - h) / 2)
         b.fill(x: x, y: y, width: w, height: h)
         b.box(x: x, y: y, width: w, height: h, title: "blkview keys", focused: true)
         for (i, line) in lines.prefix(h - 2).enumerated() {

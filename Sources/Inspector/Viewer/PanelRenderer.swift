@@ -16,6 +16,7 @@ enum PanelRenderer {
             case .inFlight: inFlight(&b, inner, snap)
             case .latency: latency(&b, inner, snap)
             case .journal: journal(&b, inner, s, snap)
+            case .structure: StructurePanel.draw(&b, inner, s)
             }
         }
     }
@@ -27,10 +28,11 @@ enum PanelRenderer {
             return "In flight \(io.slotsInUse)/\(io.slots) · \(io.waiting) waiting"
         case .latency: return "Latency (µs)"
         case .journal: return "Write journal (\(snap.journal.count))"
+        case .structure: return "Structure (Enter jumps)"
         }
     }
 
-    typealias Rect = (x: Int, y: Int, w: Int, h: Int)
+    typealias Rect = StructurePanel.Rect
 
     private static func inFlight(_ b: inout ScreenBuffer, _ r: Rect, _ snap: FrameSnapshot) {
         guard let io = snap.io else {

@@ -1,9 +1,15 @@
+import LinuxAIO
+
 /// Something that happened to the viewer.
 public enum ViewerEvent: Equatable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
     case searchProgress(done: Int64, total: Int64)
     case searchFinished(SearchOutcome)
+    /// The partition and file-system probe finished.
+    case structureLoaded(DiskLayout)
+    /// The staged patches asked for by `.commit` were written (or not).
+    case commitFinished(CommitOutcome)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -21,9 +27,14 @@ public enum ViewerEffect: Equatable, Sendable {
     case cancelSearch
     /// Read again the unreadable pages now visible.
     case retryUnreadable
+    /// Write the staged runs with `sync` (journal first, then write, then read back).
+    case commit([PatchRun], sync: SyncLevel)
 }
 
-/// `reduce(state, event) -> effects`: keys follow less/vim habits.
+import DiskFormats
+
+/// `reduce(state, event) -> effects`: keys follow less/vim habits; edit mode
+/// and the `W` dialog are in `ViewerReducer+Edit.swift`.
 public enum ViewerReducer {
     public static func reduce(_ s: inout ViewerState, _ event: ViewerEvent) -> [ViewerEffect] {
         switch event {
@@ -50,13 +61,21 @@ public enum ViewerReducer {
                 s.message = .init(text: "search failed: \(why)", role: .error)
             }
             return []
+        case let .structureLoaded(layout):
+            s.disk = layout
+            s.structureSelection = min(s.structureSelection, max(0, s.structureEntries.count - 1))
+            return []
         case let .key(k):
             return key(&s, k)
+        case let .commitFinished(outcome):
+            finishCommit(&s, outcome)
+            return []
         }
     }
 
     private static func key(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {
         if s.prompt != nil { return promptKey(&s, k) }
+        if s.commitPrompt != nil { return commitKey(&s, k) }
         if s.showHelp {
             s.showHelp = false
             return []
@@ -64,9 +83,11 @@ public enum ViewerReducer {
         if s.search.progress != nil, k == .escape {
             return [.cancelSearch]
         }
+        if s.focus == .structure, s.structureKey(k) { return [] }
         let wasConfirming = s.confirmingQuit
         s.confirmingQuit = false
         if k != .escape { s.message = nil }
+        if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
         let row = Int64(l.bytesPerRow)
         switch k {
@@ -86,13 +107,16 @@ public enum ViewerReducer {
         case .char("i"), .function(4): s.toggle(.inFlight)
         case .char("L"), .function(5): s.toggle(.latency)
         case .char("w"), .function(6): s.toggle(.journal)
+        case .char("s"), .function(7): s.toggle(.structure)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"): s.panelHeight = min(s.panelHeight + 1, max(4, s.height - 8))
         case .char("-"): s.panelHeight = max(4, s.panelHeight - 1)
         case .char("?"), .function(1): s.showHelp = true
         case .char("r"): return [.retryUnreadable]
-        case .char("e"), .char("W"), .char("u"): s.refuseEdit()
+        case .char("e"): startEdit(&s)
+        case .char("W"): startCommit(&s)
+        case .char("u"): undoStaged(&s)
         case .char("q"), .function(10):
             if s.stagedPatches > 0 && !wasConfirming {
                 s.confirmingQuit = true
@@ -125,7 +149,8 @@ public enum ViewerReducer {
             case .goto:
                 do {
                     let off = try GotoExpression.resolve(p.text, cursor: s.cursor, size: s.source.size,
-                                                         sectorSize: s.source.sectorSize)
+                                                         sectorSize: s.disk?.sectorSize ?? s.source.sectorSize,
+                                                         partitions: s.partitionStarts)
                     s.moveCursor(to: off, center: true)
                 } catch {
                     s.message = .init(text: error.description, role: .error)
@@ -244,7 +269,7 @@ extension ViewerState {
         case .readOnly:
             message = .init(text: "read-only: reopen with --write to edit and patch", role: .error)
         case .writable:
-            message = .init(text: "editing is not available in this build yet", role: .warning)
+            break
         }
     }
 }

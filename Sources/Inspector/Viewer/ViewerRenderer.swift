@@ -1,3 +1,5 @@
+import LinuxAIO
+
 /// `render(state, snapshot) -> ScreenBuffer`: pure, no I/O, no terminal.
 public enum ViewerRenderer {
     public static func render(_ s: ViewerState, _ snap: FrameSnapshot) -> ScreenBuffer {
@@ -30,6 +32,7 @@ public enum ViewerRenderer {
         let bpr = l.bytesPerRow
         let match: Range<Int64>? = s.search.lastMatch.map { $0..<($0 + Int64(s.search.pattern?.bytes.count ?? 1)) }
         let sector = Int64(max(1, s.source.sectorSize))
+        let field = s.fieldUnderCursor?.range
         for r in 0..<l.hexRows {
             let y = l.hexTop + r
             let rowOff = s.top + Int64(r * bpr)
@@ -45,9 +48,21 @@ public enum ViewerRenderer {
                 let idx = Int(off - s.top)
                 let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .pastEnd)
                 var (hex, ch, role) = glyphs(cell)
+                if let f = field, f.contains(off) { role = .region }
                 if let m = match, m.contains(off) { role = .match }
-                let hexRole: Role = off == s.cursor ? .cursor : role
-                let asciiRole: Role = off == s.cursor ? .cursorMirror : role
+                if let st = s.edits.staged(at: off) {
+                    // Staged: the byte as it will be written (a half-typed
+                    // byte over a page not loaded yet shows its typed nibble).
+                    if let v = cell.value ?? (st.mask == 0xFF ? st.value : nil) {
+                        (hex, ch, _) = glyphs(.byte(st.apply(to: v)))
+                    } else {
+                        hex = st.mask == 0xF0 ? String(hex2(st.value).prefix(1)) + "·" : "·" + String(hex2(st.value).suffix(1))
+                    }
+                    role = .staged
+                }
+                let textCursor = s.edit?.column == .ascii
+                let hexRole: Role = off == s.cursor ? (textCursor ? .cursorMirror : .cursor) : role
+                let asciiRole: Role = off == s.cursor ? (textCursor ? .cursor : .cursorMirror) : role
                 b.put(hex, x: l.hexX(i), y: y, role: hexRole)
                 b.put(String(ch), x: l.asciiColumn + i, y: y, role: asciiRole)
             }
@@ -82,18 +97,25 @@ public enum ViewerRenderer {
             (s.source.path, .statusAccent),
             (ByteSize.format(s.source.size), .statusBar),
             (s.source.access.rawValue, s.source.access == .readOnly ? .statusBar : .statusAccent),
+        ]
+        // Edit mode and staged bytes right after the access mode: the first
+        // things to lose on a narrow terminal are the engine's figures.
+        if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent)) }
+        if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent)) }
+        if s.committing { parts.append(("writing…", .statusAccent)) }
+        if let t = s.background?.text { parts.append((t, .statusAccent)) }
+        parts += [
             ("\(s.source.sectorSize) B sectors", .statusBar),
             ("\(s.source.engine) ×\(s.source.slots)", .statusBar),
             ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent),
         ]
-        if let t = s.background?.text { parts.insert((t, .statusAccent), at: 3) }
         if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar)) }
         if snap.cache.unreadableRanges > 0 { parts.append(("\(snap.cache.unreadableRanges) unreadable", .statusAccent)) }
         if let p = s.search.progress {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
         }
-        if let f = snap.fieldUnderCursor { parts.append((f, .statusAccent)) }
+        if let f = snap.fieldUnderCursor ?? s.fieldUnderCursor?.text { parts.append((f, .statusAccent)) }
         var x = 1
         for (i, (t, role)) in parts.enumerated() {
             if i > 0 { x = b.put(" │ ", x: x, y: y, role: .statusBar) }
@@ -111,17 +133,40 @@ public enum ViewerRenderer {
             b.put("█", x: x, y: y, role: .prompt)
             return
         }
+        if let c = s.commitPrompt {
+            commitPrompt(&b, s, c, y: y)
+            return
+        }
         if let m = s.message {
             b.put(m.text, x: 0, y: y, role: m.role)
             return
         }
+        if s.edit != nil {
+            b.put("edit: hex digits stage · Tab hex/text · u undo · W write · Esc leave", x: 0, y: y, role: .prompt)
+            return
+        }
         let keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
-                                        ("F5", "Latency"), ("F6", "Journal"), ("F10", "Quit")]
+                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit")]
         var x = 0
         for (k, name) in keys {
             x = b.put(k, x: x, y: y, role: .keyBarKey) + 1
             x = b.put(name, x: x, y: y, role: .keyBar)
             x += 1
         }
+    }
+
+    private static func commitPrompt(_ b: inout ScreenBuffer, _ s: ViewerState, _ c: CommitPrompt, y: Int) {
+        let runs = s.edits.runs
+        if c.confirming {
+            let text = "write \(s.edits.count) bytes (\(runs.count) run\(runs.count == 1 ? "" : "s")) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
+            b.put(text, x: 0, y: y, role: .prompt)
+            return
+        }
+        var x = b.put("write with sync: ", x: 0, y: y, role: .prompt)
+        for level in [SyncLevel.none, .data, .full] {
+            let label = level == .none ? "none" : level == .data ? "data (O_DSYNC)" : "full (O_SYNC)"
+            x = b.put(level == c.sync ? "[\(label)]" : " \(label) ", x: x, y: y, role: level == c.sync ? .cursor : .prompt) + 1
+        }
+        b.put(" n/d/f choose · Enter next · Esc cancels", x: x, y: y, role: .dim)
     }
 }

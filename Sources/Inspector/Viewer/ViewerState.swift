@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 /// How the media was opened: shown in the status bar, consulted by edit keys.
@@ -33,14 +34,24 @@ public enum Panel: String, Sendable, CaseIterable {
     case inFlight = "In flight"
     case latency = "Latency"
     case journal = "Write journal"
+    case structure = "Structure"
+}
 
-    var toggleKey: Character {
-        switch self {
-        case .inFlight: "i"
-        case .latency: "l"
-        case .journal: "w"
-        }
-    }
+/// Edit mode: which column typing goes to, and which nibble comes next.
+public struct EditMode: Equatable, Sendable {
+    public enum Column: Equatable, Sendable { case hex, ascii }
+    public var column: Column = .hex
+    /// The next hex digit is the low nibble of the cursor's byte.
+    public var lowNibble = false
+    public init() {}
+}
+
+/// The `W` dialog: pick the sync level, then confirm.
+public struct CommitPrompt: Equatable, Sendable {
+    public var sync: SyncLevel = .data
+    /// The level is chosen; `y` writes.
+    public var confirming = false
+    public init() {}
 }
 
 /// A line being typed at the bottom of the screen.
@@ -87,14 +98,32 @@ public struct ViewerState: Equatable, Sendable {
     public var search = SearchState()
     /// `q` was pressed with unsaved staged patches: the next `q` quits.
     public var confirmingQuit = false
-    public var stagedPatches = 0
+    /// Edit mode (`e`, writable sessions only), or nil.
+    public var edit: EditMode?
+    /// Bytes typed in edit mode and not written yet.
+    public var edits = StagedEdits()
+    /// `W`: choosing the sync level, then confirming.
+    public var commitPrompt: CommitPrompt?
+    /// A commit is being written (editing waits for it).
+    public var committing = false
+    /// Staged bytes not written yet.
+    public var stagedPatches: Int { edits.count }
     public var quit = false
+    /// Partitions and file systems found on the media (nil until probed).
+    public var disk: DiskLayout?
+    /// The selected row of the structure panel.
+    public var structureSelection = 0
     /// Progress of a background job (`--hash`), drawn in the status bar.
     public var background: BackgroundStatus?
 
     public struct Message: Equatable, Sendable {
         public var text: String
         public var role: Role
+
+        public init(text: String, role: Role) {
+            self.text = text
+            self.role = role
+        }
     }
 
     public init(source: SourceSummary, width: Int, height: Int, bytesPerRow: Int? = nil) {

@@ -69,6 +69,8 @@ struct ViewCommand: AsyncParsableCommand {
     @Option(help: "At exit, write frame timings and cache figures (JSON) to this file.")
     var stats: String?
 
+    @OptionGroup var writing: ViewWriteOptions
+
     @Flag(help: "Hash the media in the background while viewing, and again at exit; report whether they agree.")
     var hash = false
 
@@ -80,6 +82,7 @@ struct ViewCommand: AsyncParsableCommand {
     func validate() throws {
         if path == nil && !demo { throw ValidationError("give a PATH to open, or --demo") }
         if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
+        if demo && writing.write { throw ValidationError("--write needs a PATH: the demo image is never written") }
         if let w = width, ![8, 16, 32].contains(w) { throw ValidationError("--width must be 8, 16 or 32 (got \(w))") }
         guard let p = ByteSize.parse(pageSize), p >= 512, p <= 16 << 20, p & (p - 1) == 0 else {
             throw ValidationError("--page-size must be a power of two from 512 B to 16 MiB (got '\(pageSize)')")
@@ -91,13 +94,22 @@ struct ViewCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if writing.write { try forensic.refuseWrite("--write") }
         let target = demo ? try DemoImage.path() : path!
         try await forensic.session(evidence: [target]) { try await view(target, $0) }
     }
 
     private func view(_ target: String, _ forensicSession: ForensicSession?) async throws {
-        let started = monotonicNanoseconds()
-        let src = try source.open(target)
+        let started = Entry.started
+        let src: any BlockSource
+        var patcher: PatchSession?
+        if writing.write {
+            let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: forensic.forensic)
+            src = w
+            patcher = PatchSession(target: w, journal: writing.journal)
+        } else {
+            src = try source.open(target)
+        }
         forensicSession?.opened(src)
         if src.geometry.size == 0 {
             await src.close()
@@ -118,22 +130,23 @@ struct ViewCommand: AsyncParsableCommand {
             throw CLIError("cannot view \(target): \(error)")
         }
         let wake = try WakePipe()
-        let session = ViewerSession(source: src, cache: driver, wake: wake.signal)
+        let session = ViewerSession(source: src, cache: driver, patcher: patcher, wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
-                                    access: forensic.forensic ? .forensic : .readOnly)
-        var initial = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+                                    access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly)
+        var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+        if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let hashing = hash ? ViewerHashing(source: src, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
         hashing?.start(wake: wake.signal)
-        initial.background = hashing?.status
-        let state = initial
+        state.background = hashing?.status
+        let initial = state
         let wakeRead = wake.readFD
         let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
             // The UI runs on its own thread: ncurses blocks in poll(), which
             // must never happen on the cooperative pool the I/O tasks use.
             let t = Thread {
                 let frameStats = FrameStats(start: started)
-                ViewerLoop(session: session, state: state, wakeRead: wakeRead, stats: frameStats).run()
+                ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
                 done.resume(returning: frameStats.json(cache: driver.statistics()))
             }
             t.name = "blkview-ui"

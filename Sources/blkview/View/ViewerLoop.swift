@@ -27,6 +27,7 @@ final class ViewerLoop {
         state.height = term.height
         var cells: [ByteCell] = []
         var keyTime: UInt64?
+        var keyCount = 0
         while true {
             let t0 = monotonicNanoseconds()
             session.show(state)
@@ -34,12 +35,14 @@ final class ViewerLoop {
             let frame = ViewerRenderer.render(state, snap)
             term.draw(frame)
             let t1 = monotonicNanoseconds()
-            stats.frame(start: t0, end: t1, keyAt: keyTime, pending: snap.cells.contains(.pending))
+            stats.frame(start: t0, end: t1, keyAt: keyTime, keys: keyCount, pending: snap.cells.contains(.pending))
             keyTime = nil
+            keyCount = 0
             if state.quit { break }
             let busy = !state.panels.isEmpty || state.search.progress != nil || snap.cells.contains(.pending)
             let keys = term.readKeys(timeoutMilliseconds: busy ? 100 : 1000, wakeFD: wakeRead)
             if !keys.isEmpty { keyTime = monotonicNanoseconds() }
+            keyCount = keys.count
             var events = session.takeEvents()
             for k in keys {
                 if k == TerminalScreen.resizeKeyMarker {
@@ -69,24 +72,35 @@ final class FrameStats {
     private(set) var placeholderFrames = 0
     private(set) var longestPlaceholderStreak = 0
     private var streak = 0
+    private var streakStart: UInt64?
+    /// Longest time placeholders stayed on screen (first placeholder frame to the next full one).
+    private(set) var longestPlaceholderNanoseconds: UInt64 = 0
+    private(set) var keys = 0
     private(set) var firstFrameAt: UInt64?
     private(set) var firstFullFrameAt: UInt64?
     let start: UInt64
 
     init(start: UInt64) { self.start = start }
 
-    func frame(start t0: UInt64, end t1: UInt64, keyAt: UInt64?, pending: Bool) {
+    /// Records one drawn frame. Placeholder figures count from the first
+    /// full frame on: the opening frames of a cold start are not paging.
+    func frame(start t0: UInt64, end t1: UInt64, keyAt: UInt64?, keys: Int, pending: Bool) {
         frames += 1
+        self.keys += keys
         frameCost.append(t1 - t0)
         if let k = keyAt { keyToFrame.append(t1 - k) }
         if firstFrameAt == nil { firstFrameAt = t1 }
         if !pending && firstFullFrameAt == nil { firstFullFrameAt = t1 }
+        guard firstFullFrameAt != nil else { return }
         if pending {
             placeholderFrames += 1
             streak += 1
+            if streakStart == nil { streakStart = t1 }
             longestPlaceholderStreak = max(longestPlaceholderStreak, streak)
         } else {
+            if let s = streakStart { longestPlaceholderNanoseconds = max(longestPlaceholderNanoseconds, t1 - s) }
             streak = 0
+            streakStart = nil
         }
     }
 
@@ -103,7 +117,8 @@ final class FrameStats {
         func ms(_ t: UInt64?) -> String { t.map { String(format: "%.2f", Double($0 - start) / 1e6) } ?? "null" }
         return """
         {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"frame_us":\(dist(frameCost)),\
-        "placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
+        "keys":\(keys),"placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
+        "longest_placeholder_ms":\(String(format: "%.2f", Double(longestPlaceholderNanoseconds) / 1e6)),\
         "first_frame_ms":\(ms(firstFrameAt)),"first_full_frame_ms":\(ms(firstFullFrameAt)),\
         "cache":{"hit_rate":\(String(format: "%.4f", cache.hitRate)),"bytes_peak":\(cache.counters.bytesPeak),\
         "reads":\(cache.counters.readsIssued),"failed":\(cache.counters.readsFailed)}}

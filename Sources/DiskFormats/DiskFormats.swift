@@ -1,1 +1,0 @@
-// The DiskFormats layer: see README.md, "Layers".

@@ -1,0 +1,93 @@
+/// One write of a patch: a whole aligned block and the staged bytes inside it.
+public struct PlannedBlock: Equatable, Sendable {
+    public var offset: Int64
+    public var length: Int
+    /// Positions relative to `offset` and what to stage there.
+    public var edits: [(position: Int, byte: StagedByte)]
+
+    public static func == (a: PlannedBlock, b: PlannedBlock) -> Bool {
+        a.offset == b.offset && a.length == b.length && a.edits.map(\.position) == b.edits.map(\.position)
+            && a.edits.map(\.byte) == b.edits.map(\.byte)
+    }
+
+    /// `original` (the block as read) with the staged bytes applied.
+    public func apply(to original: [UInt8]) -> [UInt8] {
+        var out = original
+        for e in edits { out[e.position] = e.byte.apply(to: out[e.position]) }
+        return out
+    }
+
+    public var range: Range<Int64> { offset..<(offset + Int64(length)) }
+}
+
+/// Why a patch cannot be planned (checked before anything is opened for writing).
+public enum PatchPlanError: Error, Equatable, CustomStringConvertible {
+    case empty
+    case pastEnd(offset: Int64, end: Int64, size: Int64)
+    case unalignedTail(offset: Int64, alignedSize: Int64, size: Int64, unit: Int)
+
+    public var description: String {
+        switch self {
+        case .empty:
+            return "nothing to patch: the patch has no bytes"
+        case let .pastEnd(o, end, size):
+            return "the patch 0x\(String(o, radix: 16))..0x\(String(end, radix: 16)) does not fit in the media (size 0x\(String(size, radix: 16)), \(size) bytes)"
+        case let .unalignedTail(o, aligned, size, unit):
+            return "the patch at 0x\(String(o, radix: 16)) reaches the last \(size - aligned) bytes, past the last whole \(unit)-byte block: O_DIRECT cannot rewrite them without growing the file"
+        }
+    }
+}
+
+/// Turns runs of staged bytes into whole aligned blocks: each run's
+/// enclosing `unit`-aligned range, merged when they touch, cut into writes of
+/// at most `maxBlock` bytes. Pure.
+public enum PatchPlan {
+    /// The largest single write (and undo-journal record) of a patch.
+    public static let defaultMaxBlock = 64 * 1024
+
+    public static func blocks(for runs: [PatchRun], unit: Int, maxBlock: Int = defaultMaxBlock,
+                              mediaSize: Int64) throws(PatchPlanError) -> [PlannedBlock] {
+        precondition(unit > 0 && maxBlock >= unit && maxBlock % unit == 0)
+        let runs = runs.filter { !$0.bytes.isEmpty }.sorted { $0.offset < $1.offset }
+        guard !runs.isEmpty else { throw .empty }
+        let u = Int64(unit)
+        let alignedSize = mediaSize / u * u
+        var intervals: [Range<Int64>] = []
+        for r in runs {
+            guard r.offset >= 0, r.range.upperBound <= mediaSize else {
+                throw .pastEnd(offset: r.offset, end: r.range.upperBound, size: mediaSize)
+            }
+            let lo = r.offset / u * u
+            let hi = (r.range.upperBound + u - 1) / u * u
+            guard hi <= alignedSize else { throw .unalignedTail(offset: r.offset, alignedSize: alignedSize, size: mediaSize, unit: unit) }
+            if let last = intervals.last, lo <= last.upperBound {
+                intervals[intervals.count - 1] = last.lowerBound..<max(last.upperBound, hi)
+            } else {
+                intervals.append(lo..<hi)
+            }
+        }
+        // Staged bytes by offset (a later run wins where runs overlap).
+        var staged: [Int64: StagedByte] = [:]
+        for r in runs { for (i, b) in r.bytes.enumerated() { staged[r.offset + Int64(i)] = b } }
+        let sortedOffsets = staged.keys.sorted()
+        var blocks: [PlannedBlock] = []
+        var k = 0
+        for iv in intervals {
+            var start = iv.lowerBound
+            while start < iv.upperBound {
+                let end = min(iv.upperBound, start + Int64(maxBlock))
+                var edits: [(Int, StagedByte)] = []
+                while k < sortedOffsets.count && sortedOffsets[k] < end {
+                    let o = sortedOffsets[k]
+                    edits.append((Int(o - start), staged[o]!))
+                    k += 1
+                }
+                if !edits.isEmpty {
+                    blocks.append(PlannedBlock(offset: start, length: Int(end - start), edits: edits))
+                }
+                start = end
+            }
+        }
+        return blocks
+    }
+}

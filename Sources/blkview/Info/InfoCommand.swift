@@ -1,0 +1,113 @@
+import ArgumentParser
+import BlockDevice
+import DiskFormats
+import Foundation
+import Inspector
+
+struct InfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Size, sectors, partition table, file systems and defects of a disk or image.",
+        discussion: "The --json object is documented in the README (\"blkview info --json\") and stable."
+    )
+
+    @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
+    var path: String
+
+    @OptionGroup var source: SourceOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() async throws {
+        let src = try source.open(path)
+        let layout: DiskLayout
+        do {
+            layout = try await StructureReader.probe(src)
+        } catch {
+            await src.close()
+            throw CLIError("cannot read \(path): \(error)")
+        }
+        await src.close()
+        print(json ? InfoReport.json(src, layout, path: path) : InfoReport.text(src, layout, path: path))
+    }
+}
+
+/// `info`'s two renderings of a `DiskLayout`.
+enum InfoReport {
+    static func json(_ src: any BlockSource, _ l: DiskLayout, path: String) -> String {
+        var obj: [String: Any] = [
+            "path": path,
+            "size": l.size,
+            "sector_size": l.sectorSize,
+            "physical_sector_size": src.geometry.physicalSectorSize,
+            "source": src.kind.description,
+            "engine": src.engine.kind.rawValue,
+            "scheme": l.scheme.rawValue,
+            "disk_id": l.diskID ?? NSNull(),
+            "partitions": l.partitions.map(partition),
+            "filesystem": l.filesystem.map(filesystem) ?? NSNull(),
+            "defects": l.defects,
+        ]
+        if let e = src.evidence { obj["evidence"] = e.storedHashes }
+        let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func partition(_ p: Partition) -> [String: Any] {
+        [
+            "index": p.index, "start": p.start, "size": p.size, "type": p.type, "type_name": p.typeName,
+            "name": p.name ?? NSNull(), "guid": p.guid ?? NSNull(), "bootable": p.bootable, "kind": p.kind.rawValue,
+            "filesystem": p.filesystem.map(filesystem) ?? NSNull(),
+        ]
+    }
+
+    static func filesystem(_ f: FileSystemInfo) -> [String: Any] {
+        [
+            "type": f.type, "version": f.version ?? NSNull(), "label": f.label ?? NSNull(), "uuid": f.uuid ?? NSNull(),
+            "block_size": f.blockSize ?? NSNull(), "size": f.size ?? NSNull(), "offset": f.offset,
+        ]
+    }
+
+    static func text(_ src: any BlockSource, _ l: DiskLayout, path: String) -> String {
+        var out = "\(path): \(ByteSize.format(l.size)) (\(l.size) bytes), \(l.sectorSize)-byte sectors"
+        if src.geometry.physicalSectorSize != l.sectorSize { out += " (physical \(src.geometry.physicalSectorSize))" }
+        out += ", \(src.kind), \(src.engine.kind) engine\n"
+        switch l.scheme {
+        case .none: out += "Partition table: none\n"
+        default: out += "Partition table: \(l.scheme.rawValue.uppercased())\(l.diskID.map { ", disk id \($0)" } ?? "")\n"
+        }
+        if !l.partitions.isEmpty {
+            let rows = l.partitions.map { p -> [String] in
+                [String(p.index), p.bootable ? "*" : "", String(p.start), String(p.end - 1), String(p.size),
+                 ByteSize.format(p.size * Int64(l.sectorSize)), "\(p.typeName) (\(p.type))",
+                 p.name.map { "\"\($0)\"" } ?? "", p.filesystem.map(describe) ?? ""]
+            }
+            out += table(["#", "Boot", "Start", "End", "Sectors", "Size", "Type", "Name", "File system"], rows)
+        }
+        if let fs = l.filesystem { out += "File system: \(describe(fs))\n" }
+        if let e = src.evidence, !e.storedHashes.isEmpty {
+            out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0)" }.joined(separator: "\n")
+        return out
+    }
+
+    static func describe(_ f: FileSystemInfo) -> String {
+        var s = f.type
+        if let l = f.label { s += " \"\(l)\"" }
+        if let u = f.uuid { s += " \(u)" }
+        if let b = f.blockSize { s += ", \(b)-byte blocks" }
+        if let z = f.size { s += ", \(ByteSize.format(z))" }
+        return s
+    }
+
+    static func table(_ head: [String], _ rows: [[String]]) -> String {
+        let widths = head.indices.map { i in max(head[i].count, rows.map { $0[i].count }.max() ?? 0) }
+        func line(_ r: [String]) -> String {
+            r.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(head)] + rows.map(line)).map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// `blkview patch`: one patch, as `W` in the viewer writes it.
+struct PatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patch",
+        abstract: "Write bytes at an offset: undo journal first, then a sync-level write, then read-back verification.",
+        discussion: """
+        Each aligned block around the patch is read, its original bytes are appended to a write-ahead undo \
+        journal (fsync'ed), and only then is the block written (O_DIRECT, with RWF_DSYNC for --sync data or \
+        RWF_SYNC for --sync full) and read back. Undo with `blkview undo JOURNAL`.
+        """
+    )
+
+    @Argument(help: "The image file or block device to patch.")
+    var path: String
+
+    @Option(help: "Offset of the first byte: 0x1fe, 510, 4KiB, s2048 (sector 2048), s1+0x10.")
+    var at: String
+
+    @Option(help: "The bytes, in hex: \"de ad be ef\" or deadbeef.")
+    var hex: String?
+
+    @Option(name: .customLong("from"), help: "Take the bytes from this file.")
+    var from: String?
+
+    @OptionGroup var writing: PatchWriteOptions
+
+    @OptionGroup var source: SourceOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        if (hex == nil) == (from == nil) { throw ValidationError("give the bytes with either --hex or --from FILE") }
+        if let hex, PatchRun.parseHex(hex) == nil {
+            throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex)')")
+        }
+        try writing.validateSync()
+    }
+
+    func run() async throws {
+        let data = try bytes()
+        let target = try writing.openTarget(path, options: source.blockSourceOptions)
+        let report: PatchReport
+        let journalPath: String
+        do {
+            let offset: Int64
+            do {
+                offset = try GotoExpression.resolve(at, cursor: 0, size: target.geometry.size,
+                                                    sectorSize: target.geometry.logicalSectorSize)
+            } catch {
+                throw CLIError("--at: \(error.description.replacingOccurrences(of: "goto: ", with: ""))")
+            }
+            let blocks: [PlannedBlock]
+            do {
+                blocks = try PatchPlan.blocks(for: [PatchRun(offset: offset, replacing: data)], unit: target.patchUnit,
+                                              mediaSize: target.geometry.size)
+            } catch {
+                throw CLIError("cannot patch \(path): \(error)")
+            }
+            let journal = try await writing.createJournal(for: target)
+            journalPath = journal.path
+            report = await PatchEngine.commit(blocks, to: target, journal: journal, sync: writing.syncLevel)
+            await journal.close()
+            print(PatchOutput.patch(report, path: path, offset: offset, length: data.count, journal: journalPath, json: json))
+        } catch {
+            await target.close()
+            throw error
+        }
+        await target.close()
+        if let failure = report.failure {
+            FileHandle.standardError.write(Data("blkview patch: \(failure)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func bytes() throws -> [UInt8] {
+        if let hex { return PatchRun.parseHex(hex)! }
+        let file = from!
+        guard let d = FileManager.default.contents(atPath: file) else {
+            throw CLIError("cannot read --from \(file): \(FileManager.default.fileExists(atPath: file) ? "permission denied or not a file" : "no such file")")
+        }
+        guard !d.isEmpty else { throw CLIError("--from \(file) is empty: nothing to patch") }
+        guard d.count <= 64 << 20 else { throw CLIError("--from \(file) has \(d.count) bytes; patch takes at most 64 MiB at a time") }
+        return Array(d)
+    }
+}

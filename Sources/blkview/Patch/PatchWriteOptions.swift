@@ -1,0 +1,49 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// Options of the commands that write: sync level, journal, force, forensic.
+struct PatchWriteOptions: ParsableArguments {
+    @Option(help: "How durable each write is: none, data (O_DSYNC, RWF_DSYNC) or full (O_SYNC, RWF_SYNC).")
+    var sync: String = "data"
+
+    @Option(help: "Undo journal to create (default: $XDG_STATE_HOME/blkview/journals/…).")
+    var journal: String?
+
+    @Flag(help: "Write a block device even though it is mounted or in use.")
+    var force = false
+
+    @Flag(help: "Forensic mode: never writes, so the command is refused.")
+    var forensic = false
+
+    var syncLevel: SyncLevel { SyncLevel(rawValue: sync) ?? .data }
+
+    func validateSync() throws {
+        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
+    }
+
+    /// Asks for the write permit and opens `path` writable; a refusal is the one-line message.
+    func openTarget(_ path: String, options: BlockSourceOptions) throws -> WritableFileSource {
+        do {
+            let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
+            return try BlockSources.openWritable(permit: permit, options: options)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    /// Creates the undo journal for `target` (header durable before returning).
+    func createJournal(for target: WritableFileSource) async throws -> UndoJournalWriter {
+        try await Self.createJournal(for: target, explicitPath: journal)
+    }
+
+    static func createJournal(for target: WritableFileSource, explicitPath: String?) async throws -> UndoJournalWriter {
+        do {
+            return try await UndoJournalWriter.create(for: target, explicitPath: explicitPath)
+        } catch let e as JournalError {
+            throw CLIError(e.description)
+        }
+    }
+}

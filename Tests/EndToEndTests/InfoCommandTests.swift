@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// `blkview info --json` against the independent tools (sfdisk, blkid) on
+/// images made by real tools.
+@Suite("blkview info", .enabled(if: Harness.has("sfdisk") && Harness.has("blkid") && Harness.has("mkfs.ext4"),
+                                "needs sfdisk, blkid and mkfs.ext4"))
+struct InfoCommandTests {
+    /// Puts a file system made by `mkfs` (a shell command taking the file as $1) at sector `start`.
+    static func place(_ img: String, start: Int, sectors: Int, sectorSize: Int = 512, mkfs: String) throws {
+        let part = img + ".part"
+        let r = try Harness.sh("""
+            set -e; truncate -s \(sectors * sectorSize) '\(part)'; set -- '\(part)'; \(mkfs) >/dev/null 2>&1
+            dd if='\(part)' of='\(img)' bs=\(sectorSize) seek=\(start) conv=notrunc status=none; rm -f '\(part)'
+            """)
+        try #require(r.status == 0, "mkfs failed: \(r.stderr)")
+    }
+
+    static func info(_ img: String) throws -> [String: Any] {
+        let r = try Harness.blkview("info", img, "--json")
+        try #require(r.status == 0, "\(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+
+    /// sfdisk --json's partitions: (start, size, type).
+    static func sfdisk(_ img: String) throws -> [(Int, Int, String)] {
+        let r = try Harness.run(Harness.which("sfdisk")!, ["--json", img])
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let table = obj?["partitiontable"] as? [String: Any]
+        let parts = table?["partitions"] as? [[String: Any]] ?? []
+        return parts.map { ($0["start"] as? Int ?? -1, $0["size"] as? Int ?? -1, $0["type"] as? String ?? "") }
+    }
+
+    /// blkid -p's TYPE, LABEL and UUID of the file system at a byte offset.
+    static func blkid(_ img: String, offset: Int) throws -> [String: String] {
+        let r = try Harness.run(Harness.which("blkid")!, ["-p", "-o", "export", "-O", "\(offset)", img])
+        var out: [String: String] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let kv = line.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { out[String(kv[0])] = String(kv[1]) }
+        }
+        return out
+    }
+
+    static func check(_ img: String, sectorSize: Int = 512) throws {
+        let j = try info(img)
+        let parts = try #require(j["partitions"] as? [[String: Any]])
+        let want = try sfdisk(img)
+        #expect(parts.count == want.count, "partitions: \(parts.count) vs sfdisk \(want.count)")
+        for (p, w) in zip(parts, want) {
+            #expect(p["start"] as? Int == w.0)
+            #expect(p["size"] as? Int == w.1)
+            let type = try #require(p["type"] as? String)
+            // sfdisk prints MBR ids without 0x and GPT GUIDs in upper case.
+            #expect(type == w.2.uppercased() || type == "0x" + (w.2.count == 1 ? "0" : "") + w.2, "\(type) vs \(w.2)")
+            let fs = p["filesystem"] as? [String: Any]
+            let b = try blkid(img, offset: w.0 * sectorSize)
+            #expect(fs?["type"] as? String == b["TYPE"], "partition at \(w.0): \(String(describing: fs)) vs \(b)")
+            #expect(fs?["uuid"] as? String == b["UUID"])
+            #expect(fs?["label"] as? String == b["LABEL"])
+        }
+    }
+
+    @Test("MBR with FAT32 and ext4")
+    func mbr() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("mbr.img", size: 80 << 20)
+        try Harness.sh("printf 'label: dos\\nstart=2048, size=73728, type=c, bootable\\nstart=75776, size=67584, type=83\\n' | sfdisk -q '\(img)'")
+        try Self.place(img, start: 2048, sectors: 73728, mkfs: "mkfs.vfat -F 32 -n FATVOL \"$1\"")
+        try Self.place(img, start: 75776, sectors: 67584, mkfs: "mkfs.ext4 -q -L rootfs \"$1\"")
+        try Self.check(img)
+        let j = try Self.info(img)
+        #expect(j["scheme"] as? String == "mbr")
+        #expect(j["sector_size"] as? Int == 512)
+        #expect((j["defects"] as? [String])?.isEmpty == true)
+        #expect((j["partitions"] as? [[String: Any]])?.first?["bootable"] as? Bool == true)
+    }
+
+    @Test("GPT with ext4, FAT16 and NTFS", .enabled(if: Harness.has("mkntfs"), "needs mkntfs (ntfs-3g)"))
+    func gpt() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("gpt.img", size: 96 << 20)
+        try Harness.sh("""
+            printf 'label: gpt\\nstart=2048, size=40960, type=L, name=root\\nstart=43008, size=40960, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=data\\nstart=83968, size=102400, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=win\\n' | sfdisk -q '\(img)'
+            """)
+        try Self.place(img, start: 2048, sectors: 40960, mkfs: "mkfs.ext4 -q -L linux \"$1\"")
+        try Self.place(img, start: 43008, sectors: 40960, mkfs: "mkfs.vfat -F 16 -n FAT16 \"$1\"")
+        try Self.place(img, start: 83968, sectors: 102400, mkfs: "mkntfs -q -F -L WIN \"$1\"")
+        try Self.check(img)
+        let j = try Self.info(img)
+        #expect(j["scheme"] as? String == "gpt")
+        let names = (j["partitions"] as? [[String: Any]])?.map { $0["name"] as? String }
+        #expect(names == ["root", "data", "win"])
+        #expect((j["defects"] as? [String])?.isEmpty == true)
+    }
+
+    @Test("a bare ext4 file system is the whole device's")
+    func bare() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("bare.img", size: 32 << 20)
+        try Harness.sh("mkfs.ext4 -q -L bare '\(img)'")
+        let j = try Self.info(img)
+        #expect(j["scheme"] as? String == "none")
+        let fs = try #require(j["filesystem"] as? [String: Any])
+        let b = try Self.blkid(img, offset: 0)
+        #expect(fs["type"] as? String == "ext4" && fs["uuid"] as? String == b["UUID"] && fs["label"] as? String == "bare")
+    }
+
+    @Test("a GPT whose backup was truncated away is reported as a defect")
+    func truncatedBackup() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("cut.img", size: 32 << 20)
+        try Harness.sh("printf 'label: gpt\\nstart=2048, size=20480, type=L\\n' | sfdisk -q '\(img)'; truncate -s $((32*1024*1024 - 64*1024)) '\(img)'")
+        let j = try Self.info(img)
+        #expect(j["scheme"] as? String == "gpt")
+        let defects = try #require(j["defects"] as? [String])
+        #expect(defects.contains { $0.lowercased().contains("backup") }, "\(defects)")
+        #expect((j["partitions"] as? [[String: Any]])?.count == 1)
+    }
+
+    @Test("text output names the table, the partitions and the file systems")
+    func text() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("t.img", size: 40 << 20)
+        try Harness.sh("printf 'label: dos\\nstart=2048, size=75776, type=83\\n' | sfdisk -q '\(img)'")
+        try Self.place(img, start: 2048, sectors: 75776, mkfs: "mkfs.ext4 -q -L textvol \"$1\"")
+        let r = try Harness.blkview("info", img)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Partition table: MBR"))
+        #expect(r.stdout.contains("ext4 \"textvol\""))
+        #expect(r.stdout.contains("Defects: none"))
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// Edit mode in the real viewer (tmux): what is typed lands on the disk only
+/// after `W` and a confirmation; read-only sessions refuse and change nothing.
+@Suite("Viewer edit mode in tmux", .enabled(if: Harness.has("tmux"), "tmux is not installed"), .serialized)
+struct PatchViewerTmuxTests {
+    /// Hash, mtime and ctime (nanoseconds) of a file.
+    static func fingerprint(_ path: String) throws -> String {
+        try Harness.sh("sha256sum < '\(path)'; stat -c '%y %z' '\(path)'").stdout
+    }
+
+    @Test("--write: e, hex and text, W, pick full, confirm: the bytes on disk equal xxd's and the journal panel shows verified")
+    func editAndWrite() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("disk.img", size: 1 << 20, random: true)
+        let journal = "\(dir.path)/session.bvundo"
+        let before = try Harness.sh("sha256sum < '\(img)'").stdout
+        let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(journal)'")
+        try t.waitFor(text: "writable")
+        try t.send("w")
+        try t.waitFor(text: "no patch written yet")
+        try t.send(":")
+        try t.type("0x200")
+        try t.send("Enter")
+        try t.waitFor(text: "0x200 LBA 1")
+        try t.send("e")
+        try t.waitFor(text: "EDIT hex")
+        try t.type("deadbeef")
+        try t.send("Tab")
+        try t.waitFor(text: "EDIT text")
+        try t.type("OK")
+        try t.waitFor(text: "6 staged")
+        #expect(!FileManager.default.fileExists(atPath: journal), "nothing touches the disk before W")
+        #expect(try Harness.sh("sha256sum < '\(img)'").stdout == before)
+        try t.send("Escape", "W")
+        try t.waitFor(text: "write with sync")
+        try t.send("f", "Enter")
+        try t.waitFor(text: "y writes")
+        try t.send("y")
+        let screen = try t.waitFor(text: "written and verified")
+        #expect(screen.contains("verified"))
+        #expect(screen.contains("full"))
+        let xxd = try Harness.sh("xxd -s 0x200 -l 6 -p '\(img)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(xxd == "deadbeef4f4b")
+        let row = try #require(ViewerTmuxTests.row(screen, offset: 0x200))
+        #expect(row.contains("de ad be ef 4f 4b"))
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+        #expect(try Harness.blkview("undo", journal).status == 0)
+        #expect(try Harness.sh("sha256sum < '\(img)'").stdout == before)
+    }
+
+    @Test("q with staged bytes asks first; u undoes the last staged change")
+    func quitAsks() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("disk.img", size: 1 << 20, random: true)
+        let before = try Self.fingerprint(img)
+        let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(dir.path)/j.bvundo'")
+        try t.waitFor(text: "writable")
+        try t.send("e")
+        try t.type("0102")
+        try t.waitFor(text: "2 staged")
+        try t.send("u")
+        try t.waitFor(text: "undone at 0x1")
+        try t.send("Escape", "q")
+        try t.waitFor(text: "not written: q again to quit")
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+        #expect(try Self.fingerprint(img) == before)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/j.bvundo"))
+    }
+
+    @Test("read-only (the default): e and W say why; hash, mtime and ctime unchanged")
+    func readOnlyRefuses() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("disk.img", size: 1 << 20, random: true)
+        let before = try Self.fingerprint(img)
+        let t = try TmuxSession("\(Harness.blkview) '\(img)'")
+        try t.waitFor(text: "read-only")
+        try t.send("e")
+        try t.waitFor(text: "read-only: reopen with --write to edit and patch")
+        try t.send("0", "1", "W")
+        try t.waitFor(text: "read-only: reopen with --write to edit and patch")
+        try t.send("u")
+        try t.waitFor(text: "read-only: reopen with --write")
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+        #expect(try Self.fingerprint(img) == before)
+    }
+
+    @Test("--write is refused on a file behind a mounted loop device without --force",
+          .enabled(if: getuid() == 0 && Harness.has("losetup") && Harness.has("mkfs.ext4"), "needs root, losetup and mkfs.ext4"))
+    func writeRefusedWhenMounted() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("fs.img", size: 8 << 20)
+        try #require(try Harness.sh("mkfs.ext4 -q '\(img)'").status == 0)
+        let mnt = "\(dir.path)/mnt"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
+        guard try Harness.sh("mount -o loop '\(img)' '\(mnt)'").status == 0 else {
+            Issue.record("mount -o loop failed here")
+            return
+        }
+        defer { _ = try? Harness.sh("umount '\(mnt)'") }
+        let r = try Harness.blkview(img, "--write")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("in use") && r.stderr.contains("--force"), "\(r.stderr)")
+    }
+}
