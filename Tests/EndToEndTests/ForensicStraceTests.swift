@@ -41,6 +41,13 @@ struct ForensicStraceTests {
         "FS_IOC_FSSETXATTR",
     ]
 
+    /// Root, setpriv, and a binary whose path `nobody` can traverse and run.
+    static let nobodyCanRun: Bool = {
+        guard getuid() == 0, Harness.has("setpriv") else { return false }
+        let r = try? Harness.sh("setpriv --reuid=65534 --regid=65534 --clear-groups '\(Harness.blkview)' --version")
+        return r?.status == 0
+    }()
+
     /// The evidence's state: SHA-256, size, mtime, ctime per file, and the directory listing.
     static func snapshot(_ dir: String, devices: [String] = []) throws -> String {
         try Harness.sh("cd '\(dir)' && ls -lA --time-style=full-iso && stat -c '. mtime=%y ctime=%z' . && for f in * \(devices.joined(separator: " ")); do "
@@ -209,7 +216,7 @@ struct ForensicStraceTests {
     }
 
     @Test("as nobody, on 0444 root-owned files in a directory nobody can write: hash and view",
-          .enabled(if: getuid() == 0 && Harness.has("setpriv"), "needs root (to make root-owned evidence) and setpriv"))
+          .enabled(if: nobodyCanRun, "needs root (to make root-owned evidence), setpriv, and a blkview binary nobody may run"))
     func unprivileged() throws {
         let scratch = try ScratchDir()
         let ev = "\(scratch.path)/evidence"
