@@ -67,7 +67,7 @@ struct HashCommand: AsyncParsableCommand {
                 throw CLIError("\(path): \(error)")
             }
             let whole = range.offset == 0 && range.length == src.geometry.size
-            let stored = whole ? src.evidence.map { ExpectedHashes(kind: .storedInImage, origin: path, digests: Self.parse($0.storedHashes)) } : nil
+            let stored = whole ? src.evidence.map { ExpectedHashes(kind: .storedInImage, origin: path, digests: Self.storedDigests($0.storedHashes)) } : nil
             var all = Set(chosen)
             for e in [expected, stored].compactMap({ $0 }) { all.formUnion(e.digests.keys) }
             let bar = Terminal.isTTY(2) ? HashProgressBar(total: range.length) : nil
@@ -97,7 +97,8 @@ struct HashCommand: AsyncParsableCommand {
         }
     }
 
-    static func parse(_ stored: [String: String]) -> [HashAlgorithm: String] {
+    /// The image's stored hashes ("md5", "sha1", "sha256" keys) by algorithm.
+    static func storedDigests(_ stored: [String: String]) -> [HashAlgorithm: String] {
         var out: [HashAlgorithm: String] = [:]
         for (k, v) in stored { if let a = HashAlgorithm(name: k) { out[a] = v } }
         return out

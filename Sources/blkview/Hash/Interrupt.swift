@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Inspector
 
 /// Ctrl-C cancels the work under way instead of killing the process, so
 /// that the session log still gets its end.
@@ -44,4 +45,3 @@ struct HashProgressBar: Sendable {
     func clear() { line.clear() }
 }
 
-import Inspector
