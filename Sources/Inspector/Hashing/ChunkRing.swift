@@ -4,7 +4,10 @@ import LinuxAIO
 /// Hands chunks of the media from one async reader to the lane threads, in
 /// order, through `depth` buffers: chunk k lives in buffer k % depth, and the
 /// reader may read chunk k + depth into it only once every lane has released
-/// chunk k. Lanes block (they are threads of their own); the reader awaits.
+/// chunk k, and only while fewer than `maxReads` reads are in flight. More
+/// buffers than reads lets the lanes drift apart (one descheduled lane does
+/// not stall the others) without more I/O in flight than the disk likes.
+/// Lanes block (they are threads of their own); the reader awaits.
 ///
 /// `@unchecked Sendable`: `mutex` guards every `var` below; `cond` is only
 /// waited on and signalled with `mutex` held. `buffers` belong to the reader
@@ -17,6 +20,7 @@ final class ChunkRing: @unchecked Sendable {
 
     let buffers: [AlignedBuffer]
     let lanes: Int
+    let maxReads: Int
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var slots: [Slot]
@@ -26,8 +30,11 @@ final class ChunkRing: @unchecked Sendable {
     private var cancelled = false
     /// Chunks released by every lane (they are released in order).
     private var released = 0
+    /// Reads acquired and not published yet.
+    private var reading = 0
 
-    init(depth: Int, chunkSize: Int, alignment: Int, lanes: Int) {
+    init(depth: Int, chunkSize: Int, alignment: Int, lanes: Int, maxReads: Int) {
+        self.maxReads = max(1, maxReads)
         buffers = (0..<depth).map { _ in AlignedBuffer(count: chunkSize, alignment: max(alignment, 4096)) }
         self.lanes = lanes
         slots = Array(repeating: .empty, count: depth)
@@ -51,13 +58,27 @@ final class ChunkRing: @unchecked Sendable {
         return body()
     }
 
-    /// Reader: waits until the buffer of `chunk` is free. False once cancelled.
-    /// Called for chunks in order, by one reader.
+    /// With the lock held: the reader may read `chunk` now.
+    private func mayRead(_ chunk: Int) -> Bool { nextChunk[chunk % depth] == chunk && reading < maxReads }
+
+    /// With the lock held: the waiting reader, if it may go on now (counted as reading).
+    private func takeWaiter() -> CheckedContinuation<Bool, Never>? {
+        guard let w = waiter, mayRead(w.chunk) else { return nil }
+        waiter = nil
+        reading += 1
+        return w.cont
+    }
+
+    /// Reader: waits until the buffer of `chunk` is free and a read may
+    /// start. False once cancelled. Called for chunks in order, by one reader.
     func acquire(_ chunk: Int) async -> Bool {
         await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
             let now: Bool? = locked {
                 if cancelled { return false }
-                if nextChunk[chunk % depth] == chunk { return true }
+                if mayRead(chunk) {
+                    reading += 1
+                    return true
+                }
                 waiter = (chunk, cont)
                 return nil
             }
@@ -67,10 +88,13 @@ final class ChunkRing: @unchecked Sendable {
 
     /// Reader: `chunk` is in its buffer (or failed to read).
     func publish(_ chunk: Int, failed: Bool) {
-        locked {
+        let resume: CheckedContinuation<Bool, Never>? = locked {
             slots[chunk % depth] = .filled(failed: failed, lanesLeft: lanes)
+            reading -= 1
             pthread_cond_broadcast(cond)
+            return takeWaiter()
         }
+        resume?.resume(returning: true)
     }
 
     /// Lane: blocks until `chunk` is in its buffer; returns whether its read
@@ -102,10 +126,7 @@ final class ChunkRing: @unchecked Sendable {
             slots[i] = .empty
             nextChunk[i] = chunk + depth
             released = chunk + 1
-            if let w = waiter, w.chunk == chunk + depth {
-                resume = w.cont
-                waiter = nil
-            }
+            resume = takeWaiter()
             return released
         }
         resume?.resume(returning: true)

@@ -70,25 +70,30 @@ public struct HashReport: Sendable, Equatable {
     public var bytesPerSecond: Double { seconds > 0 ? Double(range.length) / seconds : 0 }
 }
 
-/// How `MediaHasher` reads: chunk size, buffers (reads in flight), and
+/// How `MediaHasher` reads: chunk size, buffers, reads in flight, and
 /// whether its threads yield to everything else (the viewer's background hash).
 public struct HashTuning: Sendable, Equatable {
     /// Bytes per read (rounded up to the source's alignment).
     public var chunkSize: Int
-    /// Buffers, hence reads in flight at most.
+    /// Reads in flight at most.
     public var depth: Int
+    /// Chunk buffers (at least `depth`): how far the fastest lane may run
+    /// ahead of the slowest.
+    public var buffers: Int
     /// Lane threads run under SCHED_IDLE: the UI and the page cache go first.
     public var background: Bool
 
-    public init(chunkSize: Int = 1 << 20, depth: Int = 8, background: Bool = false) {
+    public init(chunkSize: Int = 1 << 20, depth: Int = 8, buffers: Int = 32, background: Bool = false) {
         self.chunkSize = chunkSize
         self.depth = depth
+        self.buffers = max(buffers, depth)
         self.background = background
     }
 
-    /// `hash`: 1 MiB reads, 8 in flight: the fastest O_DIRECT figure measured
-    /// on this virtio disk (more bytes in flight were slower, not faster).
+    /// `hash`: 1 MiB reads, 8 in flight (the fastest O_DIRECT figure measured
+    /// on this virtio disk; more bytes in flight were slower, not faster), 32
+    /// buffers so that a lane the scheduler parks does not stall the others.
     public static let command = HashTuning()
     /// The viewer's `--hash`: 1 MiB reads, 4 in flight, idle-priority threads.
-    public static let viewer = HashTuning(chunkSize: 1 << 20, depth: 4, background: true)
+    public static let viewer = HashTuning(chunkSize: 1 << 20, depth: 4, buffers: 8, background: true)
 }

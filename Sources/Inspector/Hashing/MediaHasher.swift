@@ -37,8 +37,8 @@ public enum MediaHasher {
             return HashReport(range: range, digests: MultiDigest(algorithms).finalize(), readErrors: [], seconds: seconds())
         }
         let plan = ChunkPlan(range: range, alignment: source.geometry.alignment, chunkSize: tuning.chunkSize)
-        let ring = ChunkRing(depth: max(1, min(tuning.depth, plan.count)), chunkSize: plan.chunkSize,
-                             alignment: source.geometry.alignment.memory, lanes: lanePlan.count)
+        let ring = ChunkRing(depth: max(1, min(tuning.buffers, plan.count)), chunkSize: plan.chunkSize,
+                             alignment: source.geometry.alignment.memory, lanes: lanePlan.count, maxReads: tuning.depth)
         let throttle = ProgressThrottle(progress)
         let results = lanePlan.map { lane in
             LaneThread.start(lane, plan: plan, ring: ring, background: tuning.background, progress: throttle)
