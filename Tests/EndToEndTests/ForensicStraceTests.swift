@@ -319,6 +319,11 @@ struct ForensicStraceTests {
         let cmd = "strace -ff -y -qq -s 8 -o '\(traces)/t' -e trace=\(Self.syscalls) \(who)'\(Harness.blkview)' view --forensic "
             + "--hash --log '\(logs)/view.log' --examiner tester '\(evidence)'"
         let t = try TmuxSession(cmd, width: 120, height: 40)
+        // The viewer does not exit when its terminal goes away (it spins): if
+        // this test fails before `q`, end the pane's process group by its id.
+        let pane = try Harness.run(Harness.which("tmux")!, ["display-message", "-p", "-t", t.name, "#{pane_pid}"])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { if let pgid = Int32(pane), pgid > 1 { kill(-pgid, SIGKILL) } }
         try t.waitFor(text: "forensic", seconds: 20)
         var rng = SplitMix(seed: 0xB1C0_FFEE ^ UInt64(evidence.count))
         let pool: [[String]] = [["j"], ["k"], ["h"], ["l"], ["g"], ["G"], ["Space"], ["PageDown"], ["PageUp"], ["e"], ["W"],
