@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        // MD5, SHA-1, SHA-256 (vendored BoringSSL with SHA-NI) for `hash` and `--hash`.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C boundary: libaio, O_DIRECT, statx, block-device ioctls (libaio-dev).
@@ -42,7 +44,13 @@ let package = Package(
         // Pure parsers of on-disk structures; no I/O, imports nothing of ours.
         .target(name: "DiskFormats"),
         // The viewer without a terminal: cache, document, panels into a ScreenBuffer.
-        .target(name: "Inspector", dependencies: ["BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO"]),
+        .target(
+            name: "Inspector",
+            dependencies: [
+                "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The only ncurses user.
         .target(name: "CursesUI", dependencies: ["Inspector", "CNcursesw"]),
         .executableTarget(
@@ -73,5 +81,8 @@ let package = Package(
         .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
         // dump's formatters and search's scanner, hole map and chunk pipeline.
         .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
+        // Hashing (multi-algorithm, verification logs) and the session log: pure
+        // and over real files.
+        .testTarget(name: "ForensicTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"], exclude: ["Fixtures"]),
     ]
 )

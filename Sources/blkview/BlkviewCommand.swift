@@ -19,7 +19,7 @@ struct BlkviewCommand: AsyncParsableCommand {
         commandName: "blkview",
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
-        subcommands: [ViewCommand.self, InfoCommand.self, DumpCommand.self, SearchCommand.self,
+        subcommands: [ViewCommand.self, InfoCommand.self, DumpCommand.self, SearchCommand.self, HashCommand.self,
                       BenchCommand.self, PatchCommand.self, UndoCommand.self],
         defaultSubcommand: ViewCommand.self
     )

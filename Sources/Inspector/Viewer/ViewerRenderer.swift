@@ -103,6 +103,7 @@ public enum ViewerRenderer {
         if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent)) }
         if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent)) }
         if s.committing { parts.append(("writing…", .statusAccent)) }
+        if let t = s.background?.text { parts.append((t, .statusAccent)) }
         parts += [
             ("\(s.source.sectorSize) B sectors", .statusBar),
             ("\(s.source.engine) ×\(s.source.slots)", .statusBar),

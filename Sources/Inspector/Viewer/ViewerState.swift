@@ -113,6 +113,8 @@ public struct ViewerState: Equatable, Sendable {
     public var disk: DiskLayout?
     /// The selected row of the structure panel.
     public var structureSelection = 0
+    /// Progress of a background job (`--hash`), drawn in the status bar.
+    public var background: BackgroundStatus?
 
     public struct Message: Equatable, Sendable {
         public var text: String

@@ -71,6 +71,14 @@ struct ViewCommand: AsyncParsableCommand {
 
     @OptionGroup var writing: ViewWriteOptions
 
+    @Flag(help: "Hash the media in the background while viewing, and again at exit; report whether they agree.")
+    var hash = false
+
+    @Option(help: ArgumentHelp("Algorithms of --hash (comma-separated: md5, sha1, sha256).", valueName: "list"))
+    var hashAlgorithms = "md5,sha1,sha256"
+
+    @OptionGroup var forensic: ForensicOptions
+
     func validate() throws {
         if path == nil && !demo { throw ValidationError("give a PATH to open, or --demo") }
         if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
@@ -82,21 +90,27 @@ struct ViewCommand: AsyncParsableCommand {
         guard let c = ByteSize.parse(cache), c >= p else {
             throw ValidationError("--cache must be a size of at least one page (got '\(cache)')")
         }
+        do { _ = try HashAlgorithm.parseList(hashAlgorithms) } catch { throw ValidationError(error.description) }
     }
 
     func run() async throws {
-        let started = Entry.started
+        if writing.write { try forensic.refuseWrite("--write") }
         let target = demo ? try DemoImage.path() : path!
+        try await forensic.session(evidence: [target]) { try await view(target, $0) }
+    }
+
+    private func view(_ target: String, _ forensicSession: ForensicSession?) async throws {
+        let started = Entry.started
         let src: any BlockSource
         var patcher: PatchSession?
         if writing.write {
-            // forensic: the forensic option group's flag goes here once it lands.
-            let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: false)
+            let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: forensic.forensic)
             src = w
             patcher = PatchSession(target: w, journal: writing.journal)
         } else {
             src = try source.open(target)
         }
+        forensicSession?.opened(src)
         if src.geometry.size == 0 {
             await src.close()
             throw CLIError("\(target) is empty (0 bytes): nothing to show")
@@ -119,9 +133,12 @@ struct ViewCommand: AsyncParsableCommand {
         let session = ViewerSession(source: src, cache: driver, patcher: patcher, wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
-                                    access: writing.write ? .writable : .readOnly)
+                                    access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly)
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
+        let hashing = hash ? ViewerHashing(source: src, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
+        hashing?.start(wake: wake.signal)
+        state.background = hashing?.status
         let initial = state
         let wakeRead = wake.readFD
         let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
@@ -134,6 +151,10 @@ struct ViewCommand: AsyncParsableCommand {
             }
             t.name = "blkview-ui"
             t.start()
+        }
+        await hashing?.finish(session: forensicSession)
+        for f in driver.failedRanges() {
+            forensicSession?.readError(offset: f.range.lowerBound, length: Int(f.range.count), message: f.message)
         }
         await session.close()
         wake.close()

@@ -1,0 +1,99 @@
+/// The part of the media to hash: `offset` and `length` in bytes.
+public struct HashRange: Sendable, Equatable {
+    public var offset: Int64
+    public var length: Int64
+
+    public init(offset: Int64, length: Int64) {
+        self.offset = offset
+        self.length = length
+    }
+
+    /// `--offset` and `--length` checked against the media size; nil length
+    /// means to the end.
+    public static func resolve(offset: Int64?, length: Int64?, size: Int64) throws(HashRangeError) -> HashRange {
+        let o = offset ?? 0
+        guard o >= 0, o <= size else { throw HashRangeError("--offset \(o) is outside the media (0…\(size) bytes)") }
+        let l = length ?? (size - o)
+        guard l >= 0 else { throw HashRangeError("--length must not be negative (got \(l))") }
+        guard l <= size - o else {
+            throw HashRangeError("--offset \(o) + --length \(l) = \(o + l) is past the end of the media (\(size) bytes)")
+        }
+        return HashRange(offset: o, length: l)
+    }
+}
+
+/// An `--offset`/`--length` outside the media.
+public struct HashRangeError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A read that failed while hashing: where, how long, and why.
+public struct HashReadError: Sendable, Equatable, CustomStringConvertible {
+    public var offset: Int64
+    public var length: Int
+    public var message: String
+
+    public init(offset: Int64, length: Int, message: String) {
+        self.offset = offset
+        self.length = length
+        self.message = message
+    }
+
+    public var description: String {
+        "read error at 0x\(String(offset, radix: 16)) (\(length) B): \(message)"
+    }
+}
+
+/// What one pass of `MediaHasher` found.
+public struct HashReport: Sendable, Equatable {
+    public var range: HashRange
+    /// Lowercase hex digests by algorithm; empty when a read failed (a digest
+    /// over bytes that could not be read would certify nothing).
+    public var digests: [HashAlgorithm: String]
+    /// Every read that failed, in offset order.
+    public var readErrors: [HashReadError]
+    /// Wall time of the pass.
+    public var seconds: Double
+
+    public init(range: HashRange, digests: [HashAlgorithm: String], readErrors: [HashReadError], seconds: Double) {
+        self.range = range
+        self.digests = digests
+        self.readErrors = readErrors
+        self.seconds = seconds
+    }
+
+    /// Every byte of the range was read and hashed.
+    public var isComplete: Bool { readErrors.isEmpty && !digests.isEmpty }
+
+    /// Bytes per second over the pass.
+    public var bytesPerSecond: Double { seconds > 0 ? Double(range.length) / seconds : 0 }
+}
+
+/// How `MediaHasher` reads: chunk size, buffers, reads in flight, and
+/// whether its threads yield to everything else (the viewer's background hash).
+public struct HashTuning: Sendable, Equatable {
+    /// Bytes per read (rounded up to the source's alignment).
+    public var chunkSize: Int
+    /// Reads in flight at most.
+    public var depth: Int
+    /// Chunk buffers (at least `depth`): how far the fastest lane may run
+    /// ahead of the slowest.
+    public var buffers: Int
+    /// Lane threads run under SCHED_IDLE: the UI and the page cache go first.
+    public var background: Bool
+
+    public init(chunkSize: Int = 1 << 20, depth: Int = 8, buffers: Int = 32, background: Bool = false) {
+        self.chunkSize = chunkSize
+        self.depth = depth
+        self.buffers = max(buffers, depth)
+        self.background = background
+    }
+
+    /// `hash`: 1 MiB reads, 8 in flight (the fastest O_DIRECT figure measured
+    /// on this virtio disk; more bytes in flight were slower, not faster), 32
+    /// buffers so that a lane the scheduler parks does not stall the others.
+    public static let command = HashTuning()
+    /// The viewer's `--hash`: 1 MiB reads, 4 in flight, idle-priority threads.
+    public static let viewer = HashTuning(chunkSize: 1 << 20, depth: 4, buffers: 8, background: true)
+}

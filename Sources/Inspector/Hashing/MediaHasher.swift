@@ -1,0 +1,177 @@
+import BlockDevice
+import Foundation
+import Glibc
+import LinuxAIO
+
+/// Hashes a source's media (the reassembled stream for split and EWF sets)
+/// with several algorithms in one pass of reads.
+///
+/// One async reader keeps up to `tuning.depth` aligned reads in flight
+/// through the source's engine (AioContext over O_DIRECT where possible);
+/// completed chunks go, in order, to one thread per lane of algorithms
+/// (`MultiDigest.lanes`), which all hash the same buffers. A buffer is read
+/// again only when every lane is done with it. Threads, not tasks: hashing
+/// blocks a core for seconds, which the cooperative pool must never see.
+public enum MediaHasher {
+    /// Hashes `range` of `source` (the whole media when nil).
+    ///
+    /// A failed read does not stop the pass: every chunk is still read, so
+    /// that the report lists every unreadable range, but no digest is given.
+    ///
+    /// - Parameter progress: bytes hashed so far, at most ~10 times a second
+    ///   and once at the end, from a lane thread.
+    /// - Throws: `CancellationError` when the task is cancelled (the threads
+    ///   stop and the reads in flight complete first).
+    public static func hash(
+        _ source: any BlockSource,
+        algorithms: [HashAlgorithm],
+        range: HashRange? = nil,
+        tuning: HashTuning = .command,
+        progress: @escaping @Sendable (Int64) -> Void = { _ in }
+    ) async throws -> HashReport {
+        let started = monotonicNanoseconds()
+        let range = range ?? HashRange(offset: 0, length: source.geometry.size)
+        let lanePlan = MultiDigest.lanes(for: algorithms)
+        func seconds() -> Double { Double(monotonicNanoseconds() - started) / 1e9 }
+        guard range.length > 0 else {
+            return HashReport(range: range, digests: MultiDigest(algorithms).finalize(), readErrors: [], seconds: seconds())
+        }
+        let plan = ChunkPlan(range: range, alignment: source.geometry.alignment, chunkSize: tuning.chunkSize)
+        let ring = ChunkRing(depth: max(1, min(tuning.buffers, plan.count)), chunkSize: plan.chunkSize,
+                             alignment: source.geometry.alignment.memory, lanes: lanePlan.count, maxReads: tuning.depth)
+        let throttle = ProgressThrottle(progress)
+        let results = lanePlan.map { lane in
+            LaneThread.start(lane, plan: plan, ring: ring, background: tuning.background, progress: throttle)
+        }
+        let errors = Protected<[HashReadError]>([])
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for k in 0..<plan.count {
+                    guard await ring.acquire(k) else { break }
+                    let buffer = ring.buffers[k % ring.depth]
+                    group.addTask {
+                        let (offset, readLength, expected) = plan.read(k)
+                        var failure: String?
+                        do {
+                            let n = try await source.read(at: offset, into: buffer, length: readLength)
+                            if n < expected { failure = "short read: \(n) of \(expected) bytes (the media shrank?)" }
+                        } catch {
+                            failure = "\(error)"
+                        }
+                        if let failure {
+                            errors.withLock { $0.append(HashReadError(offset: offset, length: expected, message: failure)) }
+                        }
+                        ring.publish(k, failed: failure != nil)
+                    }
+                }
+            }
+        } onCancel: {
+            ring.cancel()
+        }
+        var digests: [HashAlgorithm: String] = [:]
+        var complete = true
+        for r in results {
+            if let d = await r.wait() { digests.merge(d) { a, _ in a } } else { complete = false }
+        }
+        if Task.isCancelled { throw CancellationError() }
+        let readErrors = errors.withLock { $0 }.sorted { $0.offset < $1.offset }
+        return HashReport(range: range, digests: complete && readErrors.isEmpty ? digests : [:],
+                          readErrors: readErrors, seconds: seconds())
+    }
+}
+
+/// Which reads cover a range: aligned chunks from the aligned-down start.
+struct ChunkPlan: Sendable {
+    let range: HashRange
+    let chunkSize: Int
+    let alignedStart: Int64
+    let offsetAlignment: Int
+    let count: Int
+
+    init(range: HashRange, alignment: DirectIOAlignment, chunkSize: Int) {
+        self.range = range
+        let a = max(1, alignment.offset)
+        offsetAlignment = a
+        self.chunkSize = (chunkSize + a - 1) / a * a
+        alignedStart = range.offset / Int64(a) * Int64(a)
+        let span = range.offset + range.length - alignedStart
+        count = Int((span + Int64(self.chunkSize) - 1) / Int64(self.chunkSize))
+    }
+
+    var end: Int64 { range.offset + range.length }
+
+    /// Chunk `k`: where to read, how much to ask for (aligned), and how many
+    /// bytes must come back (up to the end of the range).
+    func read(_ k: Int) -> (offset: Int64, length: Int, expected: Int) {
+        let offset = alignedStart + Int64(k) * Int64(chunkSize)
+        let expected = Int(min(Int64(chunkSize), end - offset))
+        let a = offsetAlignment
+        return (offset, min(chunkSize, (expected + a - 1) / a * a), expected)
+    }
+
+    /// The bytes of chunk `k`'s buffer that belong to the range.
+    func hashed(_ k: Int) -> Range<Int> {
+        let r = read(k)
+        let skip = k == 0 ? Int(range.offset - alignedStart) : 0
+        return skip..<r.expected
+    }
+
+    /// Bytes of the range hashed once `chunks` chunks are done.
+    func bytesDone(_ chunks: Int) -> Int64 {
+        min(end, alignedStart + Int64(chunks) * Int64(chunkSize)) - range.offset
+    }
+}
+
+/// Calls `progress` at most every 100 ms, and always for the last byte.
+final class ProgressThrottle: Sendable {
+    private let progress: @Sendable (Int64) -> Void
+    private let last = Protected<UInt64>(0)
+
+    init(_ progress: @escaping @Sendable (Int64) -> Void) { self.progress = progress }
+
+    func report(_ done: Int64, final: Bool) {
+        let now = monotonicNanoseconds()
+        let due = last.withLock { t -> Bool in
+            guard final || now - t >= 100_000_000 else { return false }
+            t = now
+            return true
+        }
+        if due { progress(done) }
+    }
+}
+
+/// One lane: a thread that feeds every chunk, in order, to its digests.
+enum LaneThread {
+    static func start(_ algorithms: [HashAlgorithm], plan: ChunkPlan, ring: ChunkRing, background: Bool,
+                      progress: ProgressThrottle) -> OneShot<[HashAlgorithm: String]?> {
+        let result = OneShot<[HashAlgorithm: String]?>()
+        let thread = Thread {
+            if background {
+                // SCHED_IDLE (5; Glibc hides it behind _GNU_SOURCE): run only
+                // when nothing else wants the core, so the UI never waits.
+                var param = sched_param(sched_priority: 0)
+                _ = pthread_setschedparam(pthread_self(), 5, &param)
+            }
+            var digest = MultiDigest(algorithms)
+            var failed = false
+            for k in 0..<plan.count {
+                guard let (buffer, readFailed) = ring.next(k) else {
+                    result.set(nil)
+                    return
+                }
+                failed = failed || readFailed
+                if !failed {
+                    let r = plan.hashed(k)
+                    digest.update(UnsafeRawBufferPointer(start: buffer.baseAddress + r.lowerBound, count: r.count))
+                }
+                if let done = ring.release(k) {
+                    progress.report(plan.bytesDone(done), final: done == plan.count)
+                }
+            }
+            result.set(failed ? nil : digest.finalize())
+        }
+        thread.name = "blkview-hash-" + algorithms.map(\.rawValue).joined(separator: "+")
+        thread.start()
+        return result
+    }
+}

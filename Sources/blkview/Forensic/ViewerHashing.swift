@@ -1,0 +1,102 @@
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+
+/// The viewer's `--hash`: hashes the media in the background while the user
+/// works (idle-priority threads, a few reads in flight, progress in the
+/// status bar, the view never waits), then again at exit, and says whether
+/// the two passes agree — on stderr once the screen is closed, and in the
+/// session log.
+///
+/// Quitting while the first pass runs cancels it; Ctrl-C cancels the exit pass.
+final class ViewerHashing: Sendable {
+    let status = BackgroundStatus()
+    private let source: any BlockSource
+    private let algorithms: [HashAlgorithm]
+    private let first = Protected<Task<HashReport, any Error>?>(nil)
+    private let done = Protected<Int64>(0)
+
+    init(source: any BlockSource, algorithms: [HashAlgorithm]) {
+        self.source = source
+        self.algorithms = algorithms
+    }
+
+    /// Starts the background pass; `wake` redraws the screen on progress.
+    func start(wake: @escaping @Sendable () -> Void) {
+        let total = source.geometry.size
+        let (status, done, source, algorithms) = (self.status, self.done, self.source, self.algorithms)
+        status.set("hash 0%")
+        let task = Task {
+            do {
+                let r = try await MediaHasher.hash(source, algorithms: algorithms, tuning: .viewer) { n in
+                    done.withLock { $0 = n }
+                    status.set("hash \(total > 0 ? Int(Double(n) / Double(total) * 100) : 100)%")
+                    wake()
+                }
+                status.set(r.isComplete ? "hashed ✓" : "hash: \(r.readErrors.count) unreadable")
+                wake()
+                return r
+            } catch {
+                status.set("hash cancelled")
+                wake()
+                throw error
+            }
+        }
+        first.withLock { $0 = task }
+    }
+
+    /// After the screen closed: stops the first pass if it still runs, hashes
+    /// again, compares, and reports to stderr and the session log.
+    func finish(session: ForensicSession?) async {
+        guard let task = first.withLock({ $0 }) else { return }
+        task.cancel()
+        let before: HashReport?
+        do {
+            before = try await task.value
+        } catch {
+            before = nil
+            let pct = source.geometry.size > 0 ? Int(Double(done.withLock { $0 }) / Double(source.geometry.size) * 100) : 0
+            say("background hash cancelled at \(pct)% (quit before it finished)")
+            session?.note("background hash cancelled at \(pct)%")
+        }
+        if let before { session?.hashed(before, label: "background hash") }
+        let bar = Terminal.isTTY(2) ? HashProgressBar(total: source.geometry.size) : nil
+        let (src, algos) = (source, algorithms)
+        let after: HashReport
+        do {
+            after = try await Interrupt.cancelling {
+                try await MediaHasher.hash(src, algorithms: algos) { bar?.show($0) }
+            }
+        } catch {
+            bar?.clear()
+            say("exit hash cancelled: the media was not hashed at exit")
+            session?.note("exit hash cancelled")
+            return
+        }
+        bar?.clear()
+        session?.hashed(after, label: "exit hash")
+        let verdict = Self.verdict(before, after)
+        say(verdict)
+        session?.note(verdict)
+    }
+
+    /// One line: the two passes agree (with the digests), differ, or cannot be compared.
+    static func verdict(_ before: HashReport?, _ after: HashReport) -> String {
+        func list(_ r: HashReport) -> String {
+            r.digests.keys.sorted().map { "\($0.rawValue) \(r.digests[$0]!)" }.joined(separator: ", ")
+        }
+        guard after.isComplete else { return "exit hash: \(after.readErrors.count) unreadable range(s); no digest" }
+        guard let before else { return "media hash at exit: \(list(after))" }
+        guard before.isComplete else {
+            return "background hash had \(before.readErrors.count) unreadable range(s); media hash at exit: \(list(after))"
+        }
+        return before.digests == after.digests
+            ? "media hash at start and at exit agree: \(list(after))"
+            : "MEDIA HASH CHANGED during the session: at start \(list(before)); at exit \(list(after))"
+    }
+
+    private func say(_ line: String) {
+        FileHandle.standardError.write(Data("blkview: \(line)\n".utf8))
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import BlockDevice
+import Foundation
+import Inspector
+
+struct HashCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Hash the media (MD5, SHA-1, SHA-256 in one pass) and verify it.",
+        discussion: """
+        Hashes the media itself: the reassembled stream of a split raw or EWF set, \
+        not the container files. The algorithms run on their own threads over the \
+        same chunks, read once through the I/O engine.
+
+        --verify takes a hex digest (its length says the algorithm; "sha256:HEX" \
+        also works), or a file: an ewfacquire log or output, a dc3dd log, an FTK \
+        Imager summary (.txt), or an md5sum-style checksum file. An EWF image is \
+        also verified against the hashes stored in it (whole media only).
+
+        Exit status: 0 when every check matches (or there is nothing to check), \
+        1 on a mismatch or when part of the media cannot be read (no digest is \
+        given then; the unreadable ranges are listed).
+        """
+    )
+
+    @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
+    var path: String
+
+    @Option(help: ArgumentHelp("Comma-separated: md5, sha1, sha256.", valueName: "list"))
+    var algorithms: String = "md5,sha1,sha256"
+
+    @Option(help: "Hash from this byte offset (4096, 0x1000, 1MiB).")
+    var offset: String?
+
+    @Option(help: "Hash this many bytes (default: to the end).")
+    var length: String?
+
+    @Option(help: ArgumentHelp("A hex digest, or an ewfacquire/dc3dd log or FTK Imager summary to verify against.",
+                               valueName: "hash-or-log"))
+    var verify: String?
+
+    @Flag(help: "Print one JSON object: size and one lowercase key per algorithm.")
+    var json = false
+
+    @OptionGroup var source: SourceOptions
+
+    @OptionGroup var forensic: ForensicOptions
+
+    func validate() throws {
+        do { _ = try HashAlgorithm.parseList(algorithms) } catch { throw ValidationError(error.description) }
+        if let o = offset, ByteSize.parse(o) == nil { throw ValidationError("--offset must be a byte offset (got '\(o)')") }
+        if let l = length, ByteSize.parse(l) == nil { throw ValidationError("--length must be a size (got '\(l)')") }
+    }
+
+    func run() async throws {
+        let chosen = try HashAlgorithm.parseList(algorithms)
+        try await forensic.session(evidence: [path]) { session in
+            let expected = try verify.map { try Self.expectedHashes($0) }
+            let src = try source.open(path)
+            session?.opened(src)
+            let range: HashRange
+            do {
+                range = try HashRange.resolve(offset: offset.flatMap(ByteSize.parse), length: length.flatMap(ByteSize.parse),
+                                              size: src.geometry.size)
+            } catch {
+                await src.close()
+                throw CLIError("\(path): \(error)")
+            }
+            let whole = range.offset == 0 && range.length == src.geometry.size
+            let stored = whole ? src.evidence.map { ExpectedHashes(kind: .storedInImage, origin: path, digests: Self.storedDigests($0.storedHashes)) } : nil
+            var all = Set(chosen)
+            for e in [expected, stored].compactMap({ $0 }) { all.formUnion(e.digests.keys) }
+            let bar = Terminal.isTTY(2) ? HashProgressBar(total: range.length) : nil
+            let report: HashReport
+            do {
+                report = try await Interrupt.cancelling { [all] in
+                    try await MediaHasher.hash(src, algorithms: all.sorted(), range: range) { bar?.show($0) }
+                }
+            } catch {
+                bar?.clear()
+                await src.close()
+                throw error
+            }
+            bar?.clear()
+            await src.close()
+            session?.hashed(report)
+            let checks = (expected?.checks(against: report.digests) ?? []) + (stored?.checks(against: report.digests) ?? [])
+            if report.isComplete { session?.verified(checks) }
+            let output = HashOutput(path: path, report: report, shown: chosen, checks: report.isComplete ? checks : [])
+            print(json ? output.json() : output.text(), terminator: "")
+            if !report.isComplete {
+                FileHandle.standardError.write(Data(("blkview: \(path): \(report.readErrors.count) unreadable range(s); "
+                    + "no digest (a digest over unread bytes would certify nothing)\n").utf8))
+                throw ExitCode(1)
+            }
+            if checks.contains(where: { !$0.matches }) { throw ExitCode(1) }
+        }
+    }
+
+    /// The image's stored hashes ("md5", "sha1", "sha256" keys) by algorithm.
+    static func storedDigests(_ stored: [String: String]) -> [HashAlgorithm: String] {
+        var out: [HashAlgorithm: String] = [:]
+        for (k, v) in stored { if let a = HashAlgorithm(name: k) { out[a] = v } }
+        return out
+    }
+
+    /// `--verify`: a digest, else a file to parse.
+    static func expectedHashes(_ arg: String) throws -> ExpectedHashes {
+        if let d = ExpectedHashes.digest(arg), !FileManager.default.fileExists(atPath: arg) { return d }
+        guard let bytes = ReadOnlyFile.read(arg) else {
+            throw CLIError("--verify \(arg): neither a hex digest (32, 40 or 64 hex digits) nor a readable file")
+        }
+        do {
+            return try VerificationLog.parse(VerificationLog.decode(bytes), origin: arg)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}

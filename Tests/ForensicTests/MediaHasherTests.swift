@@ -1,0 +1,86 @@
+import BlockDevice
+import Foundation
+import Inspector
+import LinuxAIO
+import Testing
+
+@Suite("MediaHasher: one pass of reads, lanes on threads")
+struct MediaHasherTests {
+    static func reference(_ bytes: ArraySlice<UInt8>) -> [HashAlgorithm: String] {
+        var d = MultiDigest(HashAlgorithm.allCases)
+        Array(bytes).withUnsafeBytes { d.update($0) }
+        return d.finalize()
+    }
+
+    @Test("whole files of awkward sizes, through the real engine, small and large chunks",
+          arguments: [0, 1, 511, 4096, (3 << 20) + 123, 5 << 20])
+    func wholeFile(size: Int) async throws {
+        let scratch = try Scratch()
+        var bytes = Pattern.bytes(size)
+        if size > 0 { bytes[size - 1] ^= 0x5A }
+        let path = try scratch.write("img.raw", bytes)
+        let src = try BlockSources.open(path: path)
+        defer { Task { await src.close() } }
+        for tuning in [HashTuning(chunkSize: 64 << 10, depth: 3, buffers: 3), HashTuning(chunkSize: 64 << 10, depth: 1, buffers: 5),
+                       HashTuning(chunkSize: 4096, depth: 4), .command, .viewer] {
+            let r = try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases, tuning: tuning)
+            #expect(r.isComplete)
+            #expect(r.range == HashRange(offset: 0, length: Int64(size)))
+            #expect(r.digests == Self.reference(bytes[...]), "tuning \(tuning)")
+        }
+        await src.close()
+    }
+
+    @Test("unaligned --offset/--length hash exactly that range")
+    func ranges() async throws {
+        let scratch = try Scratch()
+        let bytes = Pattern.bytes((2 << 20) + 700)
+        let path = try scratch.write("img.raw", bytes)
+        let src = try BlockSources.open(path: path)
+        for (o, l) in [(1, 1), (513, 70_000), (1 << 20, 1 << 20), (3, (2 << 20) + 697), (100, 0)] {
+            let range = try HashRange.resolve(offset: Int64(o), length: Int64(l), size: src.geometry.size)
+            let r = try await MediaHasher.hash(src, algorithms: [.sha256, .md5], range: range,
+                                               tuning: HashTuning(chunkSize: 128 << 10, depth: 4))
+            var expected = Self.reference(bytes[o..<(o + l)])
+            expected[.sha1] = nil
+            #expect(r.digests == expected, "offset \(o) length \(l)")
+        }
+        await src.close()
+    }
+
+    @Test("ranges outside the media are refused with the numbers")
+    func badRanges() throws {
+        #expect(throws: HashRangeError.self) { try HashRange.resolve(offset: 10, length: 1, size: 10) }
+        #expect(throws: HashRangeError.self) { try HashRange.resolve(offset: -1, length: nil, size: 10) }
+        #expect(throws: HashRangeError.self) { try HashRange.resolve(offset: 11, length: nil, size: 10) }
+        #expect(try HashRange.resolve(offset: 4, length: nil, size: 10) == HashRange(offset: 4, length: 6))
+    }
+
+    @Test("a read error: every unreadable range listed, no digest")
+    func readErrors() async throws {
+        let data = Pattern.bytes(1 << 20)
+        let src = FaultySource(data: data, bad: 300_000..<300_001)
+        let r = try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases,
+                                           tuning: HashTuning(chunkSize: 64 << 10, depth: 4))
+        #expect(!r.isComplete)
+        #expect(r.digests.isEmpty)
+        #expect(r.readErrors.count == 1)
+        #expect(r.readErrors.first?.offset == 262_144 && r.readErrors.first?.length == 65_536)
+        await src.close()
+    }
+
+    @Test("cancelling stops the pass: CancellationError, threads released")
+    func cancel() async throws {
+        let src = FaultySource(data: Pattern.bytes(8 << 20), bad: 0..<0)
+        let started = Protected(0)
+        let task = Task {
+            try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases,
+                                       tuning: HashTuning(chunkSize: 4096, depth: 2)) { _ in
+                started.withLock { $0 += 1 }
+            }
+        }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        await src.close()
+    }
+}
