@@ -32,7 +32,7 @@ cases=(
 
 py_blk='import json,sys; d=json.load(sys.stdin); m=sys.argv[1]; print(d["latency_us"]["p50"] if m=="p50_us" else d[m])'
 py_fio='import json,sys; d=json.load(sys.stdin)["jobs"][0]; m=sys.argv[1]; j=d["write"] if d["write"]["io_bytes"]>0 else d["read"]
-print(j["clat_ns"]["percentile"]["50.000000"]/1000 if m=="p50_us" else j["bw_bytes"]/1048576)'
+print(j["lat_ns"]["percentile"]["50.000000"]/1000 if m=="p50_us" else j["bw_bytes"]/1048576)'
 
 printf "%-22s %5s %12s %12s %8s\n" case round blkview fio ratio
 for c in "${cases[@]}"; do
@@ -40,7 +40,9 @@ for c in "${cases[@]}"; do
   ratios=()
   for r in $(seq 1 "$rounds"); do
     b=$("$bin" bench "$target" $bargs --duration "$secs" --json | python3 -c "$py_blk" "$metric")
-    f=$(fio --name=bench --filename="$target" --ioengine=libaio --direct=1 $fargs \
+    # --lat_percentiles: fio's total latency (submission + completion), what
+    # blkview measures too (fio's default percentiles are clat only).
+    f=$(fio --name=bench --filename="$target" --ioengine=libaio --direct=1 $fargs --lat_percentiles=1 \
           --runtime="$secs" --time_based --output-format=json 2>/dev/null | python3 -c "$py_fio" "$metric")
     # Throughput: higher is better (blkview/fio). Latency: lower is better (fio/blkview).
     ratio=$(python3 -c "b,f=float('$b'),float('$f'); print(f'{(f/b if \"$metric\"==\"p50_us\" else b/f):.3f}')")
