@@ -185,7 +185,7 @@ struct ForensicStraceTests {
         #expect(v.isEmpty, "\(what):\n\(v.prefix(20).joined(separator: "\n"))")
     }
 
-    @Test("hash --forensic on raw, split and E01 evidence: nothing written, nothing changed")
+    @Test("hash, info, dump and search --forensic on raw, split and E01 evidence: nothing written, nothing changed")
     func hashAsRoot() throws {
         let scratch = try ScratchDir()
         let ev = "\(scratch.path)/evidence"
@@ -201,17 +201,21 @@ struct ForensicStraceTests {
                 #expect(lines.contains { $0.hasPrefix("io_submit(") && $0.contains("IOCB_CMD_PREAD") }, "\(p): reads went through AIO")
             }
         }
-        // info has no --forensic yet (ForensicOptions documents the one-line
-        // adoption), but it must not write either.
+        // info, dump and search under --forensic: the same audit, and each run
+        // is another "evidence unchanged" record in the session log.
+        let readers: [[String]] = [["info", "--json"], ["dump", "--length", "64KiB"], ["search", "--hex", "00", "--first", "--json"]]
         for (i, p) in paths.enumerated() {
-            let traces = "\(scratch.path)/trace-info-\(i)"
-            try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
-            let (r, lines) = try Self.traced([Harness.blkview, "info", "--json", p], traceDir: traces)
-            Self.audit(r, lines, evidenceDir: ev, "info \(p)")
+            for (k, cmd) in readers.enumerated() {
+                let traces = "\(scratch.path)/trace-\(cmd[0])-\(i)-\(k)"
+                try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
+                let (r, lines) = try Self.traced([Harness.blkview] + cmd + ["--forensic", "--log", "\(scratch.path)/session.log", p],
+                                                 traceDir: traces)
+                Self.audit(r, lines, evidenceDir: ev, "\(cmd[0]) \(p)")
+            }
         }
         #expect(try Self.snapshot(ev) == before)
         let log = try String(contentsOfFile: "\(scratch.path)/session.log", encoding: .utf8)
-        #expect(log.components(separatedBy: "evidence unchanged:").count - 1 >= paths.count)
+        #expect(log.components(separatedBy: "evidence unchanged:").count - 1 >= paths.count * 4)
         #expect(!log.contains("EVIDENCE CHANGED"))
     }
 

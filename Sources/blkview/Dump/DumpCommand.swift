@@ -35,7 +35,16 @@ struct DumpCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
+    @OptionGroup var forensic: ForensicOptions
+
     func run() async throws {
+        // --forensic: the session log stamps the evidence before and after.
+        try await forensic.session(evidence: [path]) { session in
+            try await run(session: session)
+        }
+    }
+
+    private func run(session: ForensicSession?) async throws {
         guard let start = ByteSize.parse(offset) else {
             throw failure("--offset must be a byte offset such as 4096, 0x1000 or 4k (got '\(offset)')", status: 1)
         }
@@ -52,6 +61,7 @@ struct DumpCommand: AsyncParsableCommand {
         let src: any BlockSource
         do {
             src = try source.open(path)
+            session?.opened(src)
         } catch {
             throw failure("\(error)", status: 1)
         }

@@ -16,11 +16,21 @@ struct InfoCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
+    @OptionGroup var forensic: ForensicOptions
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() async throws {
+        // --forensic: the session log stamps the evidence before and after.
+        try await forensic.session(evidence: [path]) { session in
+            try await run(session: session)
+        }
+    }
+
+    private func run(session: ForensicSession?) async throws {
         let src = try source.open(path)
+        session?.opened(src)
         let layout: DiskLayout
         do {
             layout = try await StructureReader.probe(src)

@@ -41,6 +41,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
+    @OptionGroup var forensic: ForensicOptions
+
     /// What --json prints.
     struct Report: Encodable {
         var path: String
@@ -68,10 +70,18 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // --forensic: the session log stamps the evidence before and after.
+        try await forensic.session(evidence: [path]) { session in
+            try await run(session: session)
+        }
+    }
+
+    private func run(session: ForensicSession?) async throws {
         let bytes = try pattern()
         let src: any BlockSource
         do {
             src = try source.open(path)
+            session?.opened(src)
         } catch {
             throw failure("\(error)", status: 2)
         }
