@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
-        .testTarget(name: "EndToEndTests", dependencies: ["blkview"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO"]),
         // The page cache (pure and over real O_DIRECT files); depends on the
         // executable only for the env-gated scroll/jumps benchmark harness.
         .testTarget(

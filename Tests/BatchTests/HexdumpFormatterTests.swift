@@ -1,5 +1,6 @@
 import Foundation
 import Inspector
+import LinuxAIO
 import Testing
 
 /// The canonical formatter against the real `hexdump -C` on the same bytes.
@@ -46,7 +47,7 @@ struct HexdumpFormatterTests {
 
     /// Random bytes, runs of repeated 16-byte lines, text, a partial tail.
     static func mixed(_ seed: UInt64, count: Int) -> [UInt8] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [UInt8] = []
         while out.count < count {
             switch rng.next() % 4 {
@@ -100,15 +101,3 @@ struct HexdumpFormatterTests {
     }
 }
 
-/// A small seeded generator (SplitMix64) for reproducible test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

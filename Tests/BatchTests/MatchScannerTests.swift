@@ -1,5 +1,6 @@
 import Foundation
 import Inspector
+import LinuxAIO
 import Testing
 
 /// The streaming scanner against a naive search of the whole buffer.
@@ -53,7 +54,7 @@ struct MatchScannerTests {
     @Test("matches straddling piece boundaries, pieces of 1 to 9 bytes, patterns of 1 to 12",
           arguments: [1, 2, 3, 5, 8, 12])
     func straddling(patternLength: Int) {
-        var rng = SplitMix(seed: UInt64(patternLength))
+        var rng = SplitMix64(seed: UInt64(patternLength))
         // A small alphabet so that matches (and near misses) are frequent.
         let w = (0..<5000).map { _ in UInt8(rng.next() % 3) }
         let p = Array(w[1234..<(1234 + patternLength)])
@@ -66,7 +67,7 @@ struct MatchScannerTests {
 
     @Test("a pattern longer than the pieces")
     func longPattern() {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var w = (0..<3000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let p = Array(w[100..<400])  // 300 bytes
         w.replaceSubrange(2000..<2300, with: p)

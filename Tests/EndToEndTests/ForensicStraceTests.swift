@@ -1,4 +1,5 @@
 import Foundation
+import LinuxAIO
 import Testing
 
 /// The write-blocker test: every forensic command runs under `strace -f` and
@@ -329,7 +330,7 @@ struct ForensicStraceTests {
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         defer { if let pgid = Int32(pane), pgid > 1 { kill(-pgid, SIGKILL) } }
         try t.waitFor(text: "forensic", seconds: 20)
-        var rng = SplitMix(seed: 0xB1C0_FFEE ^ UInt64(evidence.count))
+        var rng = SplitMix64(seed: 0xB1C0_FFEE ^ UInt64(evidence.count))
         let pool: [[String]] = [["j"], ["k"], ["h"], ["l"], ["g"], ["G"], ["Space"], ["PageDown"], ["PageUp"], ["e"], ["W"],
                                 ["u"], ["i"], ["L"], ["w"], ["Tab"], ["+"], ["-"], ["r"], ["n"], ["N"], ["Escape"],
                                 ["?", "Escape"], [":", "0", "x", "2", "0", "0", "Enter"], [":", "z", "Enter"],
@@ -362,15 +363,3 @@ struct ForensicStraceTests {
     }
 }
 
-/// A small seeded generator: the same key sequence every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
