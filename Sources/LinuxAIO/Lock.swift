@@ -27,14 +27,15 @@ package final class Protected<Value>: @unchecked Sendable {
     }
 }
 
-/// A counting gate for blocking threads (not tasks): wait until signalled.
+/// A pthread mutex with its condition variable, for blocking threads (never
+/// tasks): the one place that owns the pair, for the gate, the worker pool and
+/// the hashing ring.
 ///
-/// `@unchecked Sendable`: the mutex guards `signalled`; the condition variable
-/// is only used with the mutex held.
-package final class ThreadGate: @unchecked Sendable {
+/// `@unchecked Sendable`: it is the synchronisation itself; `wait` is only
+/// called inside `withLock`.
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var signalled = false
 
     package init() {
         pthread_mutex_init(mutex, nil)
@@ -48,17 +49,39 @@ package final class ThreadGate: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    package func open() {
+    @inline(__always)
+    package func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
-        signalled = true
-        pthread_cond_broadcast(cond)
-        pthread_mutex_unlock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Waits for a signal; call with the lock held (inside `withLock`), in a loop.
+    package func wait() { pthread_cond_wait(cond, mutex) }
+    package func signal() { pthread_cond_signal(cond) }
+    package func broadcast() { pthread_cond_broadcast(cond) }
+}
+
+/// A gate for blocking threads (not tasks): wait until it is opened.
+///
+/// `@unchecked Sendable`: `lock` guards `signalled`.
+package final class ThreadGate: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var signalled = false
+
+    package init() {}
+
+    package func open() {
+        lock.withLock {
+            signalled = true
+            lock.broadcast()
+        }
     }
 
     package func wait() {
-        pthread_mutex_lock(mutex)
-        while !signalled { pthread_cond_wait(cond, mutex) }
-        pthread_mutex_unlock(mutex)
+        lock.withLock {
+            while !signalled { lock.wait() }
+        }
     }
 }
 

@@ -9,8 +9,8 @@ import LinuxAIO
 /// not stall the others) without more I/O in flight than the disk likes.
 /// Lanes block (they are threads of their own); the reader awaits.
 ///
-/// `@unchecked Sendable`: `mutex` guards every `var` below; `cond` is only
-/// waited on and signalled with `mutex` held. `buffers` belong to the reader
+/// `@unchecked Sendable`: `lock` (a `ConditionLock`) guards every `var` below;
+/// its condition is only waited on and signalled with it held. `buffers` belong to the reader
 /// between `acquire` and `publish`, to the lanes between `next` and `release`.
 final class ChunkRing: @unchecked Sendable {
     private enum Slot {
@@ -21,8 +21,7 @@ final class ChunkRing: @unchecked Sendable {
     let buffers: [AlignedBuffer]
     let lanes: Int
     let maxReads: Int
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
     private var slots: [Slot]
     /// Per buffer: the chunk the reader may read into it next.
     private var nextChunk: [Int]
@@ -39,24 +38,11 @@ final class ChunkRing: @unchecked Sendable {
         self.lanes = lanes
         slots = Array(repeating: .empty, count: depth)
         nextChunk = Array(0..<depth)
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(cond)
-        pthread_mutex_destroy(mutex)
-        cond.deallocate()
-        mutex.deallocate()
     }
 
     var depth: Int { buffers.count }
 
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
+    private func locked<R>(_ body: () -> R) -> R { lock.withLock(body) }
 
     /// With the lock held: the reader may read `chunk` now.
     private func mayRead(_ chunk: Int) -> Bool { nextChunk[chunk % depth] == chunk && reading < maxReads }
@@ -91,7 +77,7 @@ final class ChunkRing: @unchecked Sendable {
         let resume: CheckedContinuation<Bool, Never>? = locked {
             slots[chunk % depth] = .filled(failed: failed, lanesLeft: lanes)
             reading -= 1
-            pthread_cond_broadcast(cond)
+            lock.broadcast()
             return takeWaiter()
         }
         resume?.resume(returning: true)
@@ -100,15 +86,15 @@ final class ChunkRing: @unchecked Sendable {
     /// Lane: blocks until `chunk` is in its buffer; returns whether its read
     /// failed, or nil once cancelled.
     func next(_ chunk: Int) -> (buffer: AlignedBuffer, failed: Bool)? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while true {
-            if cancelled { return nil }
-            let i = chunk % depth
-            if nextChunk[i] == chunk, case let .filled(failed, _) = slots[i] {
-                return (buffers[i], failed)
+        lock.withLock {
+            while true {
+                if cancelled { return nil }
+                let i = chunk % depth
+                if nextChunk[i] == chunk, case let .filled(failed, _) = slots[i] {
+                    return (buffers[i], failed)
+                }
+                lock.wait()
             }
-            pthread_cond_wait(cond, mutex)
         }
     }
 
@@ -140,7 +126,7 @@ final class ChunkRing: @unchecked Sendable {
             cancelled = true
             resume = waiter?.cont
             waiter = nil
-            pthread_cond_broadcast(cond)
+            lock.broadcast()
         }
         resume?.resume(returning: false)
     }
