@@ -64,6 +64,10 @@ public protocol BlockSource: AnyObject, Sendable {
     /// bytes read, fewer at the end of the media.
     func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
 
+    /// A reader of the page cache for an image file (copies instead of an
+    /// O_DIRECT read that would go to the disk again), else nil.
+    func warmReads() -> WarmReads?
+
     /// Waits for requests in flight and closes the file descriptors. Call it:
     /// a source dropped without `close()` closes its descriptors only when no
     /// abandoned request is still in flight on them.
@@ -74,4 +78,5 @@ extension BlockSource {
     public var engineNote: String? { nil }
     public var files: [String] { [path] }
     public var evidence: EvidenceMetadata? { nil }
+    public func warmReads() -> WarmReads? { nil }
 }

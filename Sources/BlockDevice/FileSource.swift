@@ -51,6 +51,11 @@ final class FileSource: BlockSource {
         return Int(min(Int64(n), geometry.size - offset))
     }
 
+    func warmReads() -> WarmReads? {
+        guard kind == .regularFile, !closed.withLock({ $0 }) else { return nil }
+        return WarmReads(fd: file.fd, identity: file.identity, size: geometry.size)
+    }
+
     func close() async {
         let first = closed.setOnce()
         guard first else { return }

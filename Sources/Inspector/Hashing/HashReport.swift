@@ -82,12 +82,17 @@ public struct HashTuning: Sendable, Equatable {
     public var buffers: Int
     /// Lane threads run under SCHED_IDLE: the UI and the page cache go first.
     public var background: Bool
+    /// Chunks of an image file that the page cache holds are copied from it
+    /// rather than read from the disk again with O_DIRECT.
+    public var warmReads: Bool
 
-    public init(chunkSize: Int = 1 << 20, depth: Int = 8, buffers: Int = 32, background: Bool = false) {
+    public init(chunkSize: Int = 1 << 20, depth: Int = 8, buffers: Int = 32, background: Bool = false,
+                warmReads: Bool = true) {
         self.chunkSize = chunkSize
         self.depth = depth
         self.buffers = max(buffers, depth)
         self.background = background
+        self.warmReads = warmReads
     }
 
     /// `hash`: 1 MiB reads, 8 in flight (the fastest O_DIRECT figure measured

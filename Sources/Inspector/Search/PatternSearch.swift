@@ -42,8 +42,7 @@ public struct PatternSearch {
     /// returns false to stop (e.g. the output's reader went away).
     public func run(_ source: any BlockSource, onMatch: (Int64) -> Bool,
                     afterChunk: (_ scanned: Int64, _ planned: Int64) throws -> Bool = { _, _ in true }) async throws -> Outcome {
-        let warm = useWarmReads && source.kind == .regularFile
-            ? WarmReads(path: source.path, size: source.geometry.size) : nil
+        let warm = useWarmReads ? source.warmReads() : nil
         let reader = ChunkReader(source: source, ranges: ranges(of: source), chunk: chunk, depth: depth, warm: warm)
         let planned = reader.totalBytes
         var scanner = MatchScanner(pattern: pattern)

@@ -86,7 +86,7 @@ struct DumpCommand: AsyncParsableCommand {
 
     private func dump(_ src: any BlockSource, range: Range<Int64>, emptyRange: Bool) async throws {
         let chunk = 4 << 20
-        let warm = src.kind == .regularFile ? WarmReads(path: src.path, size: src.geometry.size) : nil
+        let warm = src.warmReads()
         let reader = ChunkReader(source: src, ranges: [range], chunk: chunk, depth: 4, warm: warm)
         var sink = StdoutSink()
         let out = DumpBuffer(capacity: HexdumpFormatter.maxOutput(for: chunk))

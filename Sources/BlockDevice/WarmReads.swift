@@ -1,3 +1,4 @@
+internal import CLinuxAIO
 import Glibc
 import LinuxAIO
 
@@ -6,6 +7,11 @@ import LinuxAIO
 /// read again from the disk through O_DIRECT. Whether a range is resident is
 /// asked with `mincore(2)` on a read-only mapping of the file that is never
 /// touched (so a file truncated meanwhile cannot raise SIGBUS here).
+///
+/// Made by `BlockSource.warmReads()`: the source's own file is opened again
+/// through `/proc/self/fd` (the same inode even if the path was replaced),
+/// read-only and with O_NOATIME like the source, so a forensic run reads the
+/// page cache without touching the file's access time either.
 ///
 /// Sendable by construction: the descriptor and the mapping's address are
 /// immutable integers; `mincore` and `pread` are thread-safe.
@@ -16,14 +22,18 @@ public final class WarmReads: Sendable {
     let size: Int64
     static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Opens `path` again, buffered and read-only; nil when it is not a regular
-    /// file or cannot be mapped (then every read goes through the engine).
-    public init?(path: String, size: Int64) {
+    /// Opens the file behind `fd` again (buffered, read-only, O_NOATIME when
+    /// allowed); nil when it is not the regular file `identity` names or
+    /// cannot be mapped (then every read goes through the engine).
+    init?(fd sourceFD: Int32, identity: FileIdentity, size: Int64) {
         guard size > 0, size < Int64(Int.max / 2) else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let path = "/proc/self/fd/\(sourceFD)"
+        var fd = open(path, O_RDONLY | O_CLOEXEC | cla_O_NOATIME)
+        if fd < 0, errno == EPERM { fd = open(path, O_RDONLY | O_CLOEXEC) }  // not the owner
         guard fd >= 0 else { return nil }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+              FileIdentity(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) == identity else {
             close(fd)
             return nil
         }
