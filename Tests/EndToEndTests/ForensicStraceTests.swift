@@ -18,7 +18,7 @@ struct ForensicStraceTests {
         "chown", "lchown", "utimensat", "utimes", "futimesat", "utime", "setxattr", "lsetxattr", "fsetxattr",
         "removexattr", "lremovexattr", "fremovexattr", "rename", "renameat", "renameat2", "unlink", "unlinkat",
         "truncate", "ftruncate", "fallocate", "link", "linkat", "symlink", "symlinkat", "mkdir", "mkdirat",
-        "mknod", "mknodat", "copy_file_range", "pread64",
+        "mknod", "mknodat", "copy_file_range", "pread64", "read",
     ].joined(separator: ",")
 
     /// Calls that change something: any mention of an evidence path in them fails.
@@ -71,7 +71,11 @@ struct ForensicStraceTests {
     }
 
     /// Every violation in `lines` for evidence under `evidenceDir` (and `devices`).
-    static func violations(_ lines: [String], evidenceDir: String, devices: [String] = []) -> [String] {
+    /// - Parameter noatime: the examiner may use O_NOATIME (root, or the
+    ///   owner of the evidence): then every descriptor the evidence is read
+    ///   through (read, pread64) must have been opened with it.
+    static func violations(_ lines: [String], evidenceDir: String, devices: [String] = [],
+                           noatime: Bool = false) -> [String] {
         let marks = ["<\(evidenceDir)/", "\"\(evidenceDir)/", "\"\(evidenceDir)\"", "<\(evidenceDir)>"]
             + devices.flatMap { ["<\($0)>", "\"\($0)\""] }
         var bad: [String] = []
@@ -109,6 +113,20 @@ struct ForensicStraceTests {
                 }
             default:
                 if mutating.contains(call) && onEvidence { bad.append("\(call) on evidence: \(line)") }
+            }
+        }
+        if noatime {
+            // "7</ev/disk.raw>": what an open with O_NOATIME returned (-ff: one
+            // file per thread, so a call and its result are on one line).
+            let quiet = Set(lines.compactMap { line -> String? in
+                guard line.hasPrefix("open"), line.contains("O_NOATIME"),
+                      let r = line.range(of: ") = ", options: .backwards) else { return nil }
+                return String(line[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+            })
+            for line in lines where (line.hasPrefix("pread64(") || line.hasPrefix("read("))
+                && marks.contains(where: { line.contains($0) }) {
+                let fd = String(line.drop { $0 != "(" }.dropFirst().prefix { $0 != "," })
+                if !quiet.contains(fd) { bad.append("evidence read through a descriptor opened without O_NOATIME: \(line)") }
             }
         }
         return bad
@@ -159,6 +177,18 @@ struct ForensicStraceTests {
             #"ioctl(1</dev/pts/1>, TCSETSW, {c_iflag=0}) = 0"#,
         ]
         #expect(Self.violations(good, evidenceDir: e, devices: ["/dev/loop3"]).isEmpty)
+        // Reads must go through O_NOATIME descriptors (when the examiner may use it).
+        let atime = [
+            #"openat(AT_FDCWD</ev>, "img.E01", O_RDONLY|O_CLOEXEC) = 7</ev/img.E01>"#,
+            #"pread64(7</ev/img.E01>, "EVF\t"..., 13, 0) = 13"#,
+        ]
+        #expect(Self.violations(atime, evidenceDir: e, noatime: true).count == 1)
+        #expect(Self.violations(atime, evidenceDir: e, noatime: false).isEmpty)
+        let quiet = [
+            #"openat(AT_FDCWD</ev>, "img.E01", O_RDONLY|O_NOATIME|O_CLOEXEC) = 7</ev/img.E01>"#,
+            #"pread64(7</ev/img.E01>, "EVF\t"..., 13, 0) = 13"#,
+        ]
+        #expect(Self.violations(quiet, evidenceDir: e, noatime: true).isEmpty)
     }
 
     /// Evidence for the tests: a raw image, a split set and (with ewfacquire) an E01 set, in `dir`.
@@ -175,14 +205,15 @@ struct ForensicStraceTests {
     }
 
     /// Checks one traced run: exit 0, the trace saw the evidence read, and no violation.
-    static func audit(_ r: Harness.Result, _ lines: [String], evidenceDir: String, devices: [String] = [], _ what: String) {
+    static func audit(_ r: Harness.Result, _ lines: [String], evidenceDir: String, devices: [String] = [],
+                      noatime: Bool = false, _ what: String) {
         #expect(r.status == 0, "\(what): \(r.stdout) \(r.stderr)")
         let opened = lines.contains { line in
             (line.hasPrefix("openat(") || line.hasPrefix("open(")) && line.contains("O_RDONLY")
                 && (line.contains("\"\(evidenceDir)/") || devices.contains { line.contains("\"\($0)\"") })
         }
         #expect(opened, "\(what): the trace shows no read-only open of the evidence (\(lines.count) lines)")
-        let v = violations(lines, evidenceDir: evidenceDir, devices: devices)
+        let v = violations(lines, evidenceDir: evidenceDir, devices: devices, noatime: noatime)
         #expect(v.isEmpty, "\(what):\n\(v.prefix(20).joined(separator: "\n"))")
     }
 
@@ -197,7 +228,7 @@ struct ForensicStraceTests {
             try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
             let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--log", "\(scratch.path)/session.log", p],
                                              traceDir: traces)
-            Self.audit(r, lines, evidenceDir: ev, p)
+            Self.audit(r, lines, evidenceDir: ev, noatime: true, p)
             if !p.hasSuffix(".E01") {
                 // Through AIO, or (a file the page cache holds, as one just
                 // made is) copied from the cache by pread on a read-only fd.
@@ -216,7 +247,7 @@ struct ForensicStraceTests {
                 try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
                 let (r, lines) = try Self.traced([Harness.blkview] + cmd + ["--forensic", "--log", "\(scratch.path)/session.log", p],
                                                  traceDir: traces)
-                Self.audit(r, lines, evidenceDir: ev, "\(cmd[0]) \(p)")
+                Self.audit(r, lines, evidenceDir: ev, noatime: true, "\(cmd[0]) \(p)")
             }
         }
         #expect(try Self.snapshot(ev) == before)
@@ -276,7 +307,7 @@ struct ForensicStraceTests {
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
         let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--json", "--log", "\(scratch.path)/s.log", dev],
                                          traceDir: traces)
-        Self.audit(r, lines, evidenceDir: ev, devices: [dev], dev)
+        Self.audit(r, lines, evidenceDir: ev, devices: [dev], noatime: true, dev)
         let sum = try Harness.sh("sha256sum < '\(paths[0])'").stdout.prefix(64)
         #expect(r.stdout.contains("\"sha256\":\"\(sum)\""))
         #expect(try Self.snapshot(ev, devices: [dev]) == before)
@@ -296,7 +327,7 @@ struct ForensicStraceTests {
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
         let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--json", "--log", "\(scratch.path)/s.log",
                                           "\(mnt)/ev.raw"], traceDir: traces)
-        Self.audit(r, lines, evidenceDir: mnt, "read-only mount")
+        Self.audit(r, lines, evidenceDir: mnt, noatime: true, "read-only mount")
         let sum = try Harness.sh("sha256sum < '\(scratch.path)/root/ev.raw'").stdout.prefix(64)
         #expect(r.stdout.contains("\"sha256\":\"\(sum)\""))
         #expect(try Self.snapshot(mnt) == before)

@@ -125,8 +125,8 @@ public final class ForensicSession: Sendable {
                 warnings.append("evidence changed during the session: \(path) (\(changes.joined(separator: ", ")))")
             }
             if b.atimeChanged(to: after) {
-                let why = "access time of \(path) moved: reads without O_NOATIME (libewf opens segments without it; "
-                    + "the kernel grants it only to the owner or CAP_FOWNER) on a mount that records access times; "
+                let why = "access time of \(path) moved: reads without O_NOATIME (the kernel grants it only to "
+                    + "the owner or CAP_FOWNER) on a mount that records access times; "
                     + "mount the evidence read-only or noatime to keep it"
                 lines.append("atime changed: \(why)")
                 warnings.append(why)
@@ -152,8 +152,7 @@ public final class ForensicSession: Sendable {
                 lines.append("evidence before: \(p) \(st.summary)")
                 if !st.readOnlyMount && !st.noAtimeMount && st.mode & UInt32(S_IFMT) == UInt32(S_IFREG) {
                     lines.append("atime: \(p) is on a mount that records access times (not read-only, not noatime): "
-                        + "reads leave it only through O_NOATIME (raw files and devices, read by their owner or root; "
-                        + "not EWF segments, which libewf opens itself)")
+                        + "reads leave it only through O_NOATIME, which the kernel grants to the owner or root")
                 }
             case let .failure(e):
                 lines.append("evidence before: \(p): cannot stat: \(e)")
