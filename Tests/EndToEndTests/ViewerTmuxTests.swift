@@ -100,6 +100,32 @@ struct ViewerTmuxTests {
         #expect(json.contains("\"key_to_frame_us\""))
     }
 
+    @Test("--hash: the status bar shows progress, H H cancels the background pass, Ctrl-C the exit pass")
+    func cancelBackgroundHash() throws {
+        let dir = try ScratchDir()
+        let img = "\(dir.path)/big.img"
+        // 64 GiB of holes: no disk space, ~70 s of MD5, so nothing finishes on its own.
+        try #require(try Harness.sh("truncate -s 64G '\(img)'").status == 0)
+        let t = try TmuxSession("\(Harness.blkview) view --hash --hash-algorithms md5 '\(img)'")
+        try t.waitFor("progress") { $0.range(of: #"hash [1-9][0-9]?%"#, options: .regularExpression) != nil }
+        try t.send("H")
+        try t.waitFor(text: "H again cancels the background hash")
+        try t.send("j")
+        try t.send("H")
+        try t.waitFor(text: "H again cancels the background hash")
+        try t.send("H")
+        try t.waitFor(text: "hash cancelled")
+        try t.send("H")
+        try t.waitFor(text: "no background hash is running")
+        try t.send("q")
+        try t.waitFor(text: "blkview: background hash cancelled at")
+        // The exit pass: a progress bar on stderr; Ctrl-C stops it.
+        try t.send("C-c")
+        let screen = try t.waitFor(text: "[exit ")
+        #expect(screen.contains("(cancelled with H)"), "\(screen)")
+        #expect(screen.contains("exit hash cancelled"), "\(screen)")
+    }
+
     @Test("bad paths: one clear line and a non-zero exit, before any screen")
     func badPaths() throws {
         let dir = try ScratchDir()

@@ -1,5 +1,6 @@
 import DiskFormats
 import Inspector
+import LinuxAIO
 import Testing
 
 let gotoCases: [(String, Int64)] = [
@@ -146,6 +147,26 @@ struct ReducerTests {
         #expect(press(&t, .char("q")).isEmpty)
         #expect(t.confirmingQuit)
         #expect(press(&t, .char("q")) == [.quit])
+    }
+
+    @Test("H asks, H again cancels the background hash; another key in between forgets the question")
+    func cancelBackgroundHash() {
+        var s = state()
+        #expect(press(&s, .char("H")).isEmpty)
+        #expect(s.message?.text.contains("no background hash") == true)
+        let job = BackgroundStatus()
+        job.set("hash 42%")
+        let cancelled = Protected(0)
+        job.setCanceller { cancelled.withLock { $0 += 1 } }
+        s.background = job
+        #expect(press(&s, .char("H")).isEmpty)
+        #expect(s.confirmingBackgroundCancel && s.message?.text.contains("hash 42%") == true)
+        #expect(press(&s, .char("j"), .char("H")).isEmpty, "a key in between: H asks again")
+        #expect(press(&s, .char("H")) == [.cancelBackground])
+        #expect(!s.confirmingBackgroundCancel)
+        // What the session does with the effect: the job's canceller, once.
+        #expect(job.cancel() && !job.cancel())
+        #expect(cancelled.withLock { $0 } == 1 && !job.isRunning)
     }
 
     @Test("a terminal that goes away quits at once, staged patches or not")

@@ -76,6 +76,8 @@ public final class ViewerSession: Sendable {
             startSearch(pattern, from: from, forward: forward)
         case .cancelSearch:
             cancelSearch()
+        case .cancelBackground:
+            state.background?.cancel()
         case .retryUnreadable:
             cache.retry(state.visibleRange)
         case let .commit(runs, sync):

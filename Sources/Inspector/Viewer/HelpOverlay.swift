@@ -10,7 +10,7 @@ enum HelpOverlay {
         "Panels     i/F4 in flight  L/F5 latency  w/F6 journal",
         "           s/F7 structure: ↑↓ select, Enter jumps",
         "           Tab focus   + / - panel height",
-        "Retry      r   read unreadable pages again",
+        "Retry      r   read unreadable pages again   H H  cancel --hash",
         "Edit       e edit mode (needs --write; never in --forensic)",
         "           hex digits stage · Tab hex/text column · u undo",
         "           W write: sync none/data/full, y confirms · Esc leave",

@@ -25,6 +25,8 @@ public enum ViewerEffect: Equatable, Sendable {
     /// Search for `pattern` starting at `from` (inclusive), forward or backward.
     case startSearch(SearchPattern, from: Int64, forward: Bool)
     case cancelSearch
+    /// Cancel the background job (`--hash`); `ViewerState.background` says which.
+    case cancelBackground
     /// Read again the unreadable pages now visible.
     case retryUnreadable
     /// Write the staged runs with `sync` (journal first, then write, then read back).
@@ -90,6 +92,8 @@ public enum ViewerReducer {
         if s.focus == .structure, s.structureKey(k) { return [] }
         let wasConfirming = s.confirmingQuit
         s.confirmingQuit = false
+        let wasConfirmingCancel = s.confirmingBackgroundCancel
+        s.confirmingBackgroundCancel = false
         if k != .escape { s.message = nil }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
@@ -118,6 +122,7 @@ public enum ViewerReducer {
         case .char("-"): s.panelHeight = max(4, s.panelHeight - 1)
         case .char("?"), .function(1): s.showHelp = true
         case .char("r"): return [.retryUnreadable]
+        case .char("H"): return cancelBackground(&s, confirmed: wasConfirmingCancel)
         case .char("e"): startEdit(&s)
         case .char("W"): startCommit(&s)
         case .char("u"): undoStaged(&s)
@@ -135,6 +140,22 @@ public enum ViewerReducer {
             break
         }
         return []
+    }
+
+    /// `H` asks, a second `H` cancels: an hour of hashing is not lost to one key.
+    private static func cancelBackground(_ s: inout ViewerState, confirmed: Bool) -> [ViewerEffect] {
+        guard let job = s.background, job.isRunning else {
+            s.message = .init(text: "no background hash is running (--hash starts one)", role: .dim)
+            return []
+        }
+        guard confirmed else {
+            s.confirmingBackgroundCancel = true
+            s.message = .init(text: "H again cancels the background hash (\(job.text ?? "running")); the exit hash still runs",
+                              role: .warning)
+            return []
+        }
+        s.message = .init(text: "background hash cancelled", role: .warning)
+        return [.cancelBackground]
     }
 
     private static func promptKey(_ s: inout ViewerState, _ k: Key) -> [ViewerEffect] {

@@ -98,6 +98,8 @@ public struct ViewerState: Equatable, Sendable {
     public var search = SearchState()
     /// `q` was pressed with unsaved staged patches: the next `q` quits.
     public var confirmingQuit = false
+    /// `H` was pressed while a background hash runs: the next `H` cancels it.
+    public var confirmingBackgroundCancel = false
     /// Edit mode (`e`, writable sessions only), or nil.
     public var edit: EditMode?
     /// Bytes typed in edit mode and not written yet.

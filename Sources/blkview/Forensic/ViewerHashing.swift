@@ -9,13 +9,16 @@ import LinuxAIO
 /// the two passes agree — on stderr once the screen is closed, and in the
 /// session log.
 ///
-/// Quitting while the first pass runs cancels it; Ctrl-C cancels the exit pass.
+/// `H` twice cancels the first pass, and so does quitting while it runs;
+/// Ctrl-C cancels the exit pass.
 final class ViewerHashing: Sendable {
     let status = BackgroundStatus()
     private let source: any BlockSource
     private let algorithms: [HashAlgorithm]
     private let first = Protected<Task<HashReport, any Error>?>(nil)
     private let done = Protected<Int64>(0)
+    /// The examiner cancelled the first pass (`H H`), not the quit.
+    private let cancelledByKey = Protected(false)
 
     init(source: any BlockSource, algorithms: [HashAlgorithm]) {
         self.source = source
@@ -27,7 +30,16 @@ final class ViewerHashing: Sendable {
         let total = source.geometry.size
         let (status, done, source, algorithms) = (self.status, self.done, self.source, self.algorithms)
         status.set("hash 0%")
+        // Set before the task starts, cleared by the task when it ends: the
+        // status never offers to cancel a pass that is over.
+        let handle = Protected<Task<HashReport, any Error>?>(nil)
+        let byKey = cancelledByKey
+        status.setCanceller {
+            byKey.withLock { $0 = true }
+            handle.withLock { $0 }?.cancel()
+        }
         let task = Task {
+            defer { status.setCanceller(nil) }
             do {
                 let r = try await MediaHasher.hash(source, algorithms: algorithms, tuning: .viewer) { n in
                     done.withLock { $0 = n }
@@ -43,6 +55,8 @@ final class ViewerHashing: Sendable {
                 throw error
             }
         }
+        handle.withLock { $0 = task }
+        if byKey.withLock({ $0 }) { task.cancel() }  // H H before the handle was set
         first.withLock { $0 = task }
     }
 
@@ -57,8 +71,9 @@ final class ViewerHashing: Sendable {
         } catch {
             before = nil
             let pct = source.geometry.size > 0 ? Int(Double(done.withLock { $0 }) / Double(source.geometry.size) * 100) : 0
-            say("background hash cancelled at \(pct)% (quit before it finished)")
-            session?.note("background hash cancelled at \(pct)%")
+            let why = cancelledByKey.withLock { $0 } ? "cancelled with H" : "quit before it finished"
+            say("background hash cancelled at \(pct)% (\(why))")
+            session?.note("background hash cancelled at \(pct)% (\(why))")
         }
         if let before { session?.hashed(before, label: "background hash") }
         let bar = Terminal.isTTY(2) ? HashProgressBar(total: source.geometry.size) : nil

@@ -71,7 +71,7 @@ struct ViewCommand: AsyncParsableCommand {
 
     @OptionGroup var writing: ViewWriteOptions
 
-    @Flag(help: "Hash the media in the background while viewing, and again at exit; report whether they agree.")
+    @Flag(help: "Hash the media in the background while viewing (H H cancels it), and again at exit; report whether they agree.")
     var hash = false
 
     @Option(help: ArgumentHelp("Algorithms of --hash (comma-separated: md5, sha1, sha256).", valueName: "list"))
