@@ -3,8 +3,9 @@
 #   blkview hash --algorithms sha256   vs  openssl dgst -sha256
 #   blkview hash (md5+sha1+sha256)     vs  md5sum; sha1sum; sha256sum (one after another)
 # Usage: scripts/bench-hash.sh [FILE]   (default: a 2 GiB random file in /var/tmp,
-# made once and kept). The file is read once first to warm the page cache
-# (blkview reads with O_DIRECT, so its figures are the disk's plus hashing).
+# made once and kept). The file is read once first to warm the page cache,
+# which every command then reads from (blkview copies chunks the cache holds
+# instead of reading them from the disk again with O_DIRECT).
 # Uses the release build: swift build -c release --product blkview.
 set -euo pipefail
 cd "$(dirname "$0")/.."
