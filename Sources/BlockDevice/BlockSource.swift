@@ -13,8 +13,8 @@ public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .regularFile: "image file"
         case .blockDevice: "block device"
-        case let .splitRaw(n): "split raw (\(n) segments)"
-        case let .ewf(n): "EWF (\(n) segments)"
+        case let .splitRaw(n): "split raw (\(n) segment\(n == 1 ? "" : "s"))"
+        case let .ewf(n): "EWF (\(n) segment\(n == 1 ? "" : "s"))"
         }
     }
 }

@@ -32,6 +32,26 @@ public struct EvidenceMetadata: Sendable, Equatable {
         self.bytesPerSector = bytesPerSector
     }
 
+    /// The case metadata the examiner recorded at acquisition, in the order
+    /// ewfinfo shows it: (JSON key, label, value), only the fields present.
+    public var caseFields: [(key: String, label: String, value: String)] {
+        let all: [(String, String, String?)] = [
+            ("case_number", "Case number", caseNumber),
+            ("evidence_number", "Evidence number", evidenceNumber),
+            ("examiner_name", "Examiner", examinerName),
+            ("description", "Description", caseDescription),
+            ("notes", "Notes", notes),
+            ("acquiry_date", "Acquired", acquiryDate),
+            ("system_date", "System date", systemDate),
+            ("acquiry_software", "Software", acquirySoftware),
+            ("acquiry_software_version", "Software version", acquirySoftwareVersion),
+            ("acquiry_operating_system", "Operating system", acquiryOperatingSystem),
+            ("model", "Model", model),
+            ("serial_number", "Serial number", serialNumber),
+        ]
+        return all.compactMap { k, l, v in v.flatMap { $0.isEmpty ? nil : (k, l, $0) } }
+    }
+
     /// The stored digests by lowercase algorithm name ("md5", "sha1", "sha256").
     public var storedHashes: [String: String] {
         var h: [String: String] = [:]

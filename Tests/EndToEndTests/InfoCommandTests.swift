@@ -130,4 +130,32 @@ struct InfoCommandTests {
         #expect(r.stdout.contains("ext4 \"textvol\""))
         #expect(r.stdout.contains("Defects: none"))
     }
+
+    @Test("an E01 by ewfacquire: its case metadata and stored hashes, as text and JSON",
+          .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
+    func ewfMetadata() throws {
+        let dir = try ScratchDir()
+        let raw = try dir.file("src.raw", size: 2 << 20, random: true)
+        let acq = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -d sha1 -C 'CASE 2026-17' "
+            + "-D 'USB stick from desk' -E 'EV-3' -e 'J. Doe' -N 'seized 09:40' src.raw")
+        try #require(acq.status == 0, "\(acq.stderr)")
+        let md5 = try Harness.sh("md5sum < '\(raw)'").stdout.prefix(32)
+        let sha1 = try Harness.sh("sha1sum < '\(raw)'").stdout.prefix(40)
+        let e01 = "\(dir.path)/img.E01"
+        let obj = try Self.info(e01)
+        let ev = try #require(obj["evidence"] as? [String: Any])
+        #expect(ev["case_number"] as? String == "CASE 2026-17")
+        #expect(ev["description"] as? String == "USB stick from desk")
+        #expect(ev["evidence_number"] as? String == "EV-3")
+        #expect(ev["examiner_name"] as? String == "J. Doe")
+        #expect(ev["notes"] as? String == "seized 09:40")
+        #expect(ev["md5"] as? String == String(md5) && ev["sha1"] as? String == String(sha1))
+        #expect(ev["format"] as? String == "EWF" && ev["bytes_per_sector"] as? Int == 512)
+        let text = try Harness.blkview("info", e01)
+        #expect(text.status == 0)
+        for needle in ["EWF case metadata:", "Case number:", "CASE 2026-17", "Examiner:", "J. Doe", "seized 09:40",
+                       "Stored hashes: md5 \(md5), sha1 \(sha1)"] {
+            #expect(text.stdout.contains(needle), "\(needle) in:\n\(text.stdout)")
+        }
+    }
 }

@@ -126,6 +126,29 @@ struct ViewerTmuxTests {
         #expect(screen.contains("exit hash cancelled"), "\(screen)")
     }
 
+    @Test("an E01 opens in the viewer: the libewf note, case and stored MD5 in the structure panel, bytes by goto",
+          .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
+    func ewfInViewer() throws {
+        let dir = try ScratchDir()
+        let raw = try Self.image(dir)
+        let acq = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -C 'CASE-9' -e 'J. Doe' '\(raw)'")
+        try #require(acq.status == 0, "\(acq.stderr)")
+        let md5 = try Harness.sh("md5sum < '\(raw)'").stdout.prefix(32)
+        let logs = try ScratchDir()
+        let t = try TmuxSession("\(Harness.blkview) --forensic --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
+        try t.waitFor(text: "libewf decompresses")
+        try t.send("s")
+        let screen = try t.waitFor(text: "examiner J. Doe")
+        #expect(screen.contains("EWF · case CASE-9"), "\(screen)")
+        #expect(screen.contains("stored md5 \(md5)"), "\(screen)")
+        try t.send(":")
+        for c in "0x2345f7" { try t.send(String(c)) }
+        try t.send("Enter")
+        try t.waitFor(text: "NEEDLE-IN")  // the ASCII column of 0x2345f0, read through libewf
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+    }
+
     @Test("bad paths: one clear line and a non-zero exit, before any screen")
     func badPaths() throws {
         let dir = try ScratchDir()

@@ -1,3 +1,5 @@
+import BlockDevice
+import DiskFormats
 import Inspector
 import LinuxAIO
 import Testing
@@ -39,6 +41,23 @@ struct RendererGoldenTests {
         #expect(s.layout.bytesPerRow == 32)
         #expect(s.layout.offsetDigits == 11)
         try expectGolden(screen, "wide-16TiB")
+    }
+
+    @Test("an EWF set's case metadata and stored hashes head the structure panel")
+    func evidenceInStructurePanel() throws {
+        var meta = EvidenceMetadata(format: "EWF", bytesPerSector: 512)
+        meta.caseNumber = "2026-17"
+        meta.evidenceNumber = "EV-3"
+        meta.examinerName = "J. Doe"
+        meta.md5 = "0d7cb709c3eda92eb937f784a1554e07"
+        var summary = Fixture.summary()
+        summary.evidence = meta
+        var s = ViewerState(source: summary, width: 120, height: 30)
+        s.disk = DiskLayout(size: 1 << 20, sectorSize: 512, scheme: .none)
+        _ = ViewerReducer.reduce(&s, .key(.char("s")))
+        let text = ViewerRenderer.render(s, Fixture.snapshot(s, bytes: data)).text
+        #expect(text.contains("EWF · case 2026-17 · evidence EV-3 · examiner J. Doe"), "\(text)")
+        #expect(text.contains("stored md5 0d7cb709c3eda92eb937f784a1554e07"), "\(text)")
     }
 
     @Test("help overlay lists every key")

@@ -1,3 +1,4 @@
+import BlockDevice
 import DiskFormats
 
 /// One row of the structure panel: a name and where it starts.
@@ -73,14 +74,19 @@ enum StructurePanel {
         }
         let rows = s.structureEntries
         var y = r.y
-        let head = "\(d.scheme.rawValue.uppercased()) · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(d.defects.count) defect(s)")
+        let head = (d.scheme == .none ? "no partition table" : d.scheme.rawValue.uppercased()) + " · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(d.defects.count) defect(s)")
         b.put(head, x: r.x, y: y, role: d.defects.isEmpty ? .dim : .warning, maxWidth: r.w)
         y += 1
+        for line in evidenceLines(s.source.evidence) where y < r.y + r.h {
+            b.put(line, x: r.x, y: y, role: .dim, maxWidth: r.w)
+            y += 1
+        }
         if rows.isEmpty {
             b.put("no partition table or file system found", x: r.x, y: y, role: .dim, maxWidth: r.w)
             return
         }
-        let visible = r.h - 1
+        let visible = r.y + r.h - y
+        guard visible > 0 else { return }
         let first = max(0, min(s.structureSelection - visible / 2, rows.count - visible))
         for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
             let selected = i == s.structureSelection
@@ -88,5 +94,20 @@ enum StructurePanel {
             b.put(PanelRenderer.pad(line, r.w), x: r.x, y: y, role: selected && s.focus == .structure ? .cursor : (selected ? .prompt : .normal), maxWidth: r.w)
             y += 1
         }
+    }
+
+    /// An EWF set's case metadata and stored hashes, above the partitions:
+    /// "EWF · case 2026-17 · evidence EV-3 · examiner J. Doe", "stored md5 … sha1 …".
+    static func evidenceLines(_ e: EvidenceMetadata?) -> [String] {
+        guard let e else { return [] }
+        var who = [e.format]
+        if let c = e.caseNumber, !c.isEmpty { who.append("case \(c)") }
+        if let n = e.evidenceNumber, !n.isEmpty { who.append("evidence \(n)") }
+        if let x = e.examinerName, !x.isEmpty { who.append("examiner \(x)") }
+        if let d = e.acquiryDate, !d.isEmpty { who.append("acquired \(d)") }
+        var lines = [who.joined(separator: " · ")]
+        let stored = e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        lines.append(stored.isEmpty ? "no hashes stored in the image" : "stored " + stored.joined(separator: "  "))
+        return lines
     }
 }

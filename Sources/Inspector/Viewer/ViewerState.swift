@@ -1,3 +1,4 @@
+import BlockDevice
 import DiskFormats
 import LinuxAIO
 
@@ -17,8 +18,13 @@ public struct SourceSummary: Sendable, Equatable {
     public var engine: EngineKind
     public var slots: Int
     public var access: AccessMode
+    /// An evidence container's case metadata and stored hashes (EWF), shown
+    /// at the top of the structure panel.
+    public var evidence: EvidenceMetadata?
 
-    public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: EngineKind, slots: Int, access: AccessMode) {
+    public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: EngineKind, slots: Int, access: AccessMode,
+                evidence: EvidenceMetadata? = nil) {
+        self.evidence = evidence
         self.path = path
         self.size = size
         self.sectorSize = sectorSize

@@ -59,7 +59,13 @@ enum InfoReport {
             "filesystem": l.filesystem.map(filesystem) ?? NSNull(),
             "defects": l.defects,
         ]
-        if let e = src.evidence { obj["evidence"] = e.storedHashes }
+        if let e = src.evidence {
+            // The stored digests ("md5", "sha1", "sha256") and the case metadata.
+            var ev: [String: Any] = ["format": e.format, "bytes_per_sector": e.bytesPerSector]
+            for (k, v) in e.storedHashes { ev[k] = v }
+            for f in e.caseFields { ev[f.key] = f.value }
+            obj["evidence"] = ev
+        }
         let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -96,8 +102,17 @@ enum InfoReport {
             out += table(["#", "Boot", "Start", "End", "Sectors", "Size", "Type", "Name", "File system"], rows)
         }
         if let fs = l.filesystem { out += "File system: \(describe(fs))\n" }
-        if let e = src.evidence, !e.storedHashes.isEmpty {
-            out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        if let e = src.evidence {
+            let fields = e.caseFields
+            if !fields.isEmpty {
+                let width = fields.map(\.label.count).max() ?? 0
+                out += "\(e.format) case metadata:\n" + fields.map {
+                    "  \($0.label):" + String(repeating: " ", count: width - $0.label.count + 1) + $0.value + "\n"
+                }.joined()
+            }
+            if !e.storedHashes.isEmpty {
+                out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            }
         }
         out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0)" }.joined(separator: "\n")
         return out

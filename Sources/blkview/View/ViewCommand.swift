@@ -133,7 +133,8 @@ struct ViewCommand: AsyncParsableCommand {
         let session = ViewerSession(source: src, cache: driver, patcher: patcher, wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
-                                    access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly)
+                                    access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly,
+                                    evidence: src.evidence)
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let hashing = hash ? ViewerHashing(source: src, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
