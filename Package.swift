@@ -59,31 +59,33 @@ let package = Package(
         .executableTarget(
             name: "blkview",
             dependencies: [
-                "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO",
+                "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Runs programs for the tests (posix_spawn, output through files).
+        .target(name: "TestSubprocess", path: "Tests/TestSubprocess"),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
         // The viewer without a terminal: reducer, renderer (golden screens), search.
         .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
-        .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO", "TestSubprocess"]),
         // The page cache (pure and over real O_DIRECT files); depends on the
         // executable only for the env-gated scroll/jumps benchmark harness.
         .testTarget(
             name: "InspectorTests",
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
-        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO"]),
-        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats"]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "TestSubprocess"]),
+        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats", "TestSubprocess"]),
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
         // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
         .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
         // dump's formatters and search's scanner, hole map and chunk pipeline.
-        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
+        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSubprocess"]),
         // Hashing (multi-algorithm, verification logs) and the session log: pure
         // and over real files.
         .testTarget(

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinuxAIO.h"
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,3 +131,19 @@ int cla_fstatfs_type(int32_t fd, int64_t *type) {
 }
 
 int32_t cla_setfsuid(uint32_t uid) { return setfsuid((uid_t)uid); }
+
+static volatile sig_atomic_t sigint_seen;
+static void count_sigint(int signo) { (void)signo; sigint_seen++; }
+
+void cla_sigint_catch(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = count_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+void cla_sigint_default(void) { signal(SIGINT, SIG_DFL); }
+
+uint64_t cla_sigint_count(void) { return (uint64_t)sigint_seen; }

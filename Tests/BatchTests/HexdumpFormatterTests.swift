@@ -1,4 +1,5 @@
 import Foundation
+import TestSubprocess
 import Inspector
 import LinuxAIO
 import Testing
@@ -34,15 +35,7 @@ struct HexdumpFormatterTests {
         try h.seek(toOffset: UInt64(start))
         h.write(Data(bytes))
         try h.close()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/hexdump")
-        p.arguments = ["-C", "-s", "\(start)", "-n", "\(bytes.count)", path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return try Subprocess.run("/usr/bin/hexdump", ["-C", "-s", "\(start)", "-n", "\(bytes.count)", path]).stdout
     }
 
     /// Random bytes, runs of repeated 16-byte lines, text, a partial tail.

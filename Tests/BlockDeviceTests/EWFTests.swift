@@ -115,7 +115,7 @@ extension EWFTests {
     /// Unmounts a FUSE mount whose daemon we started (lazily if still busy), then
     /// ends the daemon.
     static func unmount(_ mountPoint: String, _ daemon: Daemon) {
-        if shDetached(["fusermount", "-u", mountPoint]) != 0 { shDetached(["fusermount", "-u", "-z", mountPoint]) }
+        if sh(["fusermount", "-u", mountPoint]).status != 0 { sh(["fusermount", "-u", "-z", mountPoint]) }
         daemon.kill()
     }
 

@@ -2,6 +2,7 @@ import BlockDevice
 internal import CLinuxAIO
 import Foundation
 import LinuxAIO
+import TestSubprocess
 import Testing
 
 /// A scratch directory on a disk file system (ext4 here; not /tmp, which may
@@ -37,38 +38,11 @@ struct Scratch {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs a command; returns its status and output.
+/// Runs a command (looked up on PATH); returns its status and output.
 @discardableResult
 func sh(_ args: [String]) -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    do { try p.run() } catch { return (127, "", "\(error)") }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-            String(decoding: e, as: UTF8.self))
-}
-
-/// Runs a command that may leave a daemon behind (ewfmount), with posix_spawn
-/// and waitpid: Foundation's Process waits for the daemon too.
-@discardableResult
-func shDetached(_ args: [String]) -> Int32 {
-    var pid: pid_t = 0
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-    defer { for a in argv { free(a) } }
-    guard posix_spawnp(&pid, args[0], &actions, nil, &argv, environ) == 0 else { return 127 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status >> 8) & 0xff
+    guard let r = try? Subprocess.run(args[0], Array(args.dropFirst())) else { return (127, "", "cannot run \(args[0])") }
+    return (r.status, r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), r.stderr)
 }
 
 /// Reads the whole source in `chunk`-byte aligned reads, checking that only

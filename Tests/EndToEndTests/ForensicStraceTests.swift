@@ -362,7 +362,7 @@ struct ForensicStraceTests {
         let t = try TmuxSession(cmd, width: 120, height: 40)
         // The viewer does not exit when its terminal goes away (it spins): if
         // this test fails before `q`, end the pane's process group by its id.
-        let pane = try Harness.run(Harness.which("tmux")!, ["display-message", "-p", "-t", t.name, "#{pane_pid}"])
+        let pane = try t.run(["display-message", "-p", "-t", t.name, "#{pane_pid}"])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         defer { if let pgid = Int32(pane), pgid > 1 { kill(-pgid, SIGKILL) } }
         try t.waitFor(text: "forensic", seconds: 20)
@@ -375,7 +375,7 @@ struct ForensicStraceTests {
         for _ in 0..<25 {
             var batch: [String] = []
             for _ in 0..<8 { batch += pool[Int(rng.next() % UInt64(pool.count))] }
-            _ = try Harness.run(Harness.which("tmux")!, ["send-keys", "-t", t.name] + batch)
+            try t.run(["send-keys", "-t", t.name] + batch)
         }
         try t.send("Escape")
         try t.send("Escape")

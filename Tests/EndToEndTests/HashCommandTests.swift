@@ -158,4 +158,26 @@ struct HashCommandTests {
         let noForensic = try Harness.blkview("hash", "--log", log, img)
         #expect(noForensic.status != 0 && noForensic.stderr.contains("go with --forensic"))
     }
+
+    @Test("Ctrl-C stops a hash: one line, exit 130, no digest; under --forensic the session log ends 'interrupted'",
+          .enabled(if: Harness.has("tmux"), "tmux is not installed"))
+    func interrupted() throws {
+        let dir = try ScratchDir()
+        let logs = try ScratchDir()
+        let img = "\(dir.path)/big.img"
+        // 64 GiB of holes: about a minute of hashing, so Ctrl-C comes first.
+        try #require(try Harness.sh("truncate -s 64G '\(img)'").status == 0)
+        for forensic in [false, true] {
+            let extra = forensic ? "--forensic --log '\(logs.path)/s.log' " : ""
+            let t = try TmuxSession("\(Harness.blkview) hash \(extra)'\(img)'")
+            try t.waitFor(text: "hashing")
+            try t.send("C-c")
+            let screen = try t.waitFor(text: "[exit ")
+            #expect(screen.contains("[exit 130 "), "\(screen)")
+            #expect(screen.contains("hash interrupted (Ctrl-C); no digest"), "\(screen)")
+            #expect(!screen.contains("md5:") && !screen.contains("CancellationError"), "\(screen)")
+        }
+        let log = try String(contentsOfFile: "\(logs.path)/s.log", encoding: .utf8)
+        #expect(log.contains("error: interrupted") && log.contains("status 130"), "\(log)")
+    }
 }

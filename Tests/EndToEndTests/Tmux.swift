@@ -3,7 +3,8 @@ import Testing
 
 /// Drives the real binary in a tmux session, fzf-style: start, send keys,
 /// wait for the screen to show something (never a fixed sleep), and print the
-/// screen when a wait fails.
+/// screen when a wait fails. Each session has a tmux server of its own
+/// (`-L name`): tests in parallel suites cannot end each other's server.
 final class TmuxSession {
     let name: String
     private let tmux: String
@@ -17,28 +18,34 @@ final class TmuxSession {
         // After exit, compare the terminal modes with those from before the run.
         let wrapped = "saved=$(stty -g); LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \(command); rc=$?; "
             + "[ \"$(stty -g)\" = \"$saved\" ] && t=tty-sane || t=tty-changed; echo \"[exit $rc $t]\"; sleep 600"
-        let r = try Harness.run(tmux, ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", wrapped])
+        let r = try run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", wrapped])
         guard r.status == 0 else { throw HarnessFailure("tmux new-session failed: \(r.stderr)") }
     }
 
-    deinit { _ = try? Harness.run(tmux, ["kill-session", "-t", name]) }
+    deinit { _ = try? run(["kill-server"]) }
+
+    /// Runs a tmux command against this session's own server.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> Harness.Result {
+        try Harness.run(tmux, ["-L", name] + arguments)
+    }
 
     /// Sends tmux key names (`Enter`, `PageDown`, `F1`) or literal text.
     func send(_ keys: String...) throws {
-        _ = try Harness.run(tmux, ["send-keys", "-t", name] + keys)
+        try run(["send-keys", "-t", name] + keys)
     }
 
     /// Sends text literally (no key-name lookup).
     func type(_ text: String) throws {
-        _ = try Harness.run(tmux, ["send-keys", "-t", name, "-l", text])
+        try run(["send-keys", "-t", name, "-l", text])
     }
 
     func resize(width: Int, height: Int) throws {
-        _ = try Harness.run(tmux, ["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+        try run(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
     }
 
     var screen: String {
-        (try? Harness.run(tmux, ["capture-pane", "-p", "-t", name]).stdout) ?? ""
+        (try? run(["capture-pane", "-p", "-t", name]).stdout) ?? ""
     }
 
     /// Waits until `predicate(screen)` holds; throws with the screen after `seconds`.

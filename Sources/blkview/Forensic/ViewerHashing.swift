@@ -64,6 +64,9 @@ final class ViewerHashing: Sendable {
     /// again, compares, and reports to stderr and the session log.
     func finish(session: ForensicSession?) async {
         guard let task = first.withLock({ $0 }) else { return }
+        // Ctrl-C from here on stops the exit pass (not the process): the
+        // screen is closed, and the session log still gets its end.
+        let interrupt = Interrupt.mark()
         task.cancel()
         let before: HashReport?
         do {
@@ -80,7 +83,7 @@ final class ViewerHashing: Sendable {
         let (src, algos) = (source, algorithms)
         let after: HashReport
         do {
-            after = try await Interrupt.cancelling {
+            after = try await Interrupt.cancelling(since: interrupt) {
                 try await MediaHasher.hash(src, algorithms: algos) { bar?.show($0) }
             }
         } catch {

@@ -79,6 +79,11 @@ struct HashCommand: AsyncParsableCommand {
             } catch {
                 bar?.clear()
                 await src.close()
+                if error is CancellationError {
+                    FileHandle.standardError.write(Data("blkview: \(path): hash interrupted (Ctrl-C); no digest\n".utf8))
+                    // A forensic session logs "interrupted" and exits 130 itself.
+                    if session == nil { throw ExitCode(130) }
+                }
                 throw error
             }
             bar?.clear()

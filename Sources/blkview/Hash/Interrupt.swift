@@ -1,3 +1,4 @@
+internal import CLinuxAIO
 import Dispatch
 import Foundation
 import Inspector
@@ -6,22 +7,39 @@ import Inspector
 /// that the session log still gets its end.
 enum Interrupt {
     /// Runs `body` in a task that SIGINT cancels; SIGINT is back to its
-    /// default afterwards.
-    static func cancelling<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// default afterwards. The handler only counts (async-signal-safe); a
+    /// watcher looks at the count every 50 ms.
+    ///
+    /// - Parameter mark: from `mark()`: Ctrl-C pressed since then counts too.
+    static func cancelling<T: Sendable>(since mark: UInt64? = nil,
+                                        _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let before = mark ?? cla_sigint_count()
+        cla_sigint_catch()
+        defer { cla_sigint_default() }
         let task = Task { try await body() }
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { task.cancel() }
-        source.resume()
-        defer {
-            source.cancel()
-            signal(SIGINT, SIG_DFL)
+        let watcher = Task {
+            while !Task.isCancelled {
+                if cla_sigint_count() != before {
+                    task.cancel()
+                    return
+                }
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
         }
+        defer { watcher.cancel() }
         return try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {
             task.cancel()
         }
+    }
+
+    /// From now on Ctrl-C is counted instead of ending the process, until a
+    /// `cancelling(since:)` given the returned mark ends.
+    static func mark() -> UInt64 {
+        let m = cla_sigint_count()
+        cla_sigint_catch()
+        return m
     }
 }
 

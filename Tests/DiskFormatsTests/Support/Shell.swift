@@ -1,5 +1,6 @@
 // Running the real tools (mkfs.*, sfdisk, blkid, …) from the tests.
 import Foundation
+import TestSubprocess
 
 /// What a finished tool printed.
 struct ToolOutput {
@@ -29,36 +30,9 @@ enum Shell {
     static func run(_ tool: String, _ args: [String], input: String? = nil, cwd: String? = nil,
                     check: Bool = true) throws -> ToolOutput {
         guard let path = which(tool) else { throw ToolError(command: tool, output: ToolOutput(status: 127, out: "", err: "not installed")) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C.UTF-8"  // blkid escapes non-ASCII labels under plain C
-        process.environment = env
-        // Files, not pipes: a chatty tool cannot fill a pipe and block.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("blkview-fmt-\(UUID().uuidString)")
-        let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        let output = ToolOutput(status: process.terminationStatus,
-                                out: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                                err: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        // blkid escapes non-ASCII labels under plain C.
+        let r = try Subprocess.run(path, args, environment: ["LC_ALL": "C.UTF-8"], input: input ?? "", cwd: cwd)
+        let output = ToolOutput(status: r.status, out: r.stdout, err: r.stderr)
         if check && output.status != 0 {
             throw ToolError(command: ([tool] + args).joined(separator: " "), output: output)
         }

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Runs programs for the tests (the real blkview binary, mkfs, sfdisk,
+/// ewfacquire, strace, tmux, …), one way for every test target.
+///
+/// posix_spawn and waitpid on that pid, not Foundation's Process, whose child
+/// monitoring was seen to miss an exit (a zombie tmux client) and hang a test
+/// run. Output goes through files, not pipes: a chatty tool cannot fill a pipe
+/// and block, and a daemon the child starts (the tmux server, ewfmount) cannot
+/// hold a pipe open so that we wait forever for EOF.
+public enum Subprocess {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Runs `executable` (a path; a bare name is looked up with `which`) with
+    /// `arguments`. `environment` is merged over the test's own; `input` is
+    /// the child's stdin (else /dev/null); `cwd` its working directory.
+    /// The status is the exit code, or 128 + the signal that ended it.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           input: String? = nil, cwd: String? = nil) throws -> Result {
+        guard let path = executable.contains("/") ? executable : which(executable) else {
+            return Result(status: 127, stdout: "", stderr: "\(executable): not installed")
+        }
+        let base = NSTemporaryDirectory() + "blkview-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            for ext in [".in", ".out", ".err"] { unlink(base + ext) }
+        }
+        var stdin = "/dev/null"
+        if let input {
+            stdin = base + ".in"
+            guard FileManager.default.createFile(atPath: stdin, contents: Data(input.utf8)) else {
+                throw Failure("cannot write \(stdin)")
+            }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // A working directory without posix_spawn_file_actions_addchdir_np
+        // (not imported): the shell changes to it and execs the program.
+        let argvList = cwd.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] + arguments }
+            ?? [path] + arguments
+        let env = (environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } }
+                   ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var argv: [UnsafeMutablePointer<CChar>?] = argvList.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argvList[0], &actions, nil, &argv, &envp)
+        guard rc == 0 else { throw Failure("cannot run \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw Failure("waitpid \(path): \(String(cString: strerror(errno)))") }
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import.
+        let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(status: code,
+                      stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+    }
+
+    /// Runs a shell command line (fixtures made with real tools).
+    @discardableResult
+    public static func sh(_ command: String) throws -> Result {
+        try run("/bin/sh", ["-c", command])
+    }
+
+    /// Full path of a tool on PATH (and the sbin directories), or nil.
+    public static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+        return dirs.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
