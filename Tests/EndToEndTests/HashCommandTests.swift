@@ -159,7 +159,7 @@ struct HashCommandTests {
         #expect(noForensic.status != 0 && noForensic.stderr.contains("go with --forensic"))
     }
 
-    @Test("Ctrl-C stops a hash: one line, exit 130, no digest; under --forensic the session log ends 'interrupted'",
+    @Test("Ctrl-C stops hash (one line, exit 130, no digest) and a forensic dump; the session logs end 'interrupted'",
           .enabled(if: Harness.has("tmux"), "tmux is not installed"))
     func interrupted() throws {
         let dir = try ScratchDir()
@@ -177,7 +177,15 @@ struct HashCommandTests {
             #expect(screen.contains("hash interrupted (Ctrl-C); no digest"), "\(screen)")
             #expect(!screen.contains("md5:") && !screen.contains("CancellationError"), "\(screen)")
         }
-        let log = try String(contentsOfFile: "\(logs.path)/s.log", encoding: .utf8)
-        #expect(log.contains("error: interrupted") && log.contains("status 130"), "\(log)")
+        // dump --forensic too: the session log gets its end.
+        let t = try TmuxSession("\(Harness.blkview) dump --forensic --log '\(logs.path)/d.log' '\(img)' > /dev/null")
+        try t.waitFor("the session starts") { _ in FileManager.default.fileExists(atPath: "\(logs.path)/d.log") }
+        try t.send("C-c")
+        let screen = try t.waitFor(text: "[exit ")
+        #expect(screen.contains("[exit 130 ") && screen.contains("dump interrupted (Ctrl-C)"), "\(screen)")
+        for name in ["s.log", "d.log"] {
+            let log = try String(contentsOfFile: "\(logs.path)/\(name)", encoding: .utf8)
+            #expect(log.contains("error: interrupted") && log.contains("status 130"), "\(log)")
+        }
     }
 }

@@ -85,6 +85,7 @@ public final class ChunkReader {
 
     /// The next chunk in order, or nil at the end. Throws the read's error.
     public func next() async throws -> Chunk? {
+        try Task.checkCancellation()  // Ctrl-C under --forensic, Esc in the viewer
         if let c = current {
             free.append(c)
             current = nil

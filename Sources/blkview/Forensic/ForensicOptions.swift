@@ -85,6 +85,18 @@ struct ForensicOptions: ParsableArguments {
         }
     }
 
+    /// `session` for the batch commands (info, dump, search): under
+    /// `--forensic`, Ctrl-C cancels the work instead of killing the process,
+    /// so that the session log still gets its end ("interrupted", status 130).
+    func interruptibleSession(evidence: [String],
+                              _ body: @escaping @Sendable (ForensicSession?) async throws -> Void) async throws {
+        guard forensic else { return try await body(nil) }
+        let mark = Interrupt.mark()  // before the log starts: no Ctrl-C can end it unfinished
+        try await session(evidence: evidence) { s in
+            try await Interrupt.cancelling(since: mark) { try await body(s) }
+        }
+    }
+
     /// Opens the session log and writes the header; the evidence is stamped.
     func begin(evidence: [String]) throws -> ForensicSession {
         let path: String

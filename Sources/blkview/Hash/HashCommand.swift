@@ -54,6 +54,8 @@ struct HashCommand: AsyncParsableCommand {
 
     func run() async throws {
         let chosen = try HashAlgorithm.parseList(algorithms)
+        // Ctrl-C from here on stops the hash (and ends a session log), never kills.
+        let interrupt = Interrupt.mark()
         try await forensic.session(evidence: [path]) { session in
             let expected = try verify.map { try Self.expectedHashes($0) }
             let src = try source.open(path)
@@ -73,7 +75,7 @@ struct HashCommand: AsyncParsableCommand {
             let bar = Terminal.isTTY(2) ? HashProgressBar(total: range.length) : nil
             let report: HashReport
             do {
-                report = try await Interrupt.cancelling { [all] in
+                report = try await Interrupt.cancelling(since: interrupt) { [all] in
                     try await MediaHasher.hash(src, algorithms: all.sorted(), range: range) { bar?.show($0) }
                 }
             } catch {

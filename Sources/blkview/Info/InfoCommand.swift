@@ -23,7 +23,7 @@ struct InfoCommand: AsyncParsableCommand {
 
     func run() async throws {
         // --forensic: the session log stamps the evidence before and after.
-        try await forensic.session(evidence: [path]) { session in
+        try await forensic.interruptibleSession(evidence: [path]) { [self] session in
             try await run(session: session)
         }
     }
@@ -34,6 +34,9 @@ struct InfoCommand: AsyncParsableCommand {
         let layout: DiskLayout
         do {
             layout = try await StructureReader.probe(src)
+        } catch is CancellationError {
+            await src.close()
+            throw CancellationError()
         } catch {
             await src.close()
             throw CLIError("cannot read \(path): \(error)")

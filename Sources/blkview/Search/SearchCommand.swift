@@ -71,7 +71,7 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         // --forensic: the session log stamps the evidence before and after.
-        try await forensic.session(evidence: [path]) { session in
+        try await forensic.interruptibleSession(evidence: [path]) { [self] session in
             try await run(session: session)
         }
     }
@@ -91,6 +91,10 @@ struct SearchCommand: AsyncParsableCommand {
         } catch let e as ExitCode {
             await src.close()
             throw e
+        } catch is CancellationError {
+            await src.close()
+            FileHandle.standardError.write(Data("blkview: \(path): search interrupted (Ctrl-C)\n".utf8))
+            throw CancellationError()  // under --forensic: the session logs "interrupted", exit 130
         } catch {
             await src.close()
             throw failure("\(error)", status: 2)
