@@ -126,7 +126,7 @@ struct ViewerTmuxTests {
         #expect(screen.contains("exit hash cancelled"), "\(screen)")
     }
 
-    @Test("an E01 opens in the viewer: the libewf note, case and stored MD5 in the structure panel, bytes by goto",
+    @Test("an E01 in the viewer: case and stored MD5 in the structure panel, bytes by goto, --hash checked against the stored MD5",
           .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
     func ewfInViewer() throws {
         let dir = try ScratchDir()
@@ -135,7 +135,7 @@ struct ViewerTmuxTests {
         try #require(acq.status == 0, "\(acq.stderr)")
         let md5 = try Harness.sh("md5sum < '\(raw)'").stdout.prefix(32)
         let logs = try ScratchDir()
-        let t = try TmuxSession("\(Harness.blkview) --forensic --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
+        let t = try TmuxSession("\(Harness.blkview) --forensic --hash --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
         try t.waitFor(text: "libewf decompresses")
         try t.send("s")
         let screen = try t.waitFor(text: "examiner J. Doe")
@@ -145,8 +145,14 @@ struct ViewerTmuxTests {
         for c in "0x2345f7" { try t.send(String(c)) }
         try t.send("Enter")
         try t.waitFor(text: "NEEDLE-IN")  // the ASCII column of 0x2345f0, read through libewf
+        try t.waitFor(text: "hashed ✓")
         try t.send("q")
-        try t.waitFor(text: "[exit 0 tty-sane]")
+        let end = try t.waitFor(text: "[exit 0 tty-sane]")
+        // At exit: both passes agree, and match the MD5 stored at acquisition.
+        #expect(end.contains("media hash at start and at exit agree"), "\(end)")
+        #expect(end.contains("exit hash: MD5 match: \(md5) (stored in the image"), "\(end)")
+        let log = try String(contentsOfFile: "\(logs.path)/s.log", encoding: .utf8)
+        #expect(log.contains("verify MD5 match: \(md5)"), "\(log)")
     }
 
     @Test("bad paths: one clear line and a non-zero exit, before any screen")

@@ -1,3 +1,4 @@
+import BlockDevice
 /// Digests to verify against, and where they came from.
 public struct ExpectedHashes: Sendable, Equatable {
     /// What kind of record held them.
@@ -44,6 +45,13 @@ public struct ExpectedHashes: Sendable, Equatable {
         }
         guard t.isHexDigits, let a = HashAlgorithm.forHexLength(t.count), named == nil || named == a else { return nil }
         return ExpectedHashes(kind: .digest, origin: "command line", digests: [a: t])
+    }
+
+    /// The digests an evidence container stores (EWF), nil when it stores none.
+    public static func stored(in evidence: EvidenceMetadata?, origin: String) -> ExpectedHashes? {
+        var digests: [HashAlgorithm: String] = [:]
+        for (k, v) in evidence?.storedHashes ?? [:] { if let a = HashAlgorithm(name: k) { digests[a] = v } }
+        return digests.isEmpty ? nil : ExpectedHashes(kind: .storedInImage, origin: origin, digests: digests)
     }
 
     /// Checks the computed digests against these: one check per expected

@@ -97,6 +97,12 @@ final class ViewerHashing: Sendable {
         let verdict = Self.verdict(before, after)
         say(verdict)
         session?.note(verdict)
+        // An E01 also against the hashes stored at acquisition (those computed).
+        if after.isComplete, let stored = ExpectedHashes.stored(in: source.evidence, origin: source.path) {
+            let checks = stored.checks(against: after.digests).filter { $0.computed != nil }
+            session?.verified(checks)
+            for c in checks { say("exit hash: \(c)") }
+        }
     }
 
     /// One line: the two passes agree (with the digests), differ, or cannot be compared.

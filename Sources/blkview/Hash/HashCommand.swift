@@ -69,7 +69,7 @@ struct HashCommand: AsyncParsableCommand {
                 throw CLIError("\(path): \(error)")
             }
             let whole = range.offset == 0 && range.length == src.geometry.size
-            let stored = whole ? src.evidence.map { ExpectedHashes(kind: .storedInImage, origin: path, digests: Self.storedDigests($0.storedHashes)) } : nil
+            let stored = whole ? ExpectedHashes.stored(in: src.evidence, origin: path) : nil
             var all = Set(chosen)
             for e in [expected, stored].compactMap({ $0 }) { all.formUnion(e.digests.keys) }
             let bar = Terminal.isTTY(2) ? HashProgressBar(total: range.length) : nil
@@ -102,13 +102,6 @@ struct HashCommand: AsyncParsableCommand {
             }
             if checks.contains(where: { !$0.matches }) { throw ExitCode(1) }
         }
-    }
-
-    /// The image's stored hashes ("md5", "sha1", "sha256" keys) by algorithm.
-    static func storedDigests(_ stored: [String: String]) -> [HashAlgorithm: String] {
-        var out: [HashAlgorithm: String] = [:]
-        for (k, v) in stored { if let a = HashAlgorithm(name: k) { out[a] = v } }
-        return out
     }
 
     /// `--verify`: a digest, else a file to parse.
