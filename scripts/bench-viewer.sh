@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the viewer as a user meets it, with the real binary in tmux; the
 # viewer's own --stats file gives the figures.
-#   1. key-to-frame latency with the pages in memory: 1,000 cursor keys;
+#   1. key-to-frame latency with the pages in memory: 1,000 cursor keys,
+#      then again while --hash hashes the image in the background;
 #   2. holding Page Down on a cold image (8 slots): longest run of frames
 #      that showed placeholders;
 #   3. start-up on a 16 TiB sparse image: time to the first full frame.
@@ -38,6 +39,14 @@ for i in $(seq 250); do tmux send-keys -t $s j l k h; done
 sleep 0.5
 finish > /tmp/blkview-keys.json
 field /tmp/blkview-keys.json "'keys %d in %d frames: key-to-frame p50 %.0f us  p99 %.0f us  max %.0f us' % (d['keys'], d['key_to_frame_us']['count'], d['key_to_frame_us']['p50'], d['key_to_frame_us']['p99'], d['key_to_frame_us']['max'])"
+
+echo "== 1b. the same keys while --hash (md5+sha1+sha256) runs in the background"
+run "$img" --hash
+sleep 0.2
+for i in $(seq 250); do tmux send-keys -t $s j l k h; done
+sleep 0.5
+finish > /tmp/blkview-keys-hash.json
+field /tmp/blkview-keys-hash.json "'keys %d in %d frames: key-to-frame p50 %.0f us  p99 %.0f us  max %.0f us' % (d['keys'], d['key_to_frame_us']['count'], d['key_to_frame_us']['p50'], d['key_to_frame_us']['p99'], d['key_to_frame_us']['max'])"
 
 echo "== 2. holding PgDn on a cold image, 8 slots, ~30 keys/s for 10 s"
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || echo "(cannot drop caches: not root; the image may be warm)"
