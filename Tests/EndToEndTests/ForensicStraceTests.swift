@@ -217,6 +217,9 @@ struct ForensicStraceTests {
         #expect(v.isEmpty, "\(what):\n\(v.prefix(20).joined(separator: "\n"))")
     }
 
+    /// The batch commands besides hash, as the audits run them.
+    static let readers: [[String]] = [["info", "--json"], ["dump", "--length", "64KiB"], ["search", "--hex", "00", "--first", "--json"]]
+
     @Test("hash, info, dump and search --forensic on raw, split and E01 evidence: nothing written, nothing changed")
     func hashAsRoot() throws {
         let scratch = try ScratchDir()
@@ -240,9 +243,8 @@ struct ForensicStraceTests {
         }
         // info, dump and search under --forensic: the same audit, and each run
         // is another "evidence unchanged" record in the session log.
-        let readers: [[String]] = [["info", "--json"], ["dump", "--length", "64KiB"], ["search", "--hex", "00", "--first", "--json"]]
         for (i, p) in paths.enumerated() {
-            for (k, cmd) in readers.enumerated() {
+            for (k, cmd) in Self.readers.enumerated() {
                 let traces = "\(scratch.path)/trace-\(cmd[0])-\(i)-\(k)"
                 try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
                 let (r, lines) = try Self.traced([Harness.blkview] + cmd + ["--forensic", "--log", "\(scratch.path)/session.log", p],
@@ -256,7 +258,7 @@ struct ForensicStraceTests {
         #expect(!log.contains("EVIDENCE CHANGED"))
     }
 
-    @Test("as nobody, on 0444 root-owned files in a directory nobody can write: hash and view",
+    @Test("as nobody, on 0444 root-owned files in a directory nobody can write: hash, info, dump, search and view",
           .enabled(if: nobodyCanRun, "needs root (to make root-owned evidence), setpriv, and a blkview binary nobody may run"))
     func unprivileged() throws {
         let scratch = try ScratchDir()
@@ -272,6 +274,13 @@ struct ForensicStraceTests {
             let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--log", "\(logs)/nobody.log", p],
                                              traceDir: traces, asNobody: true)
             Self.audit(r, lines, evidenceDir: ev, "nobody: \(p)")
+            for (k, cmd) in Self.readers.enumerated() {
+                let traces = "\(scratch.path)/trace-\(cmd[0])-\(i)-\(k)"
+                try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
+                let (r, lines) = try Self.traced([Harness.blkview] + cmd + ["--forensic", "--log", "\(logs)/nobody.log", p],
+                                                 traceDir: traces, asNobody: true)
+                Self.audit(r, lines, evidenceDir: ev, "nobody: \(cmd[0]) \(p)")
+            }
         }
         if Harness.has("tmux") {
             try viewerRun(evidence: paths[0], evidenceDir: ev, scratch: scratch.path, logs: logs, asNobody: true)
