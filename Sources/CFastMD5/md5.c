@@ -702,6 +702,7 @@ void cmd5_init(cmd5_context *ctx) {
 }
 
 void cmd5_update(cmd5_context *ctx, const void *data, size_t count) {
+    if (count == 0) return;  // data may be NULL then (memcpy of NULL is undefined)
     const uint8_t *p = data;
     ctx->length += count;
     if (ctx->used) {

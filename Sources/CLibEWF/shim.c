@@ -1,6 +1,9 @@
 #define _GNU_SOURCE  // O_NOATIME
 // libewf's bfio pool API (libewf_handle_open_file_io_pool): the segment files
-// are opened by us, not by libewf (see segment_* below).
+// are opened by us, not by libewf (see segment_* below). The declarations come
+// from libbfio-dev's libbfio.h, the symbols from the copy of libbfio inside
+// libewf.so (which exports them): link only -lewf, never -lbfio, so that the
+// handles we make and the pool libewf uses are the same library's.
 #define HAVE_LIBBFIO 1
 #include "CLibEWF.h"
 #include <errno.h>
@@ -186,6 +189,12 @@ static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t e
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
         rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
+        // Room for every segment and a few descriptors of our own.
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)count + 16) {
+            snprintf(err, errlen, "the set has %d segment files but this process may open only %llu files "
+                     "(the hard limit, ulimit -Hn): raise it", count, (unsigned long long)rl.rlim_cur);
+            return NULL;
+        }
     }
     if (libbfio_pool_initialize(&pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, &error) != 1) {
         take_error((libewf_error_t **)&error, "cannot make a file pool", err, errlen);

@@ -175,6 +175,7 @@ struct HashCommandTests {
             let screen = try t.waitFor(text: "[exit ")
             #expect(screen.contains("[exit 130 "), "\(screen)")
             #expect(screen.contains("hash interrupted (Ctrl-C); no digest"), "\(screen)")
+            #expect(screen.contains("blkview: stopping (Ctrl-C again quits at once)"), "\(screen)")
             #expect(!screen.contains("md5:") && !screen.contains("CancellationError"), "\(screen)")
         }
         // dump --forensic too: the session log gets its end.

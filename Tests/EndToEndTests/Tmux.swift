@@ -22,7 +22,12 @@ final class TmuxSession {
         guard r.status == 0 else { throw HarnessFailure("tmux new-session failed: \(r.stderr)") }
     }
 
-    deinit { _ = try? run(["kill-server"]) }
+    deinit {
+        _ = try? run(["kill-session", "-t", name])
+        _ = try? run(["kill-server"])
+        // tmux leaves its socket behind.
+        unlink("/tmp/tmux-\(getuid())/\(name)")
+    }
 
     /// Runs a tmux command against this session's own server.
     @discardableResult

@@ -52,6 +52,22 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Nothing else of the test runner's (its event pipe) reaches the
+        // child, or a daemon it starts (a tmux server) would hold it open.
+        _ = closeFrom3?(&actions, 3)
+        // The calling thread may be a dispatch worker with SIGTERM, SIGHUP and
+        // SIGINT blocked: a child inheriting that mask (a tmux server) could
+        // never be stopped. Children start with no signal blocked or ignored.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // A working directory without posix_spawn_file_actions_addchdir_np
         // (not imported): the shell changes to it and execs the program.
         let argvList = cwd.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] + arguments }
@@ -65,7 +81,7 @@ public enum Subprocess {
             for p in envp { free(p) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argvList[0], &actions, nil, &argv, &envp)
+        let rc = posix_spawn(&pid, argvList[0], &actions, &attributes, &argv, &envp)
         guard rc == 0 else { throw Failure("cannot run \(path): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
@@ -73,10 +89,18 @@ public enum Subprocess {
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import.
         let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code,
-                      stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+        func text(_ path: String) -> String {
+            FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        return Result(status: code, stdout: text(base + ".out"), stderr: text(base + ".err"))
     }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift
+    /// does not import: looked up once.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private static let closeFrom3: AddCloseFrom? = {
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddCloseFrom.self) }
+    }()
 
     /// Runs a shell command line (fixtures made with real tools).
     @discardableResult

@@ -81,12 +81,13 @@ int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off);
 /// glibc's memmem (a _GNU_SOURCE function): the first occurrence or NULL.
 const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len);
 
-/// Ctrl-C as a count: `cla_sigint_catch` installs a handler that only counts
-/// SIGINTs (whichever thread takes it), `cla_sigint_count` reads the count,
-/// `cla_sigint_default` restores the default action. A handler, not SIG_IGN
-/// plus a signal source: an ignored signal taken by another thread is lost.
+/// Ctrl-C as a count: `cla_sigint_catch` installs (for the rest of the
+/// process) a handler that counts the first SIGINT, whichever thread takes it,
+/// and prints how to quit at once; a second SIGINT takes the default action.
+/// A SIGINT ignored when the process started stays ignored. A handler, not
+/// SIG_IGN plus a signal source: an ignored signal taken by another thread is
+/// lost. `cla_sigint_count` reads the count.
 void cla_sigint_catch(void);
-void cla_sigint_default(void);
 uint64_t cla_sigint_count(void);
 
 #endif

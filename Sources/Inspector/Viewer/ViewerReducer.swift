@@ -89,11 +89,13 @@ public enum ViewerReducer {
         if s.search.progress != nil, k == .escape {
             return [.cancelSearch]
         }
-        if s.focus == .structure, s.structureKey(k) { return [] }
+        // Any key but the second q / H forgets the question, a key the
+        // structure panel takes too.
         let wasConfirming = s.confirmingQuit
         s.confirmingQuit = false
         let wasConfirmingCancel = s.confirmingBackgroundCancel
         s.confirmingBackgroundCancel = false
+        if s.focus == .structure, s.structureKey(k) { return [] }
         if k != .escape { s.message = nil }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
@@ -145,7 +147,8 @@ public enum ViewerReducer {
     /// `H` asks, a second `H` cancels: an hour of hashing is not lost to one key.
     private static func cancelBackground(_ s: inout ViewerState, confirmed: Bool) -> [ViewerEffect] {
         guard let job = s.background, job.isRunning else {
-            s.message = .init(text: "no background hash is running (--hash starts one)", role: .dim)
+            s.message = .init(text: confirmed ? "the background hash has already finished"
+                                              : "no background hash is running (--hash starts one)", role: .dim)
             return []
         }
         guard confirmed else {

@@ -91,7 +91,7 @@ struct ForensicOptions: ParsableArguments {
     func interruptibleSession(evidence: [String],
                               _ body: @escaping @Sendable (ForensicSession?) async throws -> Void) async throws {
         guard forensic else { return try await body(nil) }
-        let mark = Interrupt.mark()  // before the log starts: no Ctrl-C can end it unfinished
+        let mark = Interrupt.mark()  // before the log starts: a (first) Ctrl-C cannot end it unfinished
         try await session(evidence: evidence) { s in
             try await Interrupt.cancelling(since: mark) { try await body(s) }
         }

@@ -54,7 +54,7 @@ struct HashCommand: AsyncParsableCommand {
 
     func run() async throws {
         let chosen = try HashAlgorithm.parseList(algorithms)
-        // Ctrl-C from here on stops the hash (and ends a session log), never kills.
+        // A Ctrl-C from here on stops the hash and the session log still ends; a second quits at once.
         let interrupt = Interrupt.mark()
         try await forensic.session(evidence: [path]) { session in
             let expected = try verify.map { try Self.expectedHashes($0) }

@@ -6,20 +6,23 @@ import Inspector
 /// Ctrl-C cancels the work under way instead of killing the process, so
 /// that the session log still gets its end.
 enum Interrupt {
-    /// Runs `body` in a task that SIGINT cancels; SIGINT is back to its
-    /// default afterwards. The handler only counts (async-signal-safe); a
-    /// watcher looks at the count every 50 ms.
-    ///
-    /// - Parameter mark: from `mark()`: Ctrl-C pressed since then counts too.
-    static func cancelling<T: Sendable>(since mark: UInt64? = nil,
-                                        _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let before = mark ?? cla_sigint_count()
+    /// From now on, until the process ends, the first Ctrl-C is counted
+    /// (and cancels the work given to `cancelling(since:)`) instead of ending
+    /// the process; a second one ends it at once. Returns the mark to pass.
+    static func mark() -> UInt64 {
+        let m = cla_sigint_count()
         cla_sigint_catch()
-        defer { cla_sigint_default() }
+        return m
+    }
+
+    /// Runs `body` in a task that a Ctrl-C pressed since `mark` cancels. A
+    /// watcher looks at the count every 50 ms (the handler only counts).
+    static func cancelling<T: Sendable>(since mark: UInt64,
+                                        _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await body() }
         let watcher = Task {
             while !Task.isCancelled {
-                if cla_sigint_count() != before {
+                if cla_sigint_count() != mark {
                     task.cancel()
                     return
                 }
@@ -32,14 +35,6 @@ enum Interrupt {
         } onCancel: {
             task.cancel()
         }
-    }
-
-    /// From now on Ctrl-C is counted instead of ending the process, until a
-    /// `cancelling(since:)` given the returned mark ends.
-    static func mark() -> UInt64 {
-        let m = cla_sigint_count()
-        cla_sigint_catch()
-        return m
     }
 }
 
