@@ -34,6 +34,8 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
         case segmentSizeMismatch(segment: String, size: Int64, expected: Int64)
         /// libewf could not open the set (its message).
         case ewf(String)
+        /// A limit of the process to raise (the message says which).
+        case resourceLimit(String)
         /// The requested engine could not be set up (`--engine aio` without AIO).
         case engineUnavailable(String)
         /// An option out of range (the message says which).
@@ -86,7 +88,7 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
             "split raw segment \(segment) is \(size) bytes but the segments before the last are \(expected) bytes — the set is truncated or mixed; re-copy it"
         case let .ewf(message):
             "not a readable EWF set: \(message) — check that all segments (.E01, .E02, …) are present and intact"
-        case let .engineUnavailable(message):
+        case let .engineUnavailable(message), let .resourceLimit(message):
             message
         case let .invalidOption(message):
             message

@@ -13,7 +13,10 @@ final class EWFHandle: @unchecked Sendable {
     /// Globs the set and opens it read-only; libewf's message on failure.
     static func open(_ path: String) -> Result<EWFHandle, EWFFailure> {
         var err = [CChar](repeating: 0, count: 1024)
-        guard let h = clewf_open(path, &err, err.count) else { return .failure(EWFFailure(err)) }
+        var fdLimit: Int32 = 0
+        guard let h = clewf_open(path, &err, err.count, &fdLimit) else {
+            return .failure(EWFFailure(err, fdLimit: fdLimit != 0))
+        }
         return .success(EWFHandle(h))
     }
 
@@ -72,10 +75,13 @@ final class EWFHandle: @unchecked Sendable {
 /// libewf's error message.
 struct EWFFailure: Error, Sendable {
     let message: String
+    /// More segments than the process may hold open: not a bad set.
+    var fdLimit = false
     init(_ message: String) { self.message = message }
-    init(_ buffer: [CChar]) {
+    init(_ buffer: [CChar], fdLimit: Bool = false) {
         let s = String(cStringBuffer: buffer)
         message = s.isEmpty ? "libewf failed" : s
+        self.fdLimit = fdLimit
     }
 }
 

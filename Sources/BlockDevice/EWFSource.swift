@@ -54,7 +54,7 @@ final class EWFSource: BlockSource {
         let handle: EWFHandle
         switch EWFHandle.open(path) {
         case let .success(h): handle = h
-        case let .failure(f): throw BlockSourceError(path: path, reason: .ewf(f.message))
+        case let .failure(f): throw BlockSourceError(path: path, reason: f.fdLimit ? .resourceLimit(f.message) : .ewf(f.message))
         }
         let size: Int64
         switch handle.mediaSize() {

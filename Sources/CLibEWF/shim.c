@@ -177,7 +177,7 @@ static int segment_get_size(intptr_t *io, size64_t *size, libbfio_error_t **erro
 // "libbfio_internal_pool_move_handle_to_front_of_last_used_list: unable to
 // remove last used list element"). A set of thousands of segments needs as
 // many descriptors: the soft RLIMIT_NOFILE is raised towards the hard one.
-static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t errlen) {
+static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t errlen, int32_t *fd_limit) {
     libbfio_pool_t *pool = NULL;
     libbfio_error_t *error = NULL;
     if (count <= 0) {
@@ -191,8 +191,9 @@ static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t e
         setrlimit(RLIMIT_NOFILE, &rl);
         // Room for every segment and a few descriptors of our own.
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)count + 16) {
-            snprintf(err, errlen, "the set has %d segment files but this process may open only %llu files "
-                     "(the hard limit, ulimit -Hn): raise it", count, (unsigned long long)rl.rlim_cur);
+            snprintf(err, errlen, "the EWF set has %d segment files but this process may open only %llu files "
+                     "(the hard limit, ulimit -Hn): raise the limit", count, (unsigned long long)rl.rlim_cur);
+            *fd_limit = 1;
             return NULL;
         }
     }
@@ -224,7 +225,8 @@ static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t e
     return NULL;
 }
 
-clewf_handle *clewf_open(const char *first, char *err, size_t errlen) {
+clewf_handle *clewf_open(const char *first, char *err, size_t errlen, int32_t *fd_limit) {
+    *fd_limit = 0;
     libewf_error_t *error = NULL;
     clewf_handle *h = calloc(1, sizeof(*h));
     if (h == NULL) { snprintf(err, errlen, "out of memory"); return NULL; }
@@ -250,7 +252,7 @@ clewf_handle *clewf_open(const char *first, char *err, size_t errlen) {
         free(h);
         return NULL;
     }
-    h->pool = segment_pool(h->filenames, h->count, err, errlen);
+    h->pool = segment_pool(h->filenames, h->count, err, errlen, fd_limit);
     if (h->pool == NULL) {
         libewf_handle_free(&h->handle, NULL);
         free_names(h);

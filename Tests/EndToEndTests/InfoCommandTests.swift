@@ -158,4 +158,17 @@ struct InfoCommandTests {
             #expect(text.stdout.contains(needle), "\(needle) in:\n\(text.stdout)")
         }
     }
+
+    @Test("an EWF set with more segments than the fd limit allows: one line naming the limit, exit 1",
+          .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
+    func ewfFdLimit() throws {
+        let dir = try ScratchDir()
+        _ = try dir.file("src.raw", size: 3 << 20, random: true)
+        try #require(try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -S 1MiB src.raw").status == 0)
+        let r = try Harness.sh("ulimit -Sn 18 && ulimit -Hn 18 && '\(Harness.blkview)' info '\(dir.path)/img.E01'")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("segment files but this process may open only 18 files (the hard limit, ulimit -Hn)"),
+                "\(r.stderr)")
+        #expect(!r.stderr.contains("present and intact"), "\(r.stderr)")
+    }
 }

@@ -14,7 +14,9 @@ typedef struct clewf_handle clewf_handle;
 
 /// Globs the set that `first` belongs to (E01, E02, … / Ex01, …) and opens it
 /// read-only (libewf_get_access_flags_read). NULL on failure, with `err` filled.
-clewf_handle *clewf_open(const char *first, char *err, size_t errlen);
+/// `*fd_limit` is set to 1 when the set has more segments than the process
+/// may hold open (the hard RLIMIT_NOFILE): a limit to raise, not a bad set.
+clewf_handle *clewf_open(const char *first, char *err, size_t errlen, int32_t *fd_limit);
 
 /// Closes the files and frees the handle.
 void clewf_close(clewf_handle *h);
