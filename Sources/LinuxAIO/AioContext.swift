@@ -1,5 +1,6 @@
 internal import CLinuxAIO
 import Foundation
+import Synchronization
 
 /// Block I/O through Linux native AIO: the Swift port of tokio-linux-aio's
 /// `AioContext`, with its defects fixed.
@@ -13,16 +14,24 @@ import Foundation
 /// - `IOCB_CMD_FSYNC/FDSYNC` answered with EINVAL (older kernels, some file
 ///   systems) fall back to fsync(2)/fdatasync(2) on a dedicated thread.
 ///
+/// - The kernel context is set up by the first request, not by `init`: a
+///   context costs two RCU grace periods to tear down (~40 ms here, in
+///   io_destroy or at exit), which a run that never needs it (every chunk in
+///   the page cache) should not pay.
+///
 /// Files should be open with `O_DIRECT`: buffered AIO blocks in `io_submit`.
 public final class AioContext: IOEngine {
     public var kind: EngineKind { .aio }
     public let slots: Int
     private let core: Core
 
-    /// Creates a context with `slots` submission slots (`io_setup(slots)`).
-    /// Throws `EngineError.setupFailed` when the kernel refuses (EAGAIN once
-    /// fs.aio-max-nr is used up, ENOSYS without AIO).
+    /// Creates a context with `slots` submission slots; `io_setup(slots)`
+    /// happens at the first request. Throws `EngineError.setupFailed` when
+    /// the kernel will refuse it: no AIO (ENOSYS), or fs.aio-max-nr used up
+    /// (EAGAIN), as /proc/sys/fs says; should io_setup fail all the same, the
+    /// first request throws that error.
     public convenience init(slots: Int = 32) throws {
+        if let refusal = AIOAvailability.refusal(slots: slots) { throw refusal }
         try self.init(slots: slots, backend: KernelAIO())
     }
 
@@ -79,14 +88,17 @@ extension AioContext {
     /// Everything the reaper thread needs, so that the public handle can go away
     /// while abandoned requests finish.
     ///
-    /// `@unchecked Sendable`: `context`, `eventFD`, `backend` are immutable after
-    /// init; `iocbs[slot]` is written only by the holder of that slot before it
+    /// `@unchecked Sendable`: `eventFD`, `backend` are immutable after init, the
+    /// context is set once under `setup`'s lock and published atomically; `iocbs[slot]` is written only by the holder of that slot before it
     /// submits, then read by the kernel and by the reaper until the slot is freed;
     /// `submitQueue` and `closing` are behind their locks.
     final class Core: @unchecked Sendable {
         let table: SlotTable
         private let backend: any AIOBackend
-        private let context: io_context_t
+        /// The kernel context once the first request set it up (or why it
+        /// could not be); read without the lock through `context`.
+        private let setup = Protected<Result<io_context_t, EngineError>?>(nil)
+        private let contextBits = Atomic<UInt>(0)
         private let eventFD: Int32
         private let iocbs: UnsafeMutablePointer<iocb>
         private let slots: Int
@@ -104,15 +116,8 @@ extension AioContext {
             self.slots = slots
             self.backend = backend
             table = SlotTable(slots: slots, engine: .aio)
-            var ctx: io_context_t?
-            let rc = backend.setup(maxEvents: Int32(slots), context: &ctx)
-            guard rc == 0, let ctx else { throw EngineError.setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots) }
-            context = ctx
             let efd = cla_eventfd()
-            guard efd >= 0 else {
-                backend.destroy(ctx)
-                throw EngineError.setupFailed(Errno(-efd), slots: slots)
-            }
+            guard efd >= 0 else { throw EngineError.setupFailed(Errno(-efd), slots: slots) }
             eventFD = efd
             executor = ReaperExecutor { Self.signal(efd) }
             iocbs = .allocate(capacity: slots)
@@ -122,10 +127,34 @@ extension AioContext {
             t.start()
         }
 
+        /// The kernel context, nil until the first request set it up.
+        private var context: io_context_t? {
+            let bits = contextBits.load(ordering: .acquiring)
+            return bits == 0 ? nil : OpaquePointer(bitPattern: bits)
+        }
+
+        /// Sets the kernel context up (once; a failure is kept and rethrown).
+        private func ensureContext() throws(EngineError) {
+            if context != nil { return }
+            let result = setup.withLock { state -> Result<io_context_t, EngineError> in
+                if let state { return state }
+                var ctx: io_context_t?
+                let rc = backend.setup(maxEvents: Int32(slots), context: &ctx)
+                let r: Result<io_context_t, EngineError> = if rc == 0, let ctx { .success(ctx) } else {
+                    .failure(.setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots))
+                }
+                if case let .success(ctx) = r { contextBits.store(UInt(bitPattern: ctx), ordering: .releasing) }
+                state = r
+                return r
+            }
+            if case let .failure(e) = result { throw e }
+        }
+
         func perform(_ op: IOOperation, fd: Int32, offset: Int64, length: Int, buffer: AlignedBuffer?,
                      sync: SyncLevel) async throws -> Int {
+            try ensureContext()
             // IOCB_CMD_FSYNC/FDSYNC must carry no buffer, offset or flags (EINVAL).
-            try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer, prepare: { slot in
+            return try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer, prepare: { slot in
                 cla_iocb_prep(iocbs + slot, op.opcode, fd, buffer?.baseAddress, UInt64(length), offset,
                               op == .write ? sync.rwFlags : 0, eventFD, UInt64(slot))
             }, submit: { slot in
@@ -166,6 +195,7 @@ extension AioContext {
         /// Completes every event the kernel has ready; returns how many.
         @discardableResult
         private func drainCompletions() -> Int {
+            guard let context else { return 0 }
             let batch = min(slots, 128)
             return withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
                 let events = buf.baseAddress!
@@ -180,6 +210,7 @@ extension AioContext {
         }
 
         private func submit(_ batch: [Int], _ ptrs: inout [UnsafeMutablePointer<iocb>?]) {
+            let context = context!  // set up by `perform` before it queued these
             var done = 0
             while done < batch.count {
                 let rc = ptrs.withUnsafeMutableBufferPointer { p in
@@ -219,7 +250,7 @@ extension AioContext {
                 if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
             }
             fallback.withLock { $0 }?.stop()
-            backend.destroy(context)
+            if let context { backend.destroy(context) }
             Glibc.close(eventFD)
             iocbs.deallocate()
         }
@@ -306,5 +337,26 @@ extension SyncLevel {
         case .data: cla_RWF_DSYNC
         case .full: cla_RWF_SYNC
         }
+    }
+}
+
+/// Whether io_setup will work, from /proc/sys/fs, without calling it (a
+/// context set up only to ask costs ~40 ms to tear down).
+enum AIOAvailability {
+    /// The error io_setup(slots) would give, or nil when it should succeed.
+    static func refusal(slots: Int) -> EngineError? {
+        guard let max = number("/proc/sys/fs/aio-max-nr") else {
+            return .setupFailed(.ENOSYS, slots: slots)  // a kernel without AIO has no aio-max-nr
+        }
+        guard let used = number("/proc/sys/fs/aio-nr") else { return nil }
+        // fs/aio.c: nr_events = max(nr_events, 4 * CPUs), doubled, is what counts.
+        let cpus = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_CONF))))
+        let needed = 2 * Swift.max(slots, 4 * cpus)
+        return used + needed > max ? .setupFailed(.EAGAIN, slots: slots) : nil
+    }
+
+    private static func number(_ path: String) -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

@@ -23,6 +23,8 @@ final class FakeKernel: AIOBackend {
         /// Scripted io_submit returns, consumed one per call (else: accept all).
         var submitReturns: [Int32] = []
         var destroyed = false
+        /// io_setup calls.
+        var setups = 0
         /// When set, every submitted iocb completes at once with this result.
         var autoComplete: ((Submitted) -> Int64)?
     }
@@ -34,6 +36,7 @@ final class FakeKernel: AIOBackend {
     }
 
     func setup(maxEvents: Int32, context: UnsafeMutablePointer<io_context_t?>) -> Int32 {
+        state.withLock { $0.setups += 1 }
         context.pointee = OpaquePointer(bitPattern: 0x1000)
         return 0
     }

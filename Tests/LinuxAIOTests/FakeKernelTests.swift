@@ -179,15 +179,46 @@ struct FakeKernelTests {
     }
 
     @Test("io_setup failure is a clear error")
-    func setupFailure() throws {
+    func setupFailure() async throws {
         struct NoAIO: AIOBackend {
             func setup(maxEvents: Int32, context: UnsafeMutablePointer<io_context_t?>) -> Int32 { -EAGAIN }
             func submit(_ c: io_context_t, _ i: UnsafeMutablePointer<UnsafeMutablePointer<iocb>?>, count: Int) -> Int32 { 0 }
             func getEvents(_ c: io_context_t, max: Int, into e: UnsafeMutablePointer<io_event>) -> Int32 { 0 }
             func destroy(_ c: io_context_t) {}
         }
-        #expect(throws: EngineError.setupFailed(.EAGAIN, slots: 8)) { try AioContext(slots: 8, backend: NoAIO()) }
+        // io_setup happens at the first request: that request (and every later
+        // one) fails with the kernel's reason.
+        let ctx = try AioContext(slots: 8, backend: NoAIO())
+        for _ in 0..<2 {
+            await #expect(throws: EngineError.setupFailed(.EAGAIN, slots: 8)) {
+                _ = try await ctx.read(3, at: 0, into: AlignedBuffer(count: 4096))
+            }
+        }
         #expect(EngineError.setupFailed(.EAGAIN, slots: 8).description.contains("fs.aio-max-nr"))
+        await ctx.shutdown()
+    }
+
+    @Test("no io_setup (and no io_destroy) until the first request; then exactly one")
+    func lazySetup() async throws {
+        let kernel = FakeKernel { Int64($0.nbytes) }
+        let idle = try AioContext(slots: 4, backend: kernel)
+        _ = idle.statistics()
+        await idle.shutdown()
+        #expect(kernel.state.withLock { ($0.setups, $0.destroyed) } == (0, false))
+        let ctx = try AioContext(slots: 4, backend: kernel)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<16 { group.addTask { try await ctx.read(3, at: Int64(i) * 4096, into: AlignedBuffer(count: 4096)) } }
+            for try await n in group { #expect(n == 4096) }
+        }
+        await ctx.shutdown()
+        for _ in 0..<200 where !kernel.state.withLock({ $0.destroyed }) { try await Task.sleep(nanoseconds: 5_000_000) }
+        #expect(kernel.state.withLock { ($0.setups, $0.destroyed) } == (1, true))
+    }
+
+    @Test("/proc/sys/fs predicts io_setup: this kernel has AIO and room for a context")
+    func availability() {
+        #expect(AIOAvailability.refusal(slots: 32) == nil)
+        #expect(AIOAvailability.refusal(slots: 1 << 40) == .setupFailed(.EAGAIN, slots: 1 << 40))
     }
 }
 
