@@ -121,6 +121,35 @@ struct PatchCommandTests {
         #expect(e.stdout.contains("nothing to undo"))
     }
 
+    @Test("a 512-byte piece torn by a power loss: undo refuses and names --accept-torn, which restores the original")
+    func tornPiece() throws {
+        let dir = try ScratchDir()
+        let f = try dir.file("disk.img", size: 1 << 20, random: true)
+        let before = try Self.sha(f)
+        let j = "\(dir.path)/j.bvundo"
+        let data = "\(dir.path)/p.bin"
+        try Harness.sh("head -c 150000 /dev/urandom > '\(data)'")
+        #expect(try Harness.blkview("patch", f, "--at", "0x10000", "--from", data, "--journal", j).status == 0)
+        // A piece in the middle of a patched block that is neither version.
+        try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x20000 / 512 + 3) conv=notrunc status=none")
+        let torn = try Self.sha(f)
+        let refused = try Harness.blkview("undo", j)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("holds neither the journal's original nor its patched bytes")
+                && refused.stderr.contains("--accept-torn"), "\(refused.stderr)")
+        #expect(try Self.sha(f) == torn, "a refused undo writes nothing")
+        let dry = try Harness.blkview("undo", j, "--accept-torn", "--dry-run")
+        #expect(dry.status == 0 && dry.stdout.contains("held neither version (torn write?)"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try Self.sha(f) == torn)
+        let r = try Harness.blkview("undo", j, "--accept-torn")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Self.sha(f) == before)
+        // Another target of the same size is still refused: the first block identifies it.
+        let other = try dir.file("other.img", size: 1 << 20, random: true)
+        let o = try Harness.blkview("undo", j, "--accept-torn", "--target", other)
+        #expect(o.status != 0 && o.stderr.contains("do not match the journal's target"), "\(o.stderr)")
+    }
+
     @Test("a real loop device: patch and undo; mounted, it is refused without --force",
           .enabled(if: getuid() == 0 && Harness.has("losetup") && Harness.has("mkfs.ext4"), "needs root, losetup and mkfs.ext4"))
     func loopDevice() throws {

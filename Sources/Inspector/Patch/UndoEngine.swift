@@ -34,7 +34,12 @@ public enum UndoEngine {
     /// journal's originals put back) does not hash to the header's SHA-256,
     /// or when any 512-byte piece of a journaled block holds neither its
     /// original nor its patched bytes (another disk, or changed since).
-    public static func plan(_ journal: ParsedJournal, targetPath: String, size: Int64,
+    ///
+    /// - Parameter acceptTorn: restore such pieces anyway (a write torn by a
+    ///   power loss can leave a piece that is neither); the steps covering
+    ///   them say so in `note`. The size and first-block identity checks
+    ///   still apply.
+    public static func plan(_ journal: ParsedJournal, targetPath: String, size: Int64, acceptTorn: Bool = false,
                             read: Reader) async throws -> [UndoStep] {
         let h = journal.header
         guard size == h.size else {
@@ -60,14 +65,18 @@ public enum UndoEngine {
         }
         var current: [Int64: [UInt8]] = [:]
         var mismatch: String?
+        var torn = Set<Int64>()
         for rec in journal.records where current[rec.offset] == nil || current[rec.offset + Int64(rec.length - piece)] == nil {
             let now = try await read(rec.offset, rec.length)
             for k in 0..<(rec.length / piece) {
                 let at = rec.offset + Int64(k * piece)
                 let cur = Array(now[(k * piece)..<((k + 1) * piece)])
                 current[at] = cur
-                if mismatch == nil, cur != first[at], !(written[at]?.contains(cur) ?? false) {
-                    mismatch = "refusing to undo: \(targetPath) at 0x\(String(at, radix: 16)) holds neither the journal's original nor its patched bytes — the journal is not for this target, or the target changed since"
+                if cur != first[at], !(written[at]?.contains(cur) ?? false) {
+                    torn.insert(at)
+                    if mismatch == nil {
+                        mismatch = "refusing to undo: \(targetPath) at 0x\(String(at, radix: 16)) holds neither the journal's original nor its patched bytes — the journal is not for this target, or the target changed since (if a power loss tore a write there, --accept-torn restores the original anyway)"
+                    }
                 }
             }
         }
@@ -81,8 +90,13 @@ public enum UndoEngine {
             if restore {
                 for (k, at) in pieces.enumerated() { current[at] = Array(rec.original[(k * piece)..<((k + 1) * piece)]) }
             }
-            steps.append(UndoStep(sequence: rec.sequence, offset: rec.offset, length: rec.length,
-                                  action: restore ? .restore : .alreadyRestored))
+            var step = UndoStep(sequence: rec.sequence, offset: rec.offset, length: rec.length,
+                                action: restore ? .restore : .alreadyRestored)
+            let foreign = pieces.filter { torn.contains($0) }
+            if !foreign.isEmpty {
+                step.note = "\(foreign.count) piece(s) from 0x\(String(foreign[0], radix: 16)) held neither version (torn write?)"
+            }
+            steps.append(step)
         }
         // Identity: the first block as it was before the journal's writes.
         if h.identityLength > 0 {
@@ -95,7 +109,7 @@ public enum UndoEngine {
                 throw PatchError("refusing to undo: the first \(h.identityLength) bytes of \(targetPath) do not match the journal's target \(h.path) (SHA-256 differs) — wrong disk or image")
             }
         }
-        if let mismatch { throw PatchError(mismatch) }
+        if let mismatch, !acceptTorn { throw PatchError(mismatch) }
         return steps
     }
 

@@ -31,6 +31,9 @@ struct UndoCommand: AsyncParsableCommand {
     @Flag(help: "Write a block device even though it is mounted or in use.")
     var force = false
 
+    @Flag(help: "Restore blocks with 512-byte pieces that hold neither the original nor the patched bytes (a write torn by a power loss); the target's size and first block must still match the journal.")
+    var acceptTorn = false
+
     @Flag(help: "Forensic mode: never writes, so undo is refused.")
     var forensic = false
 
@@ -103,7 +106,7 @@ struct UndoCommand: AsyncParsableCommand {
 
     private func plan(_ j: ParsedJournal, path: String, size: Int64, read: UndoEngine.Reader) async throws -> [UndoStep] {
         do {
-            return try await UndoEngine.plan(j, targetPath: path, size: size, read: read)
+            return try await UndoEngine.plan(j, targetPath: path, size: size, acceptTorn: acceptTorn, read: read)
         } catch let e as PatchError {
             throw CLIError(e.description)
         }
