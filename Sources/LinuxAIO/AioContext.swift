@@ -31,8 +31,15 @@ public final class AioContext: IOEngine {
     /// (EAGAIN), as /proc/sys/fs says; should io_setup fail all the same, the
     /// first request throws that error.
     public convenience init(slots: Int = 32) throws {
-        if let refusal = AIOAvailability.refusal(slots: slots) { throw refusal }
+        if let refusal = Self.refusal(slots: slots) { throw refusal }
         try self.init(slots: slots, backend: KernelAIO())
+    }
+
+    /// The error io_setup(slots) would give here, without creating a context:
+    /// a zero-event io_setup (EINVAL from a kernel with AIO, ENOSYS without,
+    /// a seccomp filter's errno), then fs.aio-max-nr against fs.aio-nr.
+    public static func refusal(slots: Int) -> EngineError? {
+        AIOAvailability.refusal(slots: slots)
     }
 
     init(slots: Int, backend: some AIOBackend) throws {
@@ -134,10 +141,13 @@ extension AioContext {
         }
 
         /// Sets the kernel context up (once; a failure is kept and rethrown).
+        /// Never after `close()`: the reaper, which destroys the context,
+        /// may be gone (it marks the state shut down when it destroys it).
         private func ensureContext() throws(EngineError) {
             if context != nil { return }
             let result = setup.withLock { state -> Result<io_context_t, EngineError> in
                 if let state { return state }
+                if closing.withLock({ $0 }) { return .failure(.shutDown) }
                 var ctx: io_context_t?
                 let rc = backend.setup(maxEvents: Int32(slots), context: &ctx)
                 let r: Result<io_context_t, EngineError> = if rc == 0, let ctx { .success(ctx) } else {
@@ -250,7 +260,11 @@ extension AioContext {
                 if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
             }
             fallback.withLock { $0 }?.stop()
-            if let context { backend.destroy(context) }
+            setup.withLock { state in
+                if case let .success(ctx) = state { backend.destroy(ctx) }
+                contextBits.store(0, ordering: .releasing)
+                state = .failure(.shutDown)
+            }
             Glibc.close(eventFD)
             iocbs.deallocate()
         }
@@ -340,19 +354,23 @@ extension SyncLevel {
     }
 }
 
-/// Whether io_setup will work, from /proc/sys/fs, without calling it (a
-/// context set up only to ask costs ~40 ms to tear down).
+/// Whether io_setup will work, without creating a context (one set up only
+/// to ask costs ~40 ms to tear down).
 enum AIOAvailability {
     /// The error io_setup(slots) would give, or nil when it should succeed.
     static func refusal(slots: Int) -> EngineError? {
-        guard let max = number("/proc/sys/fs/aio-max-nr") else {
-            return .setupFailed(.ENOSYS, slots: slots)  // a kernel without AIO has no aio-max-nr
+        // io_setup with no events fails EINVAL before allocating anything when
+        // the syscall is there; ENOSYS without AIO, or a seccomp filter's errno.
+        var ctx: io_context_t?
+        let rc = io_setup(0, &ctx)
+        if rc != -EINVAL {
+            if rc == 0, let ctx { io_destroy(ctx) }  // never expected
+            return .setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots)
         }
-        guard let used = number("/proc/sys/fs/aio-nr") else { return nil }
-        // fs/aio.c: nr_events = max(nr_events, 4 * CPUs), doubled, is what counts.
-        let cpus = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_CONF))))
-        let needed = 2 * Swift.max(slots, 4 * cpus)
-        return used + needed > max ? .setupFailed(.EAGAIN, slots: slots) : nil
+        // fs/aio.c counts what was asked for: refused when nr_events exceeds
+        // aio-max-nr, or aio-nr + nr_events would.
+        guard let max = number("/proc/sys/fs/aio-max-nr"), let used = number("/proc/sys/fs/aio-nr") else { return nil }
+        return slots > max || used + slots > max ? .setupFailed(.EAGAIN, slots: slots) : nil
     }
 
     private static func number(_ path: String) -> Int? {

@@ -148,6 +148,20 @@ struct PatchCommandTests {
         let other = try dir.file("other.img", size: 1 << 20, random: true)
         let o = try Harness.blkview("undo", j, "--accept-torn", "--target", other)
         #expect(o.status != 0 && o.stderr.contains("do not match the journal's target"), "\(o.stderr)")
+        // A journal that covers the first block proves nothing by it: another
+        // image, every piece foreign, is not one torn write and is refused.
+        let j0 = "\(dir.path)/j0.bvundo"
+        #expect(try Harness.blkview("patch", f, "--at", "0", "--from", data, "--journal", j0).status == 0)
+        let otherBefore = try Self.sha(other)
+        let w = try Harness.blkview("undo", j0, "--accept-torn", "--target", other)
+        #expect(w.status != 0 && w.stderr.contains("the journal is not for this target") && !w.stderr.contains("--accept-torn restores"),
+                "\(w.stderr)")
+        #expect(try Self.sha(other) == otherBefore, "nothing written to the other image")
+        // Torn pieces in two different blocks are not one torn write either.
+        try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x1000 / 512) conv=notrunc status=none")
+        try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x18000 / 512) conv=notrunc status=none")
+        let two = try Harness.blkview("undo", j0, "--accept-torn", "--dry-run")
+        #expect(two.status != 0 && two.stderr.contains("the journal is not for this target"), "\(two.stderr)")
     }
 
     @Test("a real loop device: patch and undo; mounted, it is refused without --force",

@@ -215,10 +215,20 @@ struct FakeKernelTests {
         #expect(kernel.state.withLock { ($0.setups, $0.destroyed) } == (1, true))
     }
 
-    @Test("/proc/sys/fs predicts io_setup: this kernel has AIO and room for a context")
+    @Test("io_setup refusals are predicted without a context: this kernel has AIO and room for one",
+          .enabled(if: Capabilities.aioUnavailable == nil, "io_setup does not work here"))
     func availability() {
-        #expect(AIOAvailability.refusal(slots: 32) == nil)
-        #expect(AIOAvailability.refusal(slots: 1 << 40) == .setupFailed(.EAGAIN, slots: 1 << 40))
+        #expect(AioContext.refusal(slots: 32) == nil)
+        #expect(AioContext.refusal(slots: 1 << 40) == .setupFailed(.EAGAIN, slots: 1 << 40))
+    }
+
+    @Test("a request after shutdown sets nothing up (no context left for nobody to destroy)")
+    func noSetupAfterShutdown() async throws {
+        let kernel = FakeKernel { Int64($0.nbytes) }
+        let ctx = try AioContext(slots: 2, backend: kernel)
+        await ctx.shutdown()
+        await #expect(throws: EngineError.shutDown) { _ = try await ctx.read(3, at: 0, into: AlignedBuffer(count: 4096)) }
+        #expect(kernel.state.withLock { $0.setups } == 0)
     }
 }
 

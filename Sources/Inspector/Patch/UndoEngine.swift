@@ -35,10 +35,12 @@ public enum UndoEngine {
     /// or when any 512-byte piece of a journaled block holds neither its
     /// original nor its patched bytes (another disk, or changed since).
     ///
-    /// - Parameter acceptTorn: restore such pieces anyway (a write torn by a
-    ///   power loss can leave a piece that is neither); the steps covering
-    ///   them say so in `note`. The size and first-block identity checks
-    ///   still apply.
+    /// - Parameter acceptTorn: restore such pieces anyway when they look like
+    ///   one torn write (a power loss during one block's write can leave a
+    ///   piece that is neither): all inside one record and one aligned 4 KiB
+    ///   span, with at least one other journaled piece holding its original
+    ///   or patched bytes. Anything else (another disk) is still refused. The
+    ///   steps covering them say so in `note`.
     public static func plan(_ journal: ParsedJournal, targetPath: String, size: Int64, acceptTorn: Bool = false,
                             read: Reader) async throws -> [UndoStep] {
         let h = journal.header
@@ -66,20 +68,25 @@ public enum UndoEngine {
         var current: [Int64: [UInt8]] = [:]
         var mismatch: String?
         var torn = Set<Int64>()
-        for rec in journal.records where current[rec.offset] == nil || current[rec.offset + Int64(rec.length - piece)] == nil {
+        var matching = 0
+        for rec in journal.records where (0..<(rec.length / piece)).contains(where: { current[rec.offset + Int64($0 * piece)] == nil }) {
             let now = try await read(rec.offset, rec.length)
             for k in 0..<(rec.length / piece) {
                 let at = rec.offset + Int64(k * piece)
+                guard current[at] == nil else { continue }
                 let cur = Array(now[(k * piece)..<((k + 1) * piece)])
                 current[at] = cur
                 if cur != first[at], !(written[at]?.contains(cur) ?? false) {
                     torn.insert(at)
-                    if mismatch == nil {
-                        mismatch = "refusing to undo: \(targetPath) at 0x\(String(at, radix: 16)) holds neither the journal's original nor its patched bytes — the journal is not for this target, or the target changed since (if a power loss tore a write there, --accept-torn restores the original anyway)"
-                    }
+                    if mismatch == nil { mismatch = "0x\(String(at, radix: 16))" }
+                } else {
+                    matching += 1
                 }
             }
         }
+        // One torn write: one record, one physical sector, the rest intact.
+        let oneTornWrite = !torn.isEmpty && matching > 0 && Set(torn.map { $0 / 4096 }).count == 1
+            && journal.records.contains { rec in torn.allSatisfy { rec.offset <= $0 && $0 < rec.offset + Int64(rec.length) } }
         // Newest first: a record is written back when a piece it covers does
         // not hold its first value yet; writing it may uncover an older
         // record's bytes, which that record then puts back in turn.
@@ -109,7 +116,13 @@ public enum UndoEngine {
                 throw PatchError("refusing to undo: the first \(h.identityLength) bytes of \(targetPath) do not match the journal's target \(h.path) (SHA-256 differs) — wrong disk or image")
             }
         }
-        if let mismatch, !acceptTorn { throw PatchError(mismatch) }
+        if let mismatch, !(acceptTorn && oneTornWrite) {
+            var why = "refusing to undo: \(targetPath) at \(mismatch) holds neither the journal's original nor its patched bytes"
+            why += oneTornWrite
+                ? " — a power loss may have torn that write (\(torn.count) piece(s) of 512 B in one block); --accept-torn restores the original anyway"
+                : " (\(torn.count) piece(s) of 512 B) — the journal is not for this target, or the target changed since"
+            throw PatchError(why)
+        }
         return steps
     }
 
