@@ -92,6 +92,10 @@ static int segment_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **error)
     return c ? 1 : -1;
 }
 
+// Set when a segment could not be opened for want of descriptors (EMFILE,
+// ENFILE), on the thread that opens the set: a limit to raise, not a bad set.
+static __thread int segment_fd_limit;
+
 static int segment_open(intptr_t *io, int access_flags, libbfio_error_t **error) {
     (void)error;
     segment_io *s = (segment_io *)io;
@@ -102,7 +106,10 @@ static int segment_open(intptr_t *io, int access_flags, libbfio_error_t **error)
     if (fd < 0 && errno == EPERM) {
         do fd = open(s->path, O_RDONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
     }
-    if (fd < 0) return -1;
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE) segment_fd_limit = 1;
+        return -1;
+    }
     s->fd = fd;
     s->offset = 0;
     return 1;
@@ -192,7 +199,7 @@ static libbfio_pool_t *segment_pool(char **names, int count, char *err, size_t e
         // Room for every segment and a few descriptors of our own.
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)count + 16) {
             snprintf(err, errlen, "the EWF set has %d segment files but this process may open only %llu files "
-                     "(the hard limit, ulimit -Hn): raise the limit", count, (unsigned long long)rl.rlim_cur);
+                     "(ulimit -n, at most ulimit -Hn): raise the limit", count, (unsigned long long)rl.rlim_cur);
             *fd_limit = 1;
             return NULL;
         }
@@ -259,8 +266,16 @@ clewf_handle *clewf_open(const char *first, char *err, size_t errlen, int32_t *f
         free(h);
         return NULL;
     }
+    segment_fd_limit = 0;
     if (libewf_handle_open_file_io_pool(h->handle, h->pool, libewf_get_access_flags_read(), &error) != 1) {
         take_error(&error, "cannot open the EWF set", err, errlen);
+        if (segment_fd_limit) {
+            struct rlimit rl;
+            unsigned long long cur = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (unsigned long long)rl.rlim_cur : 0;
+            snprintf(err, errlen, "too many open files while opening the %d segment files of the EWF set "
+                     "(ulimit -n is %llu): raise the limit", h->count, cur);
+            *fd_limit = 1;
+        }
         libewf_handle_free(&h->handle, NULL);
         libbfio_pool_free(&h->pool, NULL);
         free_names(h);

@@ -167,8 +167,15 @@ struct InfoCommandTests {
         try #require(try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -S 1MiB src.raw").status == 0)
         let r = try Harness.sh("ulimit -Sn 18 && ulimit -Hn 18 && '\(Harness.blkview)' info '\(dir.path)/img.E01'")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("segment files but this process may open only 18 files (the hard limit, ulimit -Hn)"),
+        #expect(r.stderr.contains("segment files but this process may open only 18 files (ulimit -n, at most ulimit -Hn)"),
                 "\(r.stderr)")
         #expect(!r.stderr.contains("present and intact"), "\(r.stderr)")
+        // Room for the set on paper, but descriptors already taken: libewf's
+        // open fails with EMFILE, and that is what the error says.
+        let held = (3...16).map { "\($0)</dev/null" }.joined(separator: " ")
+        let e = try Harness.run("/bin/bash", ["-c", "ulimit -Sn 22 && ulimit -Hn 22 && exec \(held) '\(Harness.blkview)' info '\(dir.path)/img.E01'"])
+        #expect(e.status == 1)
+        #expect(e.stderr.contains("too many open files while opening the") && e.stderr.contains("(ulimit -n is 22): raise the limit"),
+                "\(e.stderr)")
     }
 }
