@@ -48,6 +48,12 @@ public enum MediaHasher {
         }
         let errors = Protected<[HashReadError]>([])
         let warm = tuning.warmReads ? source.warmReads() : nil
+        // Copies from the page cache run on a thread of their own at the
+        // yielding priority: where it and a lane share a core, the lane goes
+        // first (and the cooperative pool never blocks in pread).
+        let copier = warm.map { _ in WorkerPool(threads: 1, name: "blkview-hash-copy") }
+        defer { copier?.stop(wait: false) }
+        let background = tuning.background
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for k in 0..<plan.count {
@@ -57,8 +63,14 @@ public enum MediaHasher {
                         let (offset, readLength, expected) = plan.read(k)
                         var failure: String?
                         do {
-                            let n = if let warm, warm.isResident(offset: offset, length: readLength) {
-                                try warm.read(at: offset, into: buffer, length: readLength)
+                            let n = if let warm, let copier, warm.isResident(offset: offset, length: readLength) {
+                                try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
+                                    let queued = copier.enqueue {
+                                        LaneThread.yieldPriority(background: background)
+                                        cont.resume(with: Result { try warm.read(at: offset, into: buffer, length: readLength) })
+                                    }
+                                    if !queued { cont.resume(throwing: CancellationError()) }
+                                }
                             } else {
                                 try await source.read(at: offset, into: buffer, length: readLength)
                             }
@@ -150,6 +162,20 @@ final class ProgressThrottle: Sendable {
 
 /// One lane: a thread that feeds every chunk, in order, to its digests.
 enum LaneThread {
+    /// Lowers the calling thread's priority: SCHED_IDLE in the background
+    /// (the viewer's `--hash`: run only when nothing else wants the core, so
+    /// the UI never waits), else nice +5 (give way to the MD5 lane).
+    static func yieldPriority(background: Bool) {
+        if background {
+            // SCHED_IDLE is 5 (Glibc hides it behind _GNU_SOURCE).
+            var param = sched_param(sched_priority: 0)
+            _ = pthread_setschedparam(pthread_self(), 5, &param)
+        } else {
+            // For this thread only (Linux: who 0 = the caller).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+        }
+    }
+
     /// - Parameter yields: the lane has less work than the MD5 lane, whose
     ///   time is the pass's: at nice +5 it gives way to that lane whenever the
     ///   two (and the reader) want the same core (measured: 2.50 s instead of
@@ -158,15 +184,7 @@ enum LaneThread {
                       yields: Bool, progress: ProgressThrottle) -> OneShot<[HashAlgorithm: String]?> {
         let result = OneShot<[HashAlgorithm: String]?>()
         let thread = Thread {
-            if background {
-                // SCHED_IDLE (5; Glibc hides it behind _GNU_SOURCE): run only
-                // when nothing else wants the core, so the UI never waits.
-                var param = sched_param(sched_priority: 0)
-                _ = pthread_setschedparam(pthread_self(), 5, &param)
-            } else if yields {
-                // Nice +5 for this thread only (Linux: who 0 = the caller).
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
-            }
+            if background || yields { yieldPriority(background: background) }
             var digest = MultiDigest(algorithms)
             var failed = false
             for k in 0..<plan.count {
