@@ -3,7 +3,7 @@ import LinuxAIO
 /// How to open a source. There is no "writable" switch: writing needs a
 /// `WritePermit` and `BlockSources.openWritable`.
 public struct BlockSourceOptions: Sendable, Equatable {
-    /// `--engine`: native AIO (with `.auto`, when `io_setup` succeeds) or threads.
+    /// `--engine`: native AIO (with `.auto`, when `io_setup` will succeed) or threads.
     /// Files that cannot do O_DIRECT (tmpfs, FUSE) and EWF sets always use threads.
     public var engine: EngineChoice
     /// Submission slots of the engine (requests in flight at most).

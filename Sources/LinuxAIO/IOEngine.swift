@@ -43,15 +43,17 @@ extension IOEngine {
 
 /// What the user asked for with `--engine`.
 public enum EngineChoice: String, Sendable, CaseIterable {
-    /// Native AIO when `io_setup` succeeds, else threads.
+    /// Native AIO when `io_setup` will succeed (`AioContext.refusal`), else threads.
     case auto
     case aio
     case threads
 }
 
 public enum IOEngines {
-    /// Makes an engine. With `.auto`, a failed `io_setup` (ENOSYS, EAGAIN when
-    /// fs.aio-max-nr is used up) falls back to threads and says why in `note`.
+    /// Makes an engine. With `.auto`, an `io_setup` that would be refused
+    /// (ENOSYS, a seccomp errno, EAGAIN when fs.aio-max-nr is used up; asked
+    /// without setting a context up) falls back to threads and says why in
+    /// `note`.
     public static func make(_ choice: EngineChoice, slots: Int) throws -> (engine: any IOEngine, note: String?) {
         switch choice {
         case .aio:
