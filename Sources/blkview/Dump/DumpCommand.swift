@@ -71,21 +71,10 @@ struct DumpCommand: AsyncParsableCommand {
             throw failure("--offset 0x\(String(start, radix: 16)) is past the end of \(path) (\(size) B)", status: 1)
         }
         let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
-        do {
+        try await closing(src, "dump", failureStatus: 1) {
             // hexdump prints nothing at all for -n 0 or an empty file.
             try await dump(src, range: start..<end, emptyRange: count == 0 || size == 0)
-        } catch let e as ExitCode {
-            await src.close()
-            throw e
-        } catch is CancellationError {
-            await src.close()
-            FileHandle.standardError.write(Data("blkview: \(path): dump interrupted (Ctrl-C)\n".utf8))
-            throw CancellationError()  // under --forensic: the session logs "interrupted", exit 130
-        } catch {
-            await src.close()
-            throw failure("\(error)", status: 1)
         }
-        await src.close()
     }
 
     private func dump(_ src: any BlockSource, range: Range<Int64>, emptyRange: Bool) async throws {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BlockDevice
+import Foundation
 import Glibc
 import Inspector
 
@@ -42,4 +44,27 @@ func failure(_ message: String, status: Int32) -> ExitCode {
     var line = "Error: \(message)\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     return ExitCode(status)
+}
+
+/// Runs a batch command's work on an open source and closes it whatever
+/// happens: an `ExitCode` passes through; Ctrl-C (`CancellationError`) says
+/// "`what` interrupted" and is rethrown, so that a forensic session logs it
+/// and exits 130; any other error becomes one `Error:` line and `status`.
+func closing<T>(_ src: any BlockSource, _ what: String, failureStatus status: Int32,
+                _ body: () async throws -> T) async throws -> T {
+    do {
+        let result = try await body()
+        await src.close()
+        return result
+    } catch let e as ExitCode {
+        await src.close()
+        throw e
+    } catch is CancellationError {
+        await src.close()
+        FileHandle.standardError.write(Data("blkview: \(src.path): \(what) interrupted (Ctrl-C)\n".utf8))
+        throw CancellationError()
+    } catch {
+        await src.close()
+        throw failure("\(error)", status: status)
+    }
 }

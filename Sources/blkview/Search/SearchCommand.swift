@@ -85,21 +85,7 @@ struct SearchCommand: AsyncParsableCommand {
         } catch {
             throw failure("\(error)", status: 2)
         }
-        let found: Bool
-        do {
-            found = try await search(src, pattern: bytes)
-        } catch let e as ExitCode {
-            await src.close()
-            throw e
-        } catch is CancellationError {
-            await src.close()
-            FileHandle.standardError.write(Data("blkview: \(path): search interrupted (Ctrl-C)\n".utf8))
-            throw CancellationError()  // under --forensic: the session logs "interrupted", exit 130
-        } catch {
-            await src.close()
-            throw failure("\(error)", status: 2)
-        }
-        await src.close()
+        let found = try await closing(src, "search", failureStatus: 2) { try await search(src, pattern: bytes) }
         if !found { throw ExitCode(1) }
     }
 
