@@ -12,6 +12,19 @@ struct PatchCommandTests {
         try Harness.sh("xxd -s \(offset) -l \(length) -p '\(path)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A 1 MiB random image patched at `at` with 150,000 random bytes (three
+    /// journal records): the image, its SHA-256 before, the journal, the data.
+    static func patched(_ dir: ScratchDir, at: String) throws -> (image: String, before: String, journal: String, data: String) {
+        let f = try dir.file("disk.img", size: 1 << 20, random: true)
+        let before = try sha(f)
+        let j = "\(dir.path)/j.bvundo"
+        let data = "\(dir.path)/p.bin"
+        try Harness.sh("head -c 150000 /dev/urandom > '\(data)'")
+        let r = try Harness.blkview("patch", f, "--at", at, "--from", data, "--journal", j)
+        try #require(r.status == 0, "\(r.stderr)")
+        return (f, before, j, data)
+    }
+
     @Test("every sync level writes the right bytes; undo restores; undo again changes nothing",
           arguments: ["none", "data", "full"])
     func patchAndUndo(sync: String) throws {
@@ -102,12 +115,7 @@ struct PatchCommandTests {
     @Test("a torn last journal record is ignored by undo; an empty journal has nothing to undo")
     func tornJournal() throws {
         let dir = try ScratchDir()
-        let f = try dir.file("disk.img", size: 1 << 20, random: true)
-        let before = try Self.sha(f)
-        let j = "\(dir.path)/j.bvundo"
-        let data = "\(dir.path)/p.bin"
-        try Harness.sh("head -c 150000 /dev/urandom > '\(data)'")
-        #expect(try Harness.blkview("patch", f, "--at", "777", "--from", data, "--journal", j).status == 0)
+        let (f, before, j, _) = try Self.patched(dir, at: "777")
         // A crash while appending a fourth record: half of one, never fsync'ed, its block never written.
         try Harness.sh("head -c 70000 /dev/urandom | tail -c +1 | head -c 35000 > '\(dir.path)/garbage'; printf 'BVRC\\003\\000\\000\\000' >> '\(j)'; cat '\(dir.path)/garbage' >> '\(j)'")
         let r = try Harness.blkview("undo", j)
@@ -124,12 +132,7 @@ struct PatchCommandTests {
     @Test("a 512-byte piece torn by a power loss: undo refuses and names --accept-torn, which restores the original")
     func tornPiece() throws {
         let dir = try ScratchDir()
-        let f = try dir.file("disk.img", size: 1 << 20, random: true)
-        let before = try Self.sha(f)
-        let j = "\(dir.path)/j.bvundo"
-        let data = "\(dir.path)/p.bin"
-        try Harness.sh("head -c 150000 /dev/urandom > '\(data)'")
-        #expect(try Harness.blkview("patch", f, "--at", "0x10000", "--from", data, "--journal", j).status == 0)
+        let (f, before, j, data) = try Self.patched(dir, at: "0x10000")
         // A piece in the middle of a patched block that is neither version.
         try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x20000 / 512 + 3) conv=notrunc status=none")
         let torn = try Self.sha(f)
