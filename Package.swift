@@ -35,7 +35,10 @@ let package = Package(
             ]
         ),
         // Images and devices: geometry, split raw, EWF, the read-only guarantee.
-        .target(name: "BlockDevice", dependencies: ["LinuxAIO", "CLinuxAIO", "CLibEWF"]),
+        .target(
+            name: "BlockDevice",
+            dependencies: ["LinuxAIO", "CLinuxAIO", "CLibEWF", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         // C boundary: libewf for EWF (.E01) evidence sets (libewf-dev).
         .target(
             name: "CLibEWF",
