@@ -108,6 +108,8 @@ public enum WriteRefusal: Sendable, Equatable, CustomStringConvertible {
     case container(SourceKind)
     /// The path names another file than the one the permit was granted for.
     case changed
+    /// Another process holds the target open for writing (its OFD lock).
+    case anotherWriter(pid: Int32?)
 
     public var description: String {
         switch self {
@@ -119,6 +121,8 @@ public enum WriteRefusal: Sendable, Equatable, CustomStringConvertible {
             "a \(kind) set cannot be written — patch a raw copy instead"
         case .changed:
             "the path now names another file than the permit was granted for — request a new permit"
+        case let .anotherWriter(pid):
+            "another writer has it open\(pid.map { " (pid \($0))" } ?? "") — one writer at a time: wait for it to finish or close it"
         }
     }
 }

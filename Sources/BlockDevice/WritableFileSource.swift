@@ -50,6 +50,7 @@ public final class WritableFileSource: BlockSource {
             if file.isBlockDevice, case .success = Syscall.negated({ cla_blk_get_readonly(fd, &ro) }), ro != 0 {
                 throw BlockSourceError(path: path, reason: .readOnlyTarget)
             }
+            try WriterLock.acquire(fd: fd, path: path, identity: file.identity)
             if !permit.forced {
                 let users = file.device.map { MountTable.users(of: $0) } ?? MountTable.users(ofImage: file.identity)
                 if !users.isEmpty { throw BlockSourceError(path: path, reason: .writeRefused(.mounted(users: users))) }
