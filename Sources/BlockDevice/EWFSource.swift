@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import LinuxAIO
 
@@ -5,10 +6,10 @@ import LinuxAIO
 /// one stream, with its stored hashes and case metadata.
 ///
 /// libewf decompresses with blocking calls on a handle that is not
-/// thread-safe, so every libewf call runs on this source's own worker thread,
-/// one at a time — never on Swift's cooperative pool. `engine` is a threaded
-/// engine kept for the status line; EWF reads do not pass through it (its
-/// statistics do not count them), as `engineNote` says.
+/// thread-safe, so reads run on `EWFDecoders`: one handle per worker thread,
+/// as many as there are cores, never on Swift's cooperative pool. `engine` is
+/// a threaded engine kept for the protocol; EWF reads do not pass through it:
+/// the read path (`MediaReader`) counts and orders them.
 final class EWFSource: BlockSource {
     let path: String
     let kind: SourceKind
@@ -17,21 +18,20 @@ final class EWFSource: BlockSource {
     let engineNote: String?
     let files: [String]
     let evidence: EvidenceMetadata?
-    private let handle: EWFHandle
-    private let worker: WorkerPool
+    private let decoders: EWFDecoders
     private let closed = Protected(false)
 
     private init(path: String, handle: EWFHandle, geometry: Geometry, metadata: EvidenceMetadata,
                  files: [String], engine: any IOEngine) {
         self.path = path
-        self.handle = handle
         self.geometry = geometry
         evidence = metadata
         self.files = files
         kind = .ewf(segments: files.count)
         self.engine = engine
-        engineNote = "EWF: libewf decompresses on its own thread (one read at a time)"
-        worker = WorkerPool(threads: 1, name: "blkview-ewf")
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        decoders = EWFDecoders(first: handle, path: path, count: cores)
+        engineNote = "EWF: libewf decodes on \(cores) worker\(cores == 1 ? "" : "s"), one handle each"
     }
 
     /// `.E01`, `.e01`, `.E02`…, `.Ex01` (EWF2): handed to libewf, which globs the set.
@@ -96,43 +96,19 @@ final class EWFSource: BlockSource {
         guard length <= buffer.count else { throw EngineError.bufferTooSmall(length: length, buffer: buffer.count) }
         guard offset < geometry.size, length > 0 else { return 0 }
         let count = Int(min(Int64(length), geometry.size - offset))
-        let handle = self.handle
-        let path = self.path
-        // The job keeps `buffer` alive until libewf is done with it, also when
-        // the awaiting task was cancelled.
-        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
-            let queued = worker.enqueue {
-                switch handle.read(into: buffer.baseAddress, count: count, at: offset) {
-                case let .success(n):
-                    cont.resume(returning: Int(n))
-                case let .failure(f):
-                    cont.resume(throwing: IOError(operation: .read, fd: -1, path: path, offset: offset,
-                                                  length: count, errno: .EIO, hint: f.message))
-                }
-            }
-            if !queued { cont.resume(throwing: EngineError.shutDown) }
-        }
-    }
-
-    deinit {
-        // Not closed by the owner: let the worker finish what is queued, close
-        // the handle on its thread, and exit.
-        if !closed.withLock({ $0 }) {
-            let handle = self.handle
-            worker.stop(wait: false) { handle.close() }
-        }
+        return try await decoders.read(into: buffer, count: count, at: offset)
     }
 
     func close() async {
         let first = closed.setOnce()
         guard first else { return }
-        let handle = self.handle
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            worker.stop(wait: false) {
-                handle.close()
-                cont.resume()
-            }
-        }
+        await decoders.close()
         await engine.shutdown()
     }
+}
+
+extension EWFSource: ReadPathSource {
+    var readConcurrency: Int { decoders.count }
+    var engineLabel: String { "ewf ×\(decoders.count)" }
+    func describe(offset: Int64, length: Int) -> String? { nil }
 }

@@ -1,0 +1,72 @@
+@testable import BlockDevice
+import Foundation
+import LinuxAIO
+import Testing
+
+/// The read path over every kind of source blkview opens: raw (AIO and
+/// threads), split raw and EWF. Reads of all three classes at once return
+/// exactly the media's bytes, and the statistics count every one of them.
+@Suite("Read path over real sources")
+struct ReadPathSourceTests {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case rawAIO, rawThreads, split, ewf
+        var testDescription: String { rawValue }
+    }
+
+    /// Makes the media for `kind` from `bytes`; returns the path to open and the options.
+    static func make(_ kind: Kind, _ s: Scratch, _ bytes: [UInt8]) throws -> (String, BlockSourceOptions) {
+        try Data(bytes).write(to: URL(fileURLWithPath: s.file("disk.raw")))
+        switch kind {
+        case .rawAIO: return (s.file("disk.raw"), BlockSourceOptions(engine: .aio, slots: 8))
+        case .rawThreads: return (s.file("disk.raw"), BlockSourceOptions(engine: .threads, slots: 8))
+        case .split:
+            // Segments of 1 MiB + 512 B: boundaries fall inside reads.
+            let r = sh(["split", "-b", "\((1 << 20) + 512)", "--numeric-suffixes=1", "-a", "3", s.file("disk.raw"), s.file("set.")])
+            guard r.status == 0 else { throw TestFailure("split: \(r.err)") }
+            return (s.file("set.001"), BlockSourceOptions(slots: 8))
+        case .ewf:
+            let r = sh(["ewfacquire", "-u", "-q", "-t", s.file("img"), "-c", "fast", "-S", "1MiB", s.file("disk.raw")])
+            guard r.status == 0 else { throw TestFailure("ewfacquire: \(r.out) \(r.err)") }
+            return (s.file("img.E01"), BlockSourceOptions(slots: 8))
+        }
+    }
+
+    @Test("mixed-class concurrent reads return the media's bytes and are all counted", arguments: Kind.allCases)
+    func mixedClasses(_ kind: Kind) async throws {
+        try #require(kind != .ewf || Capability.ewfacquire, "ewfacquire not installed")
+        let s = try Scratch()
+        defer { s.remove() }
+        let size = 6 << 20
+        // Half random, half zeros (EWF compresses the zeros).
+        let bytes = Scratch.random(count: size / 2, seed: 11) + [UInt8](repeating: 0, count: size / 2)
+        let (path, options) = try Self.make(kind, s, bytes)
+        let source = try BlockSources.open(path: path, options: options)
+        let reader = MediaReader(source)
+        let piece = 64 << 10
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<(size / piece) {
+                group.addTask {
+                    let b = AlignedBuffer(count: piece, alignment: max(4096, source.geometry.alignment.memory))
+                    let off = Int64(i * piece)
+                    let n = try await reader.read(at: off, into: b, length: piece, as: ReadClass(rawValue: i % 3)!)
+                    #expect(n == piece)
+                    #expect(b.copyBytes(count: n) == Array(bytes[Int(off)..<Int(off) + n]), "bytes at \(off)")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = reader.statistics()
+        #expect(stats.completed == size / piece && stats.failed == 0)
+        #expect(stats.classes.map(\.completed) == [32, 32, 32])
+        #expect(stats.classes.allSatisfy { $0.latency.totalCount == 32 })
+        #expect(stats.inFlight.isEmpty)
+        if kind == .ewf {
+            #expect(stats.engine == "ewf ×\(ProcessInfo.processInfo.activeProcessorCount)")
+            #expect(stats.limits.total == ProcessInfo.processInfo.activeProcessorCount)
+        }
+        // The last byte and a read that runs past the end: a short count, not an error.
+        let tail = AlignedBuffer(count: 8192, alignment: 4096)
+        #expect(try await reader.read(at: Int64(size - 4096), into: tail, length: 8192, as: .visible) == 4096)
+        await reader.close()
+    }
+}
