@@ -6,8 +6,10 @@
 #
 # FILE defaults to /var/tmp/blkview-bench-1g (made with 1 GiB of random data if
 # missing; it must sit on a disk file system: tmpfs ignores O_DIRECT).
-# Cases: sequential 1 MiB reads with 8 slots, random 4 KiB reads with 32 slots,
-# and 4 KiB O_DSYNC random writes at depth 1 (on a scratch copy-sized file).
+# The grid: random 4 KiB reads at depths 1, 4, 32 and 64; sequential 128 KiB
+# at 4 and 32; sequential 1 MiB at 1 and 8; and 4 KiB O_DSYNC random writes at
+# depth 1 (on a scratch file). Every point: ROUNDS alternating runs of each
+# tool, the median ratio printed. BLKVIEW_BENCH_CASES=regex picks points.
 set -euo pipefail
 file=${1:-/var/tmp/blkview-bench-1g}
 rounds=${2:-3}
@@ -24,11 +26,18 @@ wfile="$file.write"
 [ -f "$wfile" ] || dd if=/dev/zero of="$wfile" bs=1M count=256 status=none
 
 # name | blkview args | fio args | metric
-cases=(
-  "seq-1MiB-qd8|--mode seq --block-size 1MiB --slots 8|--rw=read --bs=1m --iodepth=8|mib_per_s|$file"
-  "rand-4KiB-qd32|--mode rand --block-size 4KiB --slots 32|--rw=randread --bs=4k --iodepth=32|mib_per_s|$file"
-  "dsync-write-4KiB-qd1|--mode rand --block-size 4KiB --slots 1 --write --sync data|--rw=randwrite --bs=4k --iodepth=1 --sync=dsync|p50_us|$wfile"
-)
+cases=()
+for qd in 1 4 32 64; do
+  cases+=("rand-4KiB-qd$qd|--mode rand --block-size 4KiB --slots $qd|--rw=randread --bs=4k --iodepth=$qd|mib_per_s|$file")
+done
+for qd in 4 32; do
+  cases+=("seq-128KiB-qd$qd|--mode seq --block-size 128KiB --slots $qd|--rw=read --bs=128k --iodepth=$qd|mib_per_s|$file")
+done
+for qd in 1 8; do
+  cases+=("seq-1MiB-qd$qd|--mode seq --block-size 1MiB --slots $qd|--rw=read --bs=1m --iodepth=$qd|mib_per_s|$file")
+done
+cases+=("dsync-write-4KiB-qd1|--mode rand --block-size 4KiB --slots 1 --write --sync data|--rw=randwrite --bs=4k --iodepth=1 --sync=dsync|p50_us|$wfile")
+summary=()
 
 py_blk='import json,sys; d=json.load(sys.stdin); m=sys.argv[1]; print(d["latency_us"]["p50"] if m=="p50_us" else d[m])'
 py_fio='import json,sys; d=json.load(sys.stdin)["jobs"][0]; m=sys.argv[1]; j=d["write"] if d["write"]["io_bytes"]>0 else d["read"]
@@ -37,6 +46,7 @@ print(j["lat_ns"]["percentile"]["50.000000"]/1000 if m=="p50_us" else j["bw_byte
 printf "%-22s %5s %12s %12s %8s\n" case round blkview fio ratio
 for c in "${cases[@]}"; do
   IFS='|' read -r name bargs fargs metric target <<<"$c"
+  [[ "$name" =~ ${BLKVIEW_BENCH_CASES:-.} ]] || continue
   ratios=()
   for r in $(seq 1 "$rounds"); do
     b=$("$bin" bench "$target" $bargs --duration "$secs" --json | python3 -c "$py_blk" "$metric")
@@ -52,4 +62,8 @@ for c in "${cases[@]}"; do
   med=$(printf "%s\n" "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   unit=$([ "$metric" = p50_us ] && echo "p50 µs (ratio fio/blkview)" || echo "MiB/s")
   printf "%-22s median ratio %sx  [%s]\n" "$name" "$med" "$unit"
+  summary+=("$(printf "%-22s %sx" "$name" "$med")")
 done
+echo
+echo "median ratios (blkview/fio; >= 0.95 is the goal at every point):"
+printf "  %s\n" "${summary[@]}"

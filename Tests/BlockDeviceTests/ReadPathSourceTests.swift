@@ -70,3 +70,28 @@ struct ReadPathSourceTests {
         await reader.close()
     }
 }
+
+@Suite("Read path: hole map")
+struct HoleMapTests {
+    @Test("a sparse file's data ranges come from SEEK_DATA on the source's own descriptor")
+    func sparseFile() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let path = s.file("sparse.img")
+        // 8 TiB with data at 1 MiB and at 5 TiB.
+        #expect(sh(["truncate", "-s", "8T", path]).status == 0)
+        let fh = try #require(FileHandle(forWritingAtPath: path))
+        for at: UInt64 in [1 << 20, 5 << 40] {
+            try fh.seek(toOffset: at)
+            fh.write(Data(repeating: 0xAB, count: 4096))
+        }
+        try fh.close()
+        let reader = MediaReader(try BlockSources.open(path: path))
+        let extents = try #require(reader.dataExtents())
+        // ext4 maps at block granularity: each write is one 4 KiB extent.
+        #expect(extents == [Int64(1 << 20)..<Int64((1 << 20) + 4096), Int64(5 << 40)..<Int64((5 << 40) + 4096)])
+        await reader.close()
+        // A block device or EWF cannot say: nil, and callers read it all.
+        #expect(MediaReader(GatedSource(slots: 1)).dataExtents() == nil)
+    }
+}
