@@ -6,15 +6,17 @@
 # Makes FILE (2 GiB of random data mixed with text, so that hexdump's `*`
 # squeezing does not make the dump trivial) when it is missing, warms it in the
 # page cache, then times, all output to /dev/null:
-#   blkview dump           vs xxd and hexdump -C (the same 2 GiB)
+#   blkview dump           vs xxd and hexdump -C (the same first DUMP_BYTES)
 #   blkview search --text  vs LC_ALL=C grep -c -aF -f PATTERNFILE (absent pattern)
 # and the search of an absent 8-byte pattern over a 20 GiB sparse file with a
-# few MiB of data. Prints MB/s (10^6 B/s) and the ratios. Uses the release build
+# few MiB of data. Every tool gets the same bytes and the same number of
+# alternating runs (ROUNDS, default 3); medians are reported, in MB/s
+# (10^6 B/s), with the ratios. Uses the release build
 # (swift build -c release) unless BLKVIEW_BIN says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILE=${1:-/var/tmp/blkview-bench-2g.img}
-BIN=${BLKVIEW_BIN:-.build/release/blkview}
+BIN=${BLKVIEW_BIN:-$PWD/.build/release/blkview}
 SIZE=$((2 << 30))
 [ -x "$BIN" ] || { echo "no $BIN: run swift build -c release (or set BLKVIEW_BIN)" >&2; exit 1; }
 
@@ -54,39 +56,32 @@ PAT=$(cat "$PATFILE")
 echo "warming $FILE…" >&2
 cat "$FILE" > /dev/null; cat "$FILE" > /dev/null
 
-# secs CMD...: the best wall time in seconds of RUNS runs (output to /dev/null);
-# the machine is shared, so the best run is the least disturbed one.
-RUNS=${RUNS:-3}
-secs() {
-    local t0 t1 t best=""
-    for _ in $(seq "$RUNS"); do
-        t0=$(date +%s.%N)
-        "$@" > /dev/null || true
-        t1=$(date +%s.%N)
-        t=$(echo "$t1 - $t0" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
-mbs() { echo "scale=1; $SIZE / $1 / 1000000" | bc -l; }
+. scripts/lib/alternate.sh
+ROUNDS=${ROUNDS:-3}
+# hexdump -C runs at ~10 MB/s: every dump tool gets the same first DUMP_BYTES
+# (default 256 MiB), the same number of alternating runs, and the median.
+DUMP_BYTES=${DUMP_BYTES:-$((256 << 20))}
+mbs() { echo "scale=1; $2 / $1 / 1000000" | bc -l; }
 ratio() { echo "scale=2; $2 / $1" | bc -l; }
-row() { printf '%-52s %8.2f s %9.1f MB/s\n' "$1" "$2" "$(mbs "$2")"; }
+row() { printf '%-52s %8.2f s %9.1f MB/s\n' "$1" "${MEDIAN[$1]}" "$(mbs "${MEDIAN[$1]}" "$2")"; }
 
-echo "== dump ($(du -h --apparent-size "$FILE" | cut -f1), warm) =="
-t_blk=$(secs "$BIN" dump "$FILE");                row "blkview dump (canonical)" "$t_blk"
-t_xxd=$(RUNS=1 secs xxd "$FILE");               row "xxd (1 run)" "$t_xxd"
-# hexdump -C runs at ~10 MB/s: time it on the first 256 MiB and scale.
-t_hd256=$(RUNS=1 secs hexdump -C -n $((256 << 20)) "$FILE")
-t_hd=$(echo "$t_hd256 * 8" | bc -l);           row "hexdump -C (256 MiB, scaled x8)" "$t_hd"
-echo "ratio blkview/xxd:        $(ratio "$t_blk" "$t_xxd")x"
-echo "ratio blkview/hexdump -C: $(ratio "$t_blk" "$t_hd")x"
-t_col=$(secs env -u NO_COLOR "$BIN" dump --format color "$FILE"); row "blkview dump --format color" "$t_col"
+echo "== dump (the first $((DUMP_BYTES >> 20)) MiB of $FILE, warm; $ROUNDS alternating runs each, medians) =="
+alternate "$ROUNDS" \
+  "blkview dump (canonical)|$BIN dump '$FILE' --length $DUMP_BYTES" \
+  "xxd|xxd -l $DUMP_BYTES '$FILE'" \
+  "hexdump -C|hexdump -C -n $DUMP_BYTES '$FILE'" \
+  "blkview dump --format color|env -u NO_COLOR $BIN dump --format color '$FILE' --length $DUMP_BYTES"
+for k in "blkview dump (canonical)" xxd "hexdump -C" "blkview dump --format color"; do row "$k" "$DUMP_BYTES"; done
+echo "ratio xxd/blkview (speed-up):        $(ratio "${MEDIAN[blkview dump (canonical)]}" "${MEDIAN[xxd]}")x"
+echo "ratio hexdump -C/blkview (speed-up): $(ratio "${MEDIAN[blkview dump (canonical)]}" "${MEDIAN[hexdump -C]}")x"
 
-echo "== search (absent pattern '$PAT', warm) =="
-t_s=$(secs "$BIN" search "$FILE" --text "$PAT");            row "blkview search --text" "$t_s"
-t_g=$(secs env LC_ALL=C grep -c -aF -f "$PATFILE" "$FILE"); row "LC_ALL=C grep -c -aF -f PATTERNFILE" "$t_g"
-echo "ratio blkview/grep:       $(ratio "$t_s" "$t_g")x"
+echo "== search (absent pattern '$PAT', 2 GiB warm; $ROUNDS alternating runs each, medians) =="
+alternate "$ROUNDS" \
+  "blkview search --text|$BIN search '$FILE' --text '$PAT'; [ \$? -le 1 ]" \
+  "LC_ALL=C grep -c -aF -f PATTERNFILE|LC_ALL=C grep -c -aF -f '$PATFILE' '$FILE'; [ \$? -le 1 ]"
+row "blkview search --text" "$SIZE"; row "LC_ALL=C grep -c -aF -f PATTERNFILE" "$SIZE"
+echo "ratio grep/blkview (speed-up):       $(ratio "${MEDIAN[blkview search --text]}" "${MEDIAN[LC_ALL=C grep -c -aF -f PATTERNFILE]}")x"
 
-echo "== search, 20 GiB sparse file, absent 8-byte pattern =="
-t_sp=$(secs "$BIN" search "$SPARSE" --hex "de ad be ef 01 02 03 04")
-printf '%-52s %8.3f s\n' "blkview search --hex (8 bytes) over 20 GiB sparse" "$t_sp"
+echo "== search, 20 GiB sparse file, absent 8-byte pattern ($ROUNDS runs, median) =="
+alternate "$ROUNDS" "blkview search --hex over 20 GiB sparse|$BIN search '$SPARSE' --hex 'de ad be ef 01 02 03 04'; [ \$? -le 1 ]"
+printf '%-52s %8.3f s\n' "blkview search --hex (8 bytes) over 20 GiB sparse" "${MEDIAN[blkview search --hex over 20 GiB sparse]}"

@@ -9,7 +9,7 @@ packages=(
   tmux strace fio python3 xxd bsdextrautils time openssl
   # tests: real images made by real tools
   util-linux fdisk gdisk dosfstools mtools e2fsprogs ntfs-3g exfatprogs xfsprogs btrfs-progs
-  cryptsetup-bin genisoimage sleuthkit ewf-tools xz-utils fuse3 dc3dd
+  cryptsetup-bin genisoimage sleuthkit ewf-tools xz-utils fuse3 dc3dd hashdeep bc
 )
 missing=()
 for p in "${packages[@]}"; do
