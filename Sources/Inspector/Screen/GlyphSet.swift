@@ -6,7 +6,7 @@ public enum GlyphSet: Sendable, Equatable {
     case ascii
 
     /// TAB, LF, VT, FF, CR (a space shows as a space, as in hexyl).
-    public var whitespace: Character { self == .unicode ? "→" : "_" }
+    public var whitespace: Character { self == .unicode ? "→" : "~" }
     /// Other ASCII control characters (0x01…0x1f but whitespace, 0x7f).
     public var otherASCII: Character { self == .unicode ? "•" : "*" }
     /// 0x80…0xff.
