@@ -37,7 +37,7 @@ struct GlyphAndStatusTests {
         #expect(text.contains("+-"), "borders:\n\(text)")
         _ = ViewerReducer.reduce(&s, .key(.char("?")))
         let plain = ViewerRenderer.render(s, Fixture.snapshot(s, bytes: data)).lines()
-        let row = plain.first { $0.hasPrefix("000001c0") } ?? ""
+        let row = plain.first { $0.hasPrefix("000001c0") } ?? plain.joined(separator: "\n")
         #expect(row.contains("| c0 c1") && row.contains("|################"), "\(row)")
         let ws = plain.first { $0.hasPrefix("00000140") } ?? ""
         #expect(ws.contains("|ew: MSWIN4.1 ~~~"), "\(ws)")
