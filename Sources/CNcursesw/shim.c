@@ -20,7 +20,6 @@ static size_t reset_length;
 static volatile sig_atomic_t curses_active;
 static const int fatal_signals[] = { SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE, SIGTERM, SIGHUP };
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
-static struct sigaction previous[FATAL_COUNT];
 static int installed;
 
 int cnc_save_terminal(void) {
@@ -51,11 +50,18 @@ static void fatal_handler(int sig) {
         }
         if (saved_fd >= 0) tcsetattr(saved_fd, TCSANOW, &saved_termios);
     }
-    // Back to the action that was there before (the default one, or the
-    // Swift runtime's backtracer), and raise again so it takes effect.
-    for (size_t i = 0; i < FATAL_COUNT; i++) {
-        if (fatal_signals[i] == sig) { sigaction(sig, &previous[i], NULL); break; }
-    }
+    // The default action, raised again: the process dies of the same signal
+    // (exit status 128+n, a core where enabled). Not the Swift runtime's
+    // backtracer: on a terminal it waits for a key before it exits.
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     errno = saved_errno;
     raise(sig);
 }
@@ -80,8 +86,7 @@ void cnc_install_fatal_handlers(void) {
         struct sigaction old;
         if (sigaction(fatal_signals[i], NULL, &old) != 0) continue;
         // A signal the parent set to be ignored (nohup) stays ignored.
-        if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN) { previous[i] = old; continue; }
-        previous[i] = old;
+        if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN) continue;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = fatal_handler;

@@ -56,7 +56,7 @@ static inline int cnc_mouse_wheel(void) {
 int cnc_save_terminal(void);
 /// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
 /// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
-/// rmcup, saved termios) and re-raise with the previous action. After initscr.
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
 void cnc_install_fatal_handlers(void);
 /// Whether the handler must reset the terminal (false after endwin).
 void cnc_set_curses_active(int active);
@@ -77,7 +77,7 @@ static inline void cnc_enable_wheel(void) {
 int cnc_save_terminal(void);
 /// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
 /// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
-/// rmcup, saved termios) and re-raise with the previous action. After initscr.
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
 void cnc_install_fatal_handlers(void);
 /// Whether the handler must reset the terminal (false after endwin).
 void cnc_set_curses_active(int active);
@@ -93,7 +93,7 @@ void cnc_stop_self(void);
 int cnc_save_terminal(void);
 /// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
 /// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
-/// rmcup, saved termios) and re-raise with the previous action. After initscr.
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
 void cnc_install_fatal_handlers(void);
 /// Whether the handler must reset the terminal (false after endwin).
 void cnc_set_curses_active(int active);
