@@ -56,6 +56,44 @@ struct ViewerTerminalTmuxTests {
         try t.waitFor(text: "[exit 0 tty-sane]")
     }
 
+    @Test("real tables: each EBR before its logical partition, a bad primary GPT header's defects and array, all on screen at 120x40",
+          .enabled(if: Harness.has("sfdisk"), "needs sfdisk (fdisk)"))
+    func realTablesInPanel() throws {
+        let dir = try ScratchDir()
+        let mbr = try dir.file("mbr.img", size: 32 << 20)
+        let mk = try Harness.sh("printf 'label: dos\\n,2048,L\\n,,E\\n,2048,L\\n,2048,L\\n,2048,L\\n,2048,L\\n' | sfdisk -q '\(mbr)'")
+        try #require(mk.status == 0, "\(mk.stderr)")
+        let t = try TmuxSession("\(Harness.blkview) '\(mbr)'")
+        try t.waitFor(text: "read-only")
+        try t.send("s")
+        let screen = try t.waitFor(text: "p8  Linux")
+        let lines = screen.split(separator: "\n").map(String.init)
+        func row(_ label: String) -> Int? { lines.firstIndex { $0.contains("  \(label)") } }
+        for n in 5...8 {
+            let ebr = try #require(row("EBR \(n)"), "EBR \(n) missing:\n\(screen)")
+            let part = try #require(row("p\(n)  Linux"), "p\(n) missing:\n\(screen)")
+            #expect(ebr < part, "EBR \(n) must come before p\(n):\n\(screen)")
+        }
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+
+        let gpt = try dir.file("gpt.img", size: 8 << 20)
+        try #require(try Harness.sh("sgdisk -o -n 1:2048:+1M -n 2:4096:+1M '\(gpt)'").status == 0)
+        // Spoil the primary header's CRC: the backup header is used, and the panel says so.
+        try Harness.sh("printf '\\377' | dd of='\(gpt)' bs=1 seek=528 conv=notrunc status=none")
+        let g = try TmuxSession("\(Harness.blkview) '\(gpt)'")
+        try g.waitFor(text: "read-only")
+        try g.send("s")
+        let gs = try g.waitFor(text: "GPT backup header")
+        let gl = gs.split(separator: "\n").map(String.init)
+        #expect(gs.contains("defect: primary GPT header: bad header CRC"), "\(gs)")
+        let order = ["  GPT header", "  GPT partition array", "  p1  ", "  p2  ", "  GPT backup partition array", "  GPT backup header"]
+            .map { label in gl.firstIndex { $0.contains(label) } ?? -1 }
+        #expect(!order.contains(-1) && order == order.sorted(), "\(order):\n\(gs)")
+        try g.send("q")
+        try g.waitFor(text: "[exit 0 tty-sane]")
+    }
+
     /// The pid of the viewer: the child of the pane's shell.
     static func viewerPID(_ t: TmuxSession) throws -> Int32 {
         let pane = try t.run(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
