@@ -112,6 +112,11 @@ struct GlyphAndStatusTests {
         #expect(s.layout.bytesPerRow == 16)
         #expect(s.widthNote == "--width 32 needs 143 columns (this terminal has 120); showing 16")
         #expect(ViewerState(source: Fixture.summary(), width: 160, height: 40, bytesPerRow: 32).widthNote == nil)
+        var f = ViewerState(source: Fixture.summary(access: .forensic), width: 120, height: 40, bytesPerRow: 32)
+        f.sessionLogPath = "/l/s.log"
+        f.message = .init(text: "engine note", role: .warning)
+        f.announceStart()
+        #expect(f.message?.text == "--width 32 needs 143 columns (this terminal has 120); showing 16 · session log: /l/s.log · engine note")
     }
 }
 

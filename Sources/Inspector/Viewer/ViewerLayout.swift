@@ -74,6 +74,15 @@ extension ViewerState {
         return "--width \(r) needs \(need) columns (this terminal has \(width)); showing \(shown)"
     }
 
+    /// The first frame's notes, before any other message: why `--width` is
+    /// not honoured, and where a forensic session's log goes.
+    public mutating func announceStart() {
+        var notes = [widthNote, sessionLogPath.map { "session log: \($0)" }].compactMap { $0 }
+        if let m = message { notes.append(m.text) }
+        guard !notes.isEmpty else { return }
+        message = .init(text: notes.joined(separator: " · "), role: widthNote != nil || message?.role == .warning ? .warning : .dim)
+    }
+
     /// The byte range the hex view shows now.
     public var visibleRange: Range<Int64> {
         let l = layout

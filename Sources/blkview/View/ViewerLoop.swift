@@ -26,10 +26,7 @@ final class ViewerLoop {
         state.width = term.width
         state.height = term.height
         state.glyphs = term.unicode ? .unicode : .ascii
-        if let note = state.widthNote {
-            let other = state.message.map { " · " + $0.text } ?? ""
-            state.message = .init(text: note + other, role: .warning)
-        }
+        state.announceStart()
         var cells: [ByteCell] = []
         var keyTime: UInt64?
         var keyCount = 0
