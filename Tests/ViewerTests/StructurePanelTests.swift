@@ -99,7 +99,7 @@ struct StructurePanelTests {
         ])
         let screen = ViewerRenderer.render({ var t = gs; _ = ViewerReducer.reduce(&t, .key(.char("s"))); return t }(),
                                            Fixture.snapshot(gs, bytes: [])).text
-        #expect(screen.contains("GPT · 512-byte sectors · 2 defect(s)"))
+        #expect(screen.contains("GPT · 512-byte sectors · 2 defects"))
         #expect(screen.contains("defect: primary GPT header: bad header CRC"), "\(screen)")
     }
 

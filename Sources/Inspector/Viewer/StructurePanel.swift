@@ -139,7 +139,7 @@ enum StructurePanel {
         }
         let rows = s.structureEntries
         var y = r.y
-        let head = (d.scheme == .none ? "no partition table" : d.scheme.rawValue.uppercased()) + " · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(d.defects.count) defect(s)")
+        let head = (d.scheme == .none ? "no partition table" : d.scheme.rawValue.uppercased()) + " · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(plural(d.defects.count, "defect"))")
         b.put(head, x: r.x, y: y, role: d.defects.isEmpty ? .dim : .warning, maxWidth: r.w)
         y += 1
         for line in evidenceLines(s.source.evidence) where y < r.y + r.h {
