@@ -10,11 +10,19 @@ public final class TerminalScreen {
     private var pairs: [Role: (attr_t, Int16)] = [:]
     public private(set) var width: Int
     public private(set) var height: Int
+    /// Whether the locale's codeset is UTF-8; when it is not, the renderer
+    /// must use ASCII glyphs (ncurses draws other characters as blanks).
+    public let unicode: Bool
 
     /// Enters curses mode. `NO_COLOR` (any value) turns colours off.
+    /// A fatal signal (SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE, SIGTERM,
+    /// SIGHUP) gives the terminal back before the process dies.
     public init() {
         _ = cnc_setlocale_all()  // before initscr, or wide characters come out blank
+        unicode = cnc_locale_is_utf8() != 0
+        _ = cnc_save_terminal()
         initscr()
+        cnc_install_fatal_handlers()
         raw()  // Ctrl-C arrives as a key: the loop quits and restores the terminal
         noecho()
         nonl()
@@ -40,6 +48,23 @@ public final class TerminalScreen {
     public func end() {
         curs_set(1)
         endwin()
+        cnc_set_curses_active(0)
+    }
+
+    /// Ctrl-Z: leaves curses mode, stops like less does (the shell gets its
+    /// prompt back), and on `fg` re-enters curses mode; the caller redraws.
+    public func suspend() {
+        curs_set(1)
+        endwin()
+        cnc_set_curses_active(0)
+        cnc_stop_self()
+        // Resumed: back to curses mode, and repaint every cell (the shell
+        // drew over the screen that ncurses thinks is there).
+        refresh()
+        cnc_set_curses_active(1)
+        curs_set(0)
+        clearok(cnc_stdscr(), true)
+        refreshSize()
     }
 
     /// Draws `buffer`, touching only the cells that changed since the last frame.
@@ -51,7 +76,9 @@ public final class TerminalScreen {
                 let c = buffer[x, y]
                 if !full, let p = previous, p[x, y] == c { continue }
                 let (attr, pair) = pairs[c.role] ?? (cnc_A_NORMAL(), 0)
-                let scalar = c.char.unicodeScalars.first.map { wchar_t(bitPattern: $0.value) } ?? 32
+                var scalar = c.char.unicodeScalars.first.map { wchar_t(bitPattern: $0.value) } ?? 32
+                if !unicode && scalar > 0x7e { scalar = 0x3f }  // the renderer's ASCII glyphs missed one: '?'
+                if scalar < 0x20 { scalar = 0x3f }
                 _ = cnc_put_cell(cnc_stdscr(), Int32(y), Int32(x), scalar, attr, pair)
             }
         }

@@ -52,6 +52,19 @@ static inline int cnc_mouse_wheel(void) {
     if (ev.bstate & BUTTON4_PRESSED) return -1;
 #ifdef BUTTON5_PRESSED
     if (ev.bstate & BUTTON5_PRESSED) return 1;
+/// Saves the terminal's modes (before initscr) for the fatal-signal handler.
+int cnc_save_terminal(void);
+/// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
+/// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
+void cnc_install_fatal_handlers(void);
+/// Whether the handler must reset the terminal (false after endwin).
+void cnc_set_curses_active(int active);
+/// Whether the current LC_CTYPE's codeset is UTF-8 (after setlocale).
+int cnc_locale_is_utf8(void);
+/// Stops the process with SIGTSTP's default action; returns after SIGCONT.
+void cnc_stop_self(void);
+
 #endif
     return 0;
 }
@@ -60,7 +73,33 @@ static inline void cnc_enable_wheel(void) {
     mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 #else
     mousemask(BUTTON4_PRESSED, NULL);
+/// Saves the terminal's modes (before initscr) for the fatal-signal handler.
+int cnc_save_terminal(void);
+/// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
+/// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
+void cnc_install_fatal_handlers(void);
+/// Whether the handler must reset the terminal (false after endwin).
+void cnc_set_curses_active(int active);
+/// Whether the current LC_CTYPE's codeset is UTF-8 (after setlocale).
+int cnc_locale_is_utf8(void);
+/// Stops the process with SIGTSTP's default action; returns after SIGCONT.
+void cnc_stop_self(void);
+
 #endif
 }
+
+/// Saves the terminal's modes (before initscr) for the fatal-signal handler.
+int cnc_save_terminal(void);
+/// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
+/// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
+/// rmcup, saved termios) and re-raise with the default action. After initscr.
+void cnc_install_fatal_handlers(void);
+/// Whether the handler must reset the terminal (false after endwin).
+void cnc_set_curses_active(int active);
+/// Whether the current LC_CTYPE's codeset is UTF-8 (after setlocale).
+int cnc_locale_is_utf8(void);
+/// Stops the process with SIGTSTP's default action; returns after SIGCONT.
+void cnc_stop_self(void);
 
 #endif

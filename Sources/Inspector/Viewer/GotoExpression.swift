@@ -8,6 +8,12 @@ public enum GotoExpression {
         case pastEnd(Int64, size: Int64)
         case negative
         case noPartition(Int)
+        /// Partition `n` starts at a byte offset past the end of the media.
+        case partitionPastEnd(Int, Int64)
+        /// Partition `n`'s start sector × sector size does not fit in 63 bits.
+        case partitionBeyondInt64(Int)
+        /// The sum does not fit in 63 bits.
+        case overflow(String)
 
         public var description: String {
             switch self {
@@ -16,14 +22,18 @@ public enum GotoExpression {
             case let .pastEnd(o, size): "goto: 0x\(String(o, radix: 16)) is past the end (size 0x\(String(size, radix: 16)))"
             case .negative: "goto: that is before the start of the media"
             case let .noPartition(n): "goto: there is no partition \(n)"
+            case let .partitionPastEnd(n, o): "goto: p\(n) starts past the end of the media (at 0x\(String(o, radix: 16)))"
+            case let .partitionBeyondInt64(n): "goto: p\(n) starts beyond 2^63 bytes: it cannot be reached"
+            case let .overflow(t): "goto: '\(t)' is beyond 2^63 bytes"
             }
         }
     }
 
     /// Resolves `text` to an absolute offset in `0..<size`.
-    /// `partitions` maps partition numbers to their first byte.
+    /// `partitions` maps partition numbers to where they start (checked: a
+    /// start past the end or beyond 2^63 is an error, never a trap).
     public static func resolve(_ text: String, cursor: Int64, size: Int64, sectorSize: Int,
-                               partitions: [Int: Int64] = [:]) throws(Failure) -> Int64 {
+                               partitions: [Int: PartitionStart] = [:]) throws(Failure) -> Int64 {
         let t = text.filter { !$0.isWhitespace }
         guard !t.isEmpty else { throw .empty }
         var base: Int64 = 0
@@ -40,14 +50,22 @@ public enum GotoExpression {
             rest = rest.dropFirst(term.count)
             if term.first == "p" || term.first == "P" {
                 guard let n = Int(term.dropFirst()) else { throw .unparsable(text) }
-                guard let start = partitions[n] else { throw .noPartition(n) }
-                total += sign * start
+                let start: Int64
+                switch partitions[n] {
+                case nil: throw .noPartition(n)
+                case let .at(o)?: start = o
+                case let .pastEnd(o)?: throw .partitionPastEnd(n, o)
+                case .beyondInt64?: throw .partitionBeyondInt64(n)
+                }
+                let (sum, o) = total.addingReportingOverflow(sign * start)
+                guard !o else { throw .overflow(text) }
+                total = sum
                 first = false
                 continue
             }
             guard let v = value(of: term, sectorSize: sectorSize) else { throw .unparsable(text) }
             let (sum, o) = total.addingReportingOverflow(sign * v)
-            guard !o else { throw .unparsable(text) }
+            guard !o else { throw .overflow(text) }
             total = sum
             first = false
         }

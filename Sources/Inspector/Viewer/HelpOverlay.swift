@@ -16,13 +16,18 @@ enum HelpOverlay {
         "           W write: sync none/data/full, y confirms · Esc leave",
         "Wheel      scrolls three rows",
         "Quit       q or F10      Help  ? or F1",
-        "Bytes: ⋄ NUL  _ space  • other ASCII  × non-ASCII",
-        "       ·· not loaded yet   ?? unreadable",
-        "",
-        "any key closes this help",
     ]
 
-    static func draw(_ b: inout ScreenBuffer) {
+    /// The byte legend in the glyphs the screen uses.
+    static func legend(_ g: GlyphSet) -> [String] {
+        ["Bytes: \(g.null) NUL  \(g.whitespace) TAB CR LF  \(g.otherASCII) other ASCII  \(g.nonASCII) non-ASCII  (space: blank)",
+         "       \(g.pending)\(g.pending) not loaded yet   ?? unreadable"]
+    }
+
+    static func draw(_ b: inout ScreenBuffer, _ s: ViewerState) {
+        var lines = Self.lines + legend(s.glyphs)
+        if let log = s.sessionLogPath { lines.append("Session log  \(log)") }
+        lines += ["", "any key closes this help"]
         let w = min(b.width - 2, (lines.map(\.count).max() ?? 0) + 4)
         // Above the status bar and the key bar.
         let h = min(b.height - 3, lines.count + 2)

@@ -48,7 +48,7 @@ enum PanelRenderer {
             let age = Double(req.ageNanoseconds) / 1000
             let line = pad(String(req.slot), 4) + " " + pad(req.operation.rawValue, 9) + " "
                 + pad("0x" + String(req.offset, radix: 16), 12) + " " + pad(ByteSize.format(Int64(req.length)), 9)
-                + " " + lpad(formatMicros(age), 8) + (req.abandoned ? " cancelled" : "")
+                + " " + lpad(formatDuration(age), 8) + (req.abandoned ? " cancelled" : "")
             b.put(line, x: r.x, y: r.y + 1 + i, role: age > 100_000 ? .warning : .normal, maxWidth: r.w)
         }
         if io.inFlight.count > r.h - 1 {
@@ -103,7 +103,7 @@ enum PanelRenderer {
             let role: Role = e.state == .failed ? .error : e.state == .verified ? .good : .normal
             let line = pad("0x" + String(e.offset, radix: 16), 12) + " " + pad(ByteSize.format(Int64(e.length)), 7)
                 + " " + pad(e.sync.rawValue, 5) + " " + pad(e.state.rawValue, 10) + " "
-                + lpad(e.latencyMicroseconds.map(formatMicros) ?? "", 7) + (e.note.map { " \($0)" } ?? "")
+                + lpad(e.latencyMicroseconds.map(formatDuration) ?? "", 8) + (e.note.map { " \($0)" } ?? "")
             b.put(line, x: r.x, y: r.y + 1 + i, role: role, maxWidth: r.w)
         }
     }
@@ -118,4 +118,16 @@ func formatMicros(_ us: Double) -> String {
     if us < 10_000 { return String(Int((us / 100).rounded()) / 10) + "." + String(Int((us / 100).rounded()) % 10) + "k" }
     if us < 1_000_000 { return String(Int((us / 1000).rounded())) + "k" }
     return String(Int((us / 100_000).rounded()) / 10) + "." + String(Int((us / 100_000).rounded()) % 10) + "M"
+}
+
+/// `275 µs`, `1.2 ms`, `15 ms`, `2.1 s`: a duration with its unit.
+func formatDuration(_ us: Double) -> String {
+    func oneDecimal(_ v: Double) -> String {
+        let t = Int((v * 10).rounded())
+        return "\(t / 10).\(t % 10)"
+    }
+    if us < 999.5 { return "\(Int(us.rounded())) µs" }
+    if us < 9_950 { return oneDecimal(us / 1000) + " ms" }
+    if us < 999_500 { return "\(Int((us / 1000).rounded())) ms" }
+    return oneDecimal(us / 1_000_000) + " s"
 }

@@ -1,52 +1,112 @@
 import BlockDevice
 import DiskFormats
 
-/// One row of the structure panel: a name and where it starts.
+/// One row of the structure panel: a table, a partition, a file system or a defect.
 public struct StructureEntry: Equatable, Sendable {
+    /// What a row shows; tables sort before the partitions that start where they do.
+    public enum Kind: Int, Equatable, Sendable, Comparable {
+        case defect, table, partition, filesystem
+        public static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+    }
     public var label: String
-    public var offset: Int64
+    /// First byte, or nil when there is none to jump to (a defect, or a
+    /// partition whose start is past the end of the media or beyond 2^63).
+    public var offset: Int64?
+    public var kind: Kind
+
+    public init(label: String, offset: Int64?, kind: Kind) {
+        self.label = label
+        self.offset = offset
+        self.kind = kind
+    }
+}
+
+/// Where a partition starts, in bytes, for a panel row or `pN` in the goto prompt.
+public enum PartitionStart: Equatable, Sendable {
+    case at(Int64)
+    /// The start is a valid byte offset but not inside the media.
+    case pastEnd(Int64)
+    /// Start sector × sector size does not fit in 63 bits.
+    case beyondInt64
+
+    /// `p.start × sectorSize`, checked: media values never trap.
+    public static func of(_ p: Partition, sectorSize: Int, mediaSize: Int64) -> PartitionStart {
+        let (bytes, overflow) = p.start.multipliedReportingOverflow(by: Int64(sectorSize))
+        if overflow || p.start < 0 { return .beyondInt64 }
+        return bytes < mediaSize ? .at(bytes) : .pastEnd(bytes)
+    }
 }
 
 extension ViewerState {
-    /// The rows of the structure panel: the partition table's own regions,
-    /// then each partition with its file system, then a whole-device file system.
+    /// The rows of the structure panel: the defects first, then every table
+    /// (MBR, EBRs, GPT headers and arrays), partition and file system in
+    /// offset order (a table before a partition at the same offset), then
+    /// the partitions that cannot be reached.
     public var structureEntries: [StructureEntry] {
         guard let d = disk else { return [] }
         var rows: [StructureEntry] = []
-        for r in d.regions.sorted(by: { $0.offset < $1.offset }) where r.offset < 1 << 20 || r.name.contains("GPT") {
-            rows.append(StructureEntry(label: r.name, offset: r.offset))
+        for r in d.regions where Self.isTable(r.name) {
+            rows.append(StructureEntry(label: r.name, offset: r.offset, kind: .table))
         }
         let sector = Int64(d.sectorSize)
+        var unreachable: [StructureEntry] = []
         for p in d.partitions {
-            var label = "p\(p.index)  \(p.typeName)  \(ByteSize.format(p.size * sector))"
+            let (bytes, sizeOverflow) = p.size.multipliedReportingOverflow(by: sector)
+            var label = "p\(p.index)  \(p.typeName)  " + (sizeOverflow || p.size < 0 ? "\(p.size) sectors (beyond 2^63 bytes)" : ByteSize.format(bytes))
             if let n = p.name, !n.isEmpty { label += "  \"\(n)\"" }
             if let fs = p.filesystem { label += "  \(fs.type)\(fs.label.map { " \($0)" } ?? "")" }
-            rows.append(StructureEntry(label: label, offset: p.start * sector))
+            switch PartitionStart.of(p, sectorSize: d.sectorSize, mediaSize: source.size) {
+            case let .at(off):
+                rows.append(StructureEntry(label: label, offset: off, kind: .partition))
+            case .pastEnd:
+                unreachable.append(StructureEntry(label: label + "  (starts past the end of the media)", offset: nil, kind: .partition))
+            case .beyondInt64:
+                unreachable.append(StructureEntry(label: label + "  (starts at sector \(p.start), beyond 2^63 bytes)", offset: nil, kind: .partition))
+            }
         }
         if let fs = d.filesystem {
-            rows.append(StructureEntry(label: "\(fs.type)\(fs.label.map { " \($0)" } ?? "") (whole device)", offset: fs.offset))
+            rows.append(StructureEntry(label: "\(fs.type)\(fs.label.map { " \($0)" } ?? "") (whole device)", offset: fs.offset, kind: .filesystem))
         }
-        return rows
+        rows.sort { (a, b) in (a.offset ?? .max, a.kind) < (b.offset ?? .max, b.kind) }
+        let defects = d.defects.map { StructureEntry(label: "defect: " + $0, offset: nil, kind: .defect) }
+        return defects + rows + unreachable
     }
 
-    /// Partition number → first byte, for `p2` in the goto prompt.
-    public var partitionStarts: [Int: Int64] {
+    /// Whether a region is a whole table (not one of its entries, not a superblock).
+    static func isTable(_ name: String) -> Bool {
+        if name == "MBR" { return true }
+        if name.hasPrefix("EBR ") { return Int(name.dropFirst(4)) != nil }
+        return name.hasPrefix("GPT ") && !name.hasPrefix("GPT entry")
+    }
+
+    /// Partition number → where it starts, for `p2` in the goto prompt.
+    public var partitionStarts: [Int: PartitionStart] {
         guard let d = disk else { return [:] }
-        var m: [Int: Int64] = [:]
-        for p in d.partitions { m[p.index] = p.start * Int64(d.sectorSize) }
+        var m: [Int: PartitionStart] = [:]
+        for p in d.partitions { m[p.index] = PartitionStart.of(p, sectorSize: d.sectorSize, mediaSize: source.size) }
         return m
+    }
+
+    /// Lines the structure panel wants (its header, evidence lines and rows), borders excluded.
+    var structureContentRows: Int {
+        1 + StructurePanel.evidenceLines(source.evidence).count + max(1, structureEntries.count)
     }
 
     /// The known field under the cursor: `GPT header › PartitionEntryLBA = 2` and its bytes.
     public var fieldUnderCursor: (text: String, range: Range<Int64>)? {
         guard let d = disk, let region = d.region(at: cursor), let text = d.describe(cursor) else { return nil }
-        if let f = region.field(at: cursor) { return (text, f.offset..<(f.offset + Int64(max(1, f.length)))) }
-        return (text, region.offset..<(region.offset + region.length))
+        if let f = region.field(at: cursor) {
+            let (end, o) = f.offset.addingReportingOverflow(Int64(max(1, f.length)))
+            return (text, f.offset..<(o ? .max : max(f.offset, end)))
+        }
+        let (end, o) = region.offset.addingReportingOverflow(max(0, region.length))
+        return (text, region.offset..<(o ? .max : end))
     }
 
     /// Keys of the focused structure panel; false when the key is not its own.
     mutating func structureKey(_ k: Key) -> Bool {
-        let n = structureEntries.count
+        let rows = structureEntries
+        let n = rows.count
         switch k {
         case .up, .char("k"):
             structureSelection = max(0, structureSelection - 1)
@@ -54,7 +114,12 @@ extension ViewerState {
             structureSelection = min(max(0, n - 1), structureSelection + 1)
         case .enter:
             guard structureSelection < n else { return true }
-            moveCursor(to: structureEntries[structureSelection].offset, center: false)
+            let row = rows[structureSelection]
+            guard let off = row.offset else {
+                message = .init(text: row.kind == .defect ? "a defect has no place to jump to" : "\(row.label.prefix { $0 != " " }) cannot be reached: \(row.label)", role: .warning)
+                return true
+            }
+            moveCursor(to: off, center: false)
             top = clampTop(cursor / Int64(layout.bytesPerRow) * Int64(layout.bytesPerRow))
         default:
             return false
@@ -74,7 +139,7 @@ enum StructurePanel {
         }
         let rows = s.structureEntries
         var y = r.y
-        let head = (d.scheme == .none ? "no partition table" : d.scheme.rawValue.uppercased()) + " · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(d.defects.count) defect(s)")
+        let head = (d.scheme == .none ? "no partition table" : d.scheme.rawValue.uppercased()) + " · \(d.sectorSize)-byte sectors" + (d.defects.isEmpty ? "" : " · \(plural(d.defects.count, "defect"))")
         b.put(head, x: r.x, y: y, role: d.defects.isEmpty ? .dim : .warning, maxWidth: r.w)
         y += 1
         for line in evidenceLines(s.source.evidence) where y < r.y + r.h {
@@ -90,8 +155,9 @@ enum StructurePanel {
         let first = max(0, min(s.structureSelection - visible / 2, rows.count - visible))
         for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
             let selected = i == s.structureSelection
-            let line = "0x" + String(row.offset, radix: 16) + "  " + row.label
-            b.put(PanelRenderer.pad(line, r.w), x: r.x, y: y, role: selected && s.focus == .structure ? .cursor : (selected ? .prompt : .normal), maxWidth: r.w)
+            let line = row.kind == .defect ? row.label : (row.offset.map { "0x" + String($0, radix: 16) } ?? "unreachable") + "  " + row.label
+            let plain: Role = row.kind == .defect || row.offset == nil ? .warning : .normal
+            b.put(PanelRenderer.pad(line, r.w), x: r.x, y: y, role: selected && s.focus == .structure ? .cursor : (selected ? .prompt : plain), maxWidth: r.w)
             y += 1
         }
     }

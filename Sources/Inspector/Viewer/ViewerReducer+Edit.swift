@@ -38,7 +38,7 @@ extension ViewerReducer {
         }
         s.edit?.lowNibble = false
         s.moveCursor(to: off)
-        s.message = .init(text: "undone at 0x\(String(off, radix: 16)) · \(s.edits.count) bytes staged", role: .good)
+        s.message = .init(text: "undone at 0x\(String(off, radix: 16)) · \(plural(s.edits.count, "byte")) staged", role: .good)
     }
 
     static func startCommit(_ s: inout ViewerState) {
@@ -60,7 +60,7 @@ extension ViewerReducer {
         switch k {
         case .escape:
             s.edit = nil
-            s.message = s.edits.isEmpty ? nil : .init(text: "\(s.edits.count) bytes staged: W writes them, u undoes", role: .warning)
+            s.message = s.edits.isEmpty ? nil : .init(text: "\(plural(s.edits.count, "byte")) staged: W writes them, u undoes", role: .warning)
             return []
         case .tab, .backTab:
             e.column = e.column == .hex ? .ascii : .hex
@@ -120,11 +120,11 @@ extension ViewerReducer {
         if p.confirming {
             s.commitPrompt = nil
             guard k == .char("y") || k == .char("Y") else {
-                s.message = .init(text: "write cancelled: \(s.edits.count) bytes still staged", role: .warning)
+                s.message = .init(text: "write cancelled: \(plural(s.edits.count, "byte")) still staged", role: .warning)
                 return []
             }
             s.committing = true
-            s.message = .init(text: "writing \(s.edits.count) bytes with sync \(p.sync.rawValue)…", role: .good)
+            s.message = .init(text: "writing \(plural(s.edits.count, "byte")) with sync \(p.sync.rawValue)…", role: .good)
             return [.commit(s.edits.runs, sync: p.sync)]
         }
         switch k {

@@ -56,7 +56,7 @@ public enum ViewerReducer {
                 s.moveCursor(to: off, center: true)
                 s.message = .init(text: "\(s.search.pattern?.description ?? "match") at 0x\(String(off, radix: 16))", role: .good)
             case .notFound:
-                s.message = .init(text: "not found: \(s.search.pattern?.description ?? "")", role: .warning)
+                s.message = .init(text: noMoreMatches(&s, from: s.search.from, forward: s.search.forward), role: .warning)
             case .cancelled:
                 s.message = .init(text: "search cancelled", role: .warning)
             case let .failed(why):
@@ -120,8 +120,12 @@ public enum ViewerReducer {
         case .char("s"), .function(7): s.toggle(.structure)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
-        case .char("+"): s.panelHeight = min(s.panelHeight + 1, max(4, s.height - 8))
-        case .char("-"): s.panelHeight = max(4, s.panelHeight - 1)
+        case .char("+"):
+            s.panelHeight = min(max(s.panelHeight, l.panelRows) + 1, max(4, s.height - 8))
+            s.panelHeightChosen = true
+        case .char("-"):
+            s.panelHeight = max(4, (l.panelRows > 0 ? l.panelRows : s.panelHeight) - 1)
+            s.panelHeightChosen = true
         case .char("?"), .function(1): s.showHelp = true
         case .char("r"): return [.retryUnreadable]
         case .char("H"): return cancelBackground(&s, confirmed: wasConfirmingCancel)
@@ -131,7 +135,7 @@ public enum ViewerReducer {
         case .char("q"), .function(10):
             if s.stagedPatches > 0 && !wasConfirming {
                 s.confirmingQuit = true
-                s.message = .init(text: "\(s.stagedPatches) staged patches are not written: q again to quit and drop them", role: .warning)
+                s.message = .init(text: "\(plural(s.stagedPatches, "staged byte")) not written: q again to quit and drop them", role: .warning)
                 return []
             }
             s.quit = true
@@ -189,6 +193,8 @@ public enum ViewerReducer {
                     return []
                 }
                 s.search.pattern = pattern
+                s.search.lastMatch = nil
+                s.search.wrapArmed = nil
                 return searchAgain(&s, forward: true)
             }
         default:
@@ -203,13 +209,31 @@ public enum ViewerReducer {
             return []
         }
         guard s.search.progress == nil else { return [] }
-        let from = forward ? s.cursor + 1 : s.cursor - 1
+        var from = forward ? s.cursor + 1 : s.cursor - 1
+        if s.search.wrapArmed == forward {
+            from = forward ? 0 : s.source.size - 1
+        }
+        s.search.wrapArmed = nil
         guard from >= 0 && from < s.source.size else {
-            s.message = .init(text: "not found: \(pattern)", role: .warning)
+            s.message = .init(text: noMoreMatches(&s, from: from, forward: forward), role: .warning)
             return []
         }
+        s.search.from = from
+        s.search.forward = forward
         s.search.progress = (0, forward ? s.source.size - from : from + 1)
         return [.startSearch(pattern, from: from, forward: forward)]
+    }
+
+    /// A search that found nothing: "not found" only when it covered the
+    /// whole media; else "no more matches" and the next `n` (`N`) wraps.
+    private static func noMoreMatches(_ s: inout ViewerState, from: Int64, forward: Bool) -> String {
+        let pattern = s.search.pattern?.description ?? ""
+        let whole = forward ? from <= 0 : from >= s.source.size - 1
+        if whole { return "not found: \(pattern)" }
+        s.search.wrapArmed = forward
+        let at = "0x" + String(s.cursor, radix: 16)
+        return forward ? "no more matches after \(at); n again wraps to the start"
+                       : "no more matches before \(at); N again wraps to the end"
     }
 }
 

@@ -14,7 +14,8 @@ public enum ViewerRenderer {
         if l.panelRows > 0 { PanelRenderer.draw(&b, s, l, snap) }
         statusBar(&b, s, l, snap)
         bottomRow(&b, s, l)
-        if s.showHelp { HelpOverlay.draw(&b) }
+        if s.showHelp { HelpOverlay.draw(&b, s) }
+        if s.glyphs == .ascii { b.asciiOnly() }
         return b
     }
 
@@ -47,14 +48,14 @@ public enum ViewerRenderer {
                 let off = rowOff + Int64(i)
                 let idx = Int(off - s.top)
                 let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .pastEnd)
-                var (hex, ch, role) = glyphs(cell)
+                var (hex, ch, role) = glyphs(cell, s.glyphs)
                 if let f = field, f.contains(off) { role = .region }
                 if let m = match, m.contains(off) { role = .match }
                 if let st = s.edits.staged(at: off) {
                     // Staged: the byte as it will be written (a half-typed
                     // byte over a page not loaded yet shows its typed nibble).
                     if let v = cell.value ?? (st.mask == 0xFF ? st.value : nil) {
-                        (hex, ch, _) = glyphs(.byte(st.apply(to: v)))
+                        (hex, ch, _) = glyphs(.byte(st.apply(to: v)), s.glyphs)
                     } else {
                         hex = st.mask == 0xF0 ? String(hex2(st.value).prefix(1)) + "·" : "·" + String(hex2(st.value).suffix(1))
                     }
@@ -72,18 +73,21 @@ public enum ViewerRenderer {
         }
     }
 
-    /// Hex text, ASCII glyph and role for one cell, in the hexyl manner.
-    static func glyphs(_ c: ByteCell) -> (String, Character, Role) {
+    /// Hex text, text-column glyph and role for one cell, in the hexyl
+    /// manner, except that TAB and the other whitespace have their own
+    /// glyph: a space, a TAB and `_` must look different without colour.
+    static func glyphs(_ c: ByteCell, _ g: GlyphSet = .unicode) -> (String, Character, Role) {
         switch c {
         case let .byte(v):
             switch v {
-            case 0: return (hex2(v), "⋄", .byteNull)
-            case 0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d: return (hex2(v), "_", .byteWhitespace)
+            case 0: return (hex2(v), g.null, .byteNull)
+            case 0x20: return (hex2(v), " ", .byteWhitespace)
+            case 0x09, 0x0a, 0x0b, 0x0c, 0x0d: return (hex2(v), g.whitespace, .byteWhitespace)
             case 0x21...0x7e: return (hex2(v), Character(Unicode.Scalar(v)), .bytePrintable)
-            case 0x01...0x7f: return (hex2(v), "•", .byteOtherASCII)
-            default: return (hex2(v), "×", .byteNonASCII)
+            case 0x01...0x7f: return (hex2(v), g.otherASCII, .byteOtherASCII)
+            default: return (hex2(v), g.nonASCII, .byteNonASCII)
             }
-        case .pending: return ("··", "·", .placeholder)
+        case .pending: return (String(repeating: g.pending, count: 2), g.pending, .placeholder)
         case .unreadable: return ("??", "?", .unreadable)
         case .pastEnd: return ("  ", " ", .normal)
         }
@@ -92,36 +96,50 @@ public enum ViewerRenderer {
     private static func statusBar(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout, _ snap: FrameSnapshot) {
         let y = l.statusRow
         b.fill(x: 0, y: y, width: s.width, height: 1, with: Cell(" ", .statusBar))
-        let sector = Int64(max(1, s.source.sectorSize))
-        var parts: [(String, Role)] = [
-            (s.source.path, .statusAccent),
-            (ByteSize.format(s.source.size), .statusBar),
-            (s.source.access.rawValue, s.source.access == .readOnly ? .statusBar : .statusAccent),
-        ]
-        // Edit mode and staged bytes right after the access mode: the first
-        // things to lose on a narrow terminal are the engine's figures.
-        if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent)) }
-        if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent)) }
-        if s.committing { parts.append(("writing…", .statusAccent)) }
-        if let t = s.background?.text { parts.append((t, .statusAccent)) }
-        parts += [
-            ("\(s.source.sectorSize) B sectors", .statusBar),
-            ("\(s.source.engine) ×\(s.source.slots)", .statusBar),
-            ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent),
-        ]
-        if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar)) }
-        if snap.cache.unreadableRanges > 0 { parts.append(("\(snap.cache.unreadableRanges) unreadable", .statusAccent)) }
-        if let p = s.search.progress {
-            let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
-            parts.append(("searching \(pct)% (Esc cancels)", .statusAccent))
-        }
-        if let f = snap.fieldUnderCursor ?? s.fieldUnderCursor?.text { parts.append((f, .statusAccent)) }
         var x = 1
-        for (i, (t, role)) in parts.enumerated() {
+        for (i, (t, role)) in statusParts(s, snap).enumerated() {
             if i > 0 { x = b.put(" │ ", x: x, y: y, role: .statusBar) }
             x = b.put(t, x: x, y: y, role: role)
             if x >= s.width { break }
         }
+    }
+
+    /// The status bar's parts in screen order, after dropping the least
+    /// useful ones that do not fit: the cache figure first, then the engine,
+    /// the sector size, the session log, the size; the cursor's offset and
+    /// the field under it go last.
+    static func statusParts(_ s: ViewerState, _ snap: FrameSnapshot) -> [(String, Role)] {
+        let sector = Int64(max(1, s.source.sectorSize))
+        // (text, role, priority): a higher priority stays longer.
+        var parts: [(String, Role, Int)] = [
+            (s.source.path, .statusAccent, 9),
+            (ByteSize.format(s.source.size), .statusBar, 5),
+            (s.source.access.rawValue, s.source.access == .readOnly ? .statusBar : .statusAccent, 7),
+        ]
+        if let e = s.edit { parts.append((e.column == .hex ? "EDIT hex" : "EDIT text", .statusAccent, 9)) }
+        if !s.edits.isEmpty { parts.append(("\(s.edits.count) staged", .statusAccent, 9)) }
+        if s.committing { parts.append(("writing…", .statusAccent, 9)) }
+        if let t = s.background?.text { parts.append((t, .statusAccent, 6)) }
+        if let log = s.sessionLogPath { parts.append(("log " + log, .statusBar, 4)) }
+        parts += [
+            ("\(s.source.sectorSize) B sectors", .statusBar, 3),
+            ("\(s.source.engine) ×\(s.source.slots)", .statusBar, 2),
+            ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent, 10),
+        ]
+        if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar, 1)) }
+        if snap.cache.unreadableRanges > 0 { parts.append(("\(snap.cache.unreadableRanges) unreadable", .statusAccent, 8)) }
+        if let p = s.search.progress {
+            let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
+            parts.append(("searching \(pct)% (Esc cancels)", .statusAccent, 8))
+        }
+        if let f = snap.fieldUnderCursor ?? s.fieldUnderCursor?.text { parts.append((f, .statusAccent, 8)) }
+        func width(_ p: [(String, Role, Int)]) -> Int { 1 + p.reduce(0) { $0 + $1.0.count } + 3 * max(0, p.count - 1) }
+        while parts.count > 1 && width(parts) > s.width {
+            // The lowest priority goes; among equals, the rightmost.
+            let low = parts.map(\.2).min()!
+            parts.remove(at: parts.lastIndex { $0.2 == low }!)
+        }
+        return parts.map { ($0.0, $0.1) }
     }
 
     private static func bottomRow(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout) {
@@ -158,7 +176,7 @@ public enum ViewerRenderer {
     private static func commitPrompt(_ b: inout ScreenBuffer, _ s: ViewerState, _ c: CommitPrompt, y: Int) {
         let runs = s.edits.runs
         if c.confirming {
-            let text = "write \(s.edits.count) bytes (\(runs.count) run\(runs.count == 1 ? "" : "s")) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
+            let text = "write \(plural(s.edits.count, "byte")) (\(plural(runs.count, "run"))) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
             b.put(text, x: 0, y: y, role: .prompt)
             return
         }
@@ -170,3 +188,6 @@ public enum ViewerRenderer {
         b.put(" n/d/f choose · Enter next · Esc cancels", x: x, y: y, role: .dim)
     }
 }
+
+/// `1 byte`, `2 bytes`, `0 runs`.
+func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }

@@ -73,10 +73,17 @@ public struct SearchState: Equatable, Sendable {
     /// Bytes scanned and total of the search under way; nil when idle.
     public var progress: (done: Int64, total: Int64)?
     public var lastMatch: Int64?
+    /// Where the search under way (or the last one) started, and its direction.
+    public var from: Int64 = 0
+    public var forward = true
+    /// The last `n` (or `N`) ran off the end (the start): the next one in
+    /// the same direction wraps around.
+    public var wrapArmed: Bool?
 
     public static func == (a: SearchState, b: SearchState) -> Bool {
         a.pattern == b.pattern && a.lastMatch == b.lastMatch && a.progress?.done == b.progress?.done
-            && a.progress?.total == b.progress?.total
+            && a.progress?.total == b.progress?.total && a.from == b.from && a.forward == b.forward
+            && a.wrapArmed == b.wrapArmed
     }
 }
 
@@ -98,7 +105,13 @@ public struct ViewerState: Equatable, Sendable {
     public var focus: Panel?
     /// Rows of the panel area (borders included).
     public var panelHeight = 9
+    /// `+` or `-` chose the panel height: the structure panel no longer sizes itself.
+    public var panelHeightChosen = false
     public var showHelp = false
+    /// The forensic session's log file, shown in help and the status bar.
+    public var sessionLogPath: String?
+    /// Unicode glyphs, or ASCII ones when the locale cannot show UTF-8.
+    public var glyphs: GlyphSet = .unicode
     public var prompt: Prompt?
     public var message: Message?
     public var search = SearchState()

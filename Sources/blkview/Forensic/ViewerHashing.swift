@@ -110,10 +110,10 @@ final class ViewerHashing: Sendable {
         func list(_ r: HashReport) -> String {
             r.digests.keys.sorted().map { "\($0.rawValue) \(r.digests[$0]!)" }.joined(separator: ", ")
         }
-        guard after.isComplete else { return "exit hash: \(after.readErrors.count) unreadable range(s); no digest" }
+        guard after.isComplete else { return "exit hash: \(after.readErrors.count == 1 ? "1 unreadable range" : "\(after.readErrors.count) unreadable ranges"); no digest" }
         guard let before else { return "media hash at exit: \(list(after))" }
         guard before.isComplete else {
-            return "background hash had \(before.readErrors.count) unreadable range(s); media hash at exit: \(list(after))"
+            return "background hash had \(before.readErrors.count == 1 ? "1 unreadable range" : "\(before.readErrors.count) unreadable ranges"); media hash at exit: \(list(after))"
         }
         return before.digests == after.digests
             ? "media hash at start and at exit agree: \(list(after))"

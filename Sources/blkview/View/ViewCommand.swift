@@ -136,6 +136,7 @@ struct ViewCommand: AsyncParsableCommand {
                                     access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly,
                                     evidence: src.evidence)
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
+        state.sessionLogPath = forensicSession?.log.path
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let hashing = hash ? ViewerHashing(source: src, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
         hashing?.start(wake: wake.signal)

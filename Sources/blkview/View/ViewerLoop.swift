@@ -25,6 +25,8 @@ final class ViewerLoop {
         defer { term.end() }
         state.width = term.width
         state.height = term.height
+        state.glyphs = term.unicode ? .unicode : .ascii
+        state.announceStart()
         var cells: [ByteCell] = []
         var keyTime: UInt64?
         var keyCount = 0
@@ -50,6 +52,10 @@ final class ViewerLoop {
                     events.append(.resize(width: term.width, height: term.height))
                 } else if k == .ctrl("c") {
                     events.append(.key(.char("q")))
+                } else if k == .ctrl("z") {
+                    // Suspend like less: the shell gets the terminal; `fg` redraws.
+                    term.suspend()
+                    events.append(.resize(width: term.width, height: term.height))
                 } else {
                     events.append(.key(k))
                 }
