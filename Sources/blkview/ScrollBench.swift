@@ -119,10 +119,11 @@ func runScrollBench(source: any BlockSource, options: ScrollBenchOptions) async 
     }
     guard size >= screen else { throw ScrollBenchError.sourceTooSmall(size: size, screen: screen) }
     let rssStart = BenchMemory.currentRSS()
-    var config = PageCacheDriver.defaultConfiguration(for: source)
+    let reader = MediaReader(source)
+    var config = PageCacheDriver.defaultConfiguration(for: reader)
     config.pageSize = max(options.pageSize, config.pageSize)
     config.budgetBytes = options.cacheBytes
-    let cache = try PageCacheDriver(source: source, configuration: config)
+    let cache = try PageCacheDriver(reader: reader, configuration: config)
 
     // Open: the first screen, waited for, as the viewer's first draw would be.
     let openStart = monotonicNanoseconds()

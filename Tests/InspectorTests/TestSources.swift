@@ -1,4 +1,5 @@
 import BlockDevice
+import Inspector
 internal import CLinuxAIO
 import Glibc
 import LinuxAIO
@@ -143,4 +144,15 @@ enum TestFiles {
         if let e = AioContext.refusal(slots: 32) { return "io_setup would fail: \(e)" }
         return nil
     }()
+}
+
+extension PageCacheDriver {
+    /// The tests' shorthand: a cache over `source` through its own read path.
+    convenience init(source: any BlockSource, configuration: PageCacheConfiguration? = nil) throws(PageCacheError) {
+        try self.init(reader: MediaReader(source), configuration: configuration)
+    }
+
+    static func defaultConfiguration(for source: any BlockSource) -> PageCacheConfiguration {
+        defaultConfiguration(for: MediaReader(source))
+    }
 }

@@ -8,7 +8,7 @@ import Testing
 enum Fixture {
     static func summary(size: Int64 = 1 << 20, access: AccessMode = .readOnly) -> SourceSummary {
         SourceSummary(path: "/var/tmp/disk.img", size: size, sectorSize: 512, kind: "image file",
-                      engine: .aio, slots: 32, access: access)
+                      engine: "aio ×32", access: access)
     }
 
     /// Deterministic bytes with every class: NUL runs, text, whitespace, high bytes.

@@ -2,12 +2,13 @@ import BlockDevice
 import Foundation
 import LinuxAIO
 
-/// The viewer's machinery without a terminal: owns the source, the page cache
-/// and background work (searches); turns effects into work and results into
-/// events; hands each frame a snapshot. Every method is synchronous and
-/// cheap: the UI thread never awaits I/O.
+/// The viewer's machinery without a terminal: owns the read path, the page
+/// cache and background work (searches, structure probes); turns effects into
+/// work and results into events; hands each frame a snapshot. Every method is
+/// synchronous and cheap: the UI thread never awaits I/O.
 public final class ViewerSession: Sendable {
-    public let source: any BlockSource
+    /// The read path every byte on screen, every search and every probe comes through.
+    public let reader: MediaReader
     public let cache: PageCacheDriver
     /// The writer of a `--write` session; nil when read-only (then nothing
     /// here can write: the source was opened read-only).
@@ -21,20 +22,32 @@ public final class ViewerSession: Sendable {
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
-    public init(source: any BlockSource, cache: PageCacheDriver, patcher: PatchSession? = nil,
-                wake: @escaping @Sendable () -> Void) {
-        self.source = source
+    public init(cache: PageCacheDriver, patcher: PatchSession? = nil, wake: @escaping @Sendable () -> Void) {
+        let reader = cache.reader
+        self.reader = reader
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
+        // A viewer is open: background work (hash, search) takes only its share of the slots.
+        reader.setInteractive(true)
         let changes = cache.changes
         listener.withLock { $0 = Task { for await _ in changes { wake() } } }
         // Partitions and file systems for the structure panel and the status
         // bar's field names: a few MiB read in the background.
+        reprobe()
+    }
+
+    /// Reads the partition tables and file systems again (at open, and after
+    /// a committed write changed bytes they are decoded from).
+    private func reprobe() {
+        let reader = self.reader
         let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
-        probe.withLock { $0 = Task {
-            if let layout = try? await StructureReader.probe(source) { post(.structureLoaded(layout)) }
-        } }
+        probe.withLock { old in
+            old?.cancel()
+            old = Task {
+                if let layout = try? await StructureReader.probe(reader.source) { post(.structureLoaded(layout)) }
+            }
+        }
     }
 
     /// Events produced by background work since the last call.
@@ -52,15 +65,16 @@ public final class ViewerSession: Sendable {
     /// What the frame needs besides the state; `cells` is reused across frames.
     public func snapshot(for state: ViewerState, cells: inout [ByteCell]) -> FrameSnapshot {
         cache.cells(in: state.visibleRange, into: &cells)
-        patcher?.overlay(&cells, range: state.visibleRange)
-        let io = source.engine.statistics()
+        let reads = reader.statistics()
+        // The engine's own figures add what is not a read: patch writes and syncs.
+        let io = reader.source.engine.statistics()
         let stats = cache.statistics()
         let samples = history.withLock { h in
-            h.sample(io, now: monotonicNanoseconds())
+            h.sample(reads, io, now: monotonicNanoseconds())
             return h.samples
         }
         return FrameSnapshot(
-            cells: cells, io: io,
+            cells: cells, io: io, reads: reads,
             cache: CacheSummary(hitRate: stats.hitRate, cachedBytes: Int64(stats.bytesCached),
                                 pagesInFlight: stats.pagesInFlight, unreadableRanges: cache.failedRanges().count),
             journal: patcher?.lines ?? [], latencyHistory: samples
@@ -86,7 +100,13 @@ public final class ViewerSession: Sendable {
                 return
             }
             let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
-            patcher.commit(runs, sync: sync, progress: wake) { post(.commitFinished($0)) }
+            patcher.commit(runs, sync: sync, progress: wake) { [weak self] outcome in
+                // Coherence: the verified bytes are in the cached pages
+                // already (PatchSession.onWritten); what is decoded from
+                // them is decoded again.
+                if !outcome.verified.isEmpty { self?.reprobe() }
+                post(.commitFinished(outcome))
+            }
         }
     }
 
@@ -108,14 +128,14 @@ public final class ViewerSession: Sendable {
     }
 
     private func startSearch(_ pattern: SearchPattern, from: Int64, forward: Bool) {
-        let source = self.source
-        let total = forward ? source.geometry.size - from : from + 1
+        let reader = self.reader
+        let total = forward ? reader.geometry.size - from : from + 1
         let lastReport = Protected<UInt64>(0)
         let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
         let task = Task {
             let outcome: SearchOutcome
             do {
-                let hit = try await Searcher.find(pattern.bytes, in: source, from: from, forward: forward) { done in
+                let hit = try await Searcher.find(pattern.bytes, in: reader, from: from, forward: forward) { done in
                     let now = monotonicNanoseconds()
                     let due = lastReport.withLock { t -> Bool in
                         if now - t < 50_000_000 { return false }
@@ -143,8 +163,9 @@ public final class ViewerSession: Sendable {
     }
 }
 
-/// Mean completion latency per sampling interval, derived from the engine's
-/// cumulative histograms (count × mean differences), for the sparkline.
+/// Mean completion latency per sampling interval, derived from the read
+/// path's cumulative histograms (every class) and the engine's for writes and
+/// syncs (count × mean differences), for the sparkline.
 struct LatencyHistory {
     static let interval: UInt64 = 250_000_000
     static let keep = 240
@@ -153,11 +174,12 @@ struct LatencyHistory {
     private var lastCount: UInt64 = 0
     private var lastSum: Double = 0
 
-    mutating func sample(_ io: IOStatistics, now: UInt64) {
+    mutating func sample(_ reads: ReadPathStatistics, _ io: IOStatistics, now: UInt64) {
         guard now - lastTime >= Self.interval else { return }
         var count: UInt64 = 0
         var sum = 0.0
-        for h in io.latency.values where h.totalCount > 0 {
+        let histograms = reads.classes.map(\.latency) + io.latency.filter { $0.key != .read }.map(\.value)
+        for h in histograms where h.totalCount > 0 {
             count += h.totalCount
             sum += h.mean * Double(h.totalCount)
         }

@@ -1,3 +1,5 @@
+import BlockDevice
+
 /// The page cache as a pure state machine: it decides which pages to read,
 /// in which order, and which to forget; it does no I/O and keeps no bytes.
 ///
@@ -46,6 +48,9 @@ public struct PageCache: Sendable {
     private(set) var loadedCount = 0
     private var failedCount = 0
     private var nextToken: UInt64 = 1
+    /// Reads in flight whose bytes were overwritten (`invalidate`) while
+    /// they ran: their completion is stale, and the page is read again.
+    private var staleTokens: Set<UInt64> = []
     public private(set) var counters = PageCacheCounters()
 
     /// A cache over `sourceSize` bytes. Validate `configuration` first
@@ -76,18 +81,20 @@ public struct PageCache: Sendable {
         visibleBytes = bytes
         visiblePages = layout.pages(overlapping: bytes)
 
+        // Hits and misses count page requests: a page that comes into view,
+        // once, however many frames show it.
         for raw in visiblePages {
             let p = PageIndex(raw)
+            let requested = !previousPages.contains(raw)
             switch slots[p] {
             case .loaded:
-                counters.hits += 1
+                if requested { counters.hits += 1 }
                 lru.touch(p)
-            case let .failed(_, at) where !previousPages.contains(raw)
-                && now &- at >= configuration.retryCooldownNanoseconds:
+            case let .failed(_, at) where requested && now &- at >= configuration.retryCooldownNanoseconds:
                 counters.misses += 1
                 forget(p)  // back in view after the cool-down: read it again
             default:
-                counters.misses += 1
+                if requested { counters.misses += 1 }
             }
         }
         rebuildQueue()
@@ -101,6 +108,7 @@ public struct PageCache: Sendable {
     /// Returns false (and changes nothing) when the attempt is stale: the
     /// driver must then drop the buffer.
     public mutating func completed(_ page: PageIndex, token: UInt64, length: Int) -> (accepted: Bool, actions: PageCacheActions) {
+        if staleTokens.contains(token) { return (false, rereadStale(page, token: token)) }
         guard case let .inFlight(t)? = slots[page], t == token else {
             counters.staleCompletions += 1
             return (false, PageCacheActions())
@@ -119,6 +127,7 @@ public struct PageCache: Sendable {
     /// The read `token` of `page` failed with `message` at time `now`.
     @discardableResult
     public mutating func failed(_ page: PageIndex, token: UInt64, message: String, now: UInt64) -> (accepted: Bool, actions: PageCacheActions) {
+        if staleTokens.contains(token) { return (false, rereadStale(page, token: token)) }
         guard case let .inFlight(t)? = slots[page], t == token else {
             counters.staleCompletions += 1
             return (false, PageCacheActions())
@@ -151,6 +160,44 @@ public struct PageCache: Sendable {
             if case .loaded = slots[p] { actions.evictions.append(p) }
             forget(p)
         }
+        rebuildQueue()
+        issue(into: &actions)
+        return actions
+    }
+
+    /// The bytes in `bytes` changed on the media (a committed write): pages
+    /// read before are forgotten and read again if wanted; a read in flight
+    /// over them is stale when it completes, and its page is read again.
+    /// (The driver copies the new bytes into loaded pages instead, where it
+    /// has them: see `PageCacheDriver.wrote`.)
+    public mutating func invalidate(_ bytes: Range<Int64>) -> PageCacheActions {
+        var actions = PageCacheActions()
+        for raw in layout.pages(overlapping: bytes) {
+            let p = PageIndex(raw)
+            switch slots[p] {
+            case let .inFlight(token)?:
+                staleTokens.insert(token)
+            case .loaded?, .failed?:
+                if case .loaded? = slots[p] { actions.evictions.append(p) }
+                forget(p)
+            default:
+                break
+            }
+        }
+        rebuildQueue()
+        issue(into: &actions)
+        return actions
+    }
+
+    /// A stale read finished: its page is absent again and re-queued if wanted.
+    private mutating func rereadStale(_ page: PageIndex, token: UInt64) -> PageCacheActions {
+        staleTokens.remove(token)
+        counters.staleCompletions += 1
+        if case let .inFlight(t)? = slots[page], t == token {
+            slots[page] = nil
+            inFlightCount -= 1
+        }
+        var actions = PageCacheActions()
         rebuildQueue()
         issue(into: &actions)
         return actions
@@ -252,7 +299,8 @@ public struct PageCache: Sendable {
             inFlightCount += 1
             counters.readsIssued += 1
             counters.bytesPeak = max(counters.bytesPeak, bytesInUse)
-            actions.reads.append(PageRead(page: p, offset: layout.offset(of: p), length: layout.pageSize, token: token))
+            actions.reads.append(PageRead(page: p, offset: layout.offset(of: p), length: layout.pageSize, token: token,
+                                          readClass: isVisible ? .visible : .readahead))
         }
     }
 

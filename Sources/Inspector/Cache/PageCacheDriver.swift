@@ -1,8 +1,9 @@
 import BlockDevice
 import LinuxAIO
 
-/// Runs a `PageCache` over a `BlockSource`: feeds it the view and the
-/// completions, issues its reads as tasks, keeps the pages' bytes, and answers
+/// Runs a `PageCache` over the read path: feeds it the view and the
+/// completions, issues its reads as tasks (visible pages in the `.visible`
+/// class, prefetches in `.readahead`), keeps the pages' bytes, and answers
 /// the renderer without ever waiting on the disk.
 ///
 /// Every method except `close()` is synchronous and cheap: call `show` when
@@ -13,7 +14,8 @@ import LinuxAIO
 /// issued. A buffer whose read turned stale is dropped, never reused (the
 /// engine keeps it alive until the kernel is done with it).
 public final class PageCacheDriver: Sendable {
-    public let source: any BlockSource
+    /// The read path every page comes through.
+    public let reader: MediaReader
     public let configuration: PageCacheConfiguration
     public let layout: PageLayout
     /// Yields after a page arrives or fails. Coalesced (the newest only): one
@@ -50,9 +52,9 @@ public final class PageCacheDriver: Sendable {
 
     /// The default configuration for `source`: 64 KiB pages (or the source's
     /// alignment if larger), 64 MiB, as many reads in flight as engine slots.
-    public static func defaultConfiguration(for source: any BlockSource) -> PageCacheConfiguration {
-        var c = PageCacheConfiguration(maxInFlight: source.engine.slots)
-        let align = source.geometry.alignment.offset
+    public static func defaultConfiguration(for reader: MediaReader) -> PageCacheConfiguration {
+        var c = PageCacheConfiguration(maxInFlight: reader.limits.total)
+        let align = reader.geometry.alignment.offset
         while c.pageSize < align { c.pageSize *= 2 }
         return c
     }
@@ -60,16 +62,16 @@ public final class PageCacheDriver: Sendable {
     /// - Throws: `PageCacheError.invalidConfiguration` when the page size is
     ///   not a power of two at least the source's O_DIRECT alignment, or the
     ///   budget is smaller than a page.
-    public init(source: any BlockSource, configuration: PageCacheConfiguration? = nil) throws(PageCacheError) {
-        let config = configuration ?? Self.defaultConfiguration(for: source)
-        try config.validate(alignment: source.geometry.alignment.offset)
-        self.source = source
+    public init(reader: MediaReader, configuration: PageCacheConfiguration? = nil) throws(PageCacheError) {
+        let config = configuration ?? Self.defaultConfiguration(for: reader)
+        try config.validate(alignment: reader.geometry.alignment.offset)
+        self.reader = reader
         self.configuration = config
-        layout = PageLayout(pageSize: config.pageSize, sourceSize: source.geometry.size)
+        layout = PageLayout(pageSize: config.pageSize, sourceSize: reader.geometry.size)
         // Exactly what O_DIRECT needs: posix_memalign pads each page by up to
         // the alignment, and with a thousand pages 4 KiB of padding is 4 MiB.
-        bufferAlignment = source.geometry.alignment.memory
-        state = Protected(State(cache: PageCache(configuration: config, sourceSize: source.geometry.size)))
+        bufferAlignment = reader.geometry.alignment.memory
+        state = Protected(State(cache: PageCache(configuration: config, sourceSize: reader.geometry.size)))
         (changes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -104,6 +106,45 @@ public final class PageCacheDriver: Sendable {
             return (a.reads, s.takeSpares(a.reads.count))
         }
         start(reads, spares: spares)
+    }
+
+    /// `bytes` were written at `offset` (a committed, verified patch): the
+    /// loaded pages they touch take the new bytes now, so the next frame and
+    /// everything derived from it shows them; a read in flight over them is
+    /// stale and its page is read again.
+    public func wrote(_ bytes: [UInt8], at offset: Int64) {
+        guard !bytes.isEmpty else { return }
+        let range = offset..<(offset + Int64(bytes.count))
+        let (reads, spares) = state.withLock { s -> ([PageRead], [AlignedBuffer]) in
+            guard !s.closed else { return ([], []) }
+            var stale: [Range<Int64>] = []
+            for raw in layout.pages(overlapping: range) {
+                let page = PageIndex(raw)
+                let start = layout.offset(of: page)
+                guard case let .loaded(length) = s.cache.state(of: page), let buffer = s.buffers[page] else {
+                    stale.append(max(start, range.lowerBound)..<min(start + Int64(layout.pageSize), range.upperBound))
+                    continue
+                }
+                let lo = max(start, range.lowerBound), hi = min(start + Int64(length), range.upperBound)
+                if lo < hi {
+                    bytes.withUnsafeBytes { src in
+                        (buffer.baseAddress + Int(lo - start)).copyMemory(
+                            from: src.baseAddress! + Int(lo - offset), byteCount: Int(hi - lo))
+                    }
+                }
+            }
+            var reads: [PageRead] = []
+            var evictions: [PageIndex] = []
+            for r in stale {
+                let a = s.cache.invalidate(r)
+                reads += a.reads
+                evictions += a.evictions
+            }
+            s.release(evictions, keep: configuration.maxInFlight)
+            return (reads, s.takeSpares(reads.count))
+        }
+        start(reads, spares: spares)
+        continuation.yield(())
     }
 
     // MARK: Accessors for the renderer (never wait)
@@ -170,7 +211,8 @@ public final class PageCacheDriver: Sendable {
     // MARK: Shutdown
 
     /// Drops queued reads, waits for those in flight, releases every page and,
-    /// when `closeSource`, closes the source. Later calls do nothing new.
+    /// when `closeSource`, closes the read path and its source. Later calls
+    /// do nothing new.
     public func close(closeSource: Bool = true) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { s -> Bool in
@@ -187,7 +229,7 @@ public final class PageCacheDriver: Sendable {
             s.spares.removeAll()
         }
         continuation.finish()
-        if closeSource { await source.close() }
+        if closeSource { await reader.close() }
     }
 
     // MARK: Machinery
@@ -219,9 +261,9 @@ public final class PageCacheDriver: Sendable {
         var spares = spares
         for read in reads {
             let buffer = spares.popLast() ?? AlignedBuffer(count: read.length, alignment: bufferAlignment)
-            Task(priority: .userInitiated) { [source] in
+            Task(priority: .userInitiated) { [reader] in
                 do {
-                    let n = try await source.read(at: read.offset, into: buffer, length: read.length)
+                    let n = try await reader.read(at: read.offset, into: buffer, length: read.length, as: read.readClass)
                     self.finish(read, buffer: buffer, result: .success(n))
                 } catch {
                     self.finish(read, buffer: buffer, result: .failure(error))

@@ -1,3 +1,5 @@
+import BlockDevice
+
 /// Where one page stands in the cache.
 public enum PageState: Sendable, Equatable {
     /// Not in memory and not wanted.
@@ -28,6 +30,9 @@ public struct PageRead: Sendable, Equatable {
     /// source returns a short count for the last page.
     public let length: Int
     public let token: UInt64
+    /// `.visible` for a page on screen when the read was issued, else
+    /// `.readahead`: the read path serves it in that order.
+    public let readClass: ReadClass
 }
 
 /// What the cache asks of its driver after an input.

@@ -3,26 +3,30 @@ import LinuxAIO
 
 /// The viewer's writer (sessions opened with `--write` only): commits staged
 /// runs through `PatchEngine` into one undo journal per session (created at
-/// the first commit), keeps the journal panel's lines, and remembers the
-/// blocks written so that the view shows them (the page cache still holds
-/// the bytes read before).
+/// the first commit), keeps the journal panel's lines, and hands the bytes of
+/// every verified block, read back from the media, to `written` (the page
+/// cache takes them: the view and what is decoded from it show the media as
+/// it now is).
 public final class PatchSession: Sendable {
     public let target: WritableFileSource
     private let explicitJournal: String?
-    /// Guards the journal writer, the panel's lines and the written blocks.
+    private let written: @Sendable ([UInt8], Int64) -> Void
+    /// Guards the journal writer and the panel's lines.
     private let state = Protected<State>(State())
     private let task = Protected<Task<Void, Never>?>(nil)
 
     private struct State {
         var journal: UndoJournalWriter?
         var lines: [JournalLine] = []
-        var written: [(offset: Int64, bytes: [UInt8])] = []
     }
 
-    /// - Parameter journal: `--journal FILE`, else a new file in the default directory.
-    public init(target: WritableFileSource, journal: String?) {
+    /// - Parameters:
+    ///   - journal: `--journal FILE`, else a new file in the default directory.
+    ///   - written: gets each verified block's bytes as read back, and its offset.
+    public init(target: WritableFileSource, journal: String?, written: @escaping @Sendable ([UInt8], Int64) -> Void) {
         self.target = target
         explicitJournal = journal
+        self.written = written
     }
 
     /// The journal panel's lines, oldest first.
@@ -30,19 +34,6 @@ public final class PatchSession: Sendable {
 
     /// The journal's path once the first commit made it.
     public var journalPath: String? { state.withLock { $0.journal?.path } }
-
-    /// Puts the bytes written this session over `cells` (which show `range`).
-    public func overlay(_ cells: inout [ByteCell], range: Range<Int64>) {
-        state.withLock { s in
-            for w in s.written {
-                let lo = max(range.lowerBound, w.offset), hi = min(range.upperBound, w.offset + Int64(w.bytes.count))
-                guard lo < hi else { continue }
-                for o in lo..<hi where Int(o - range.lowerBound) < cells.count {
-                    cells[Int(o - range.lowerBound)] = .byte(w.bytes[Int(o - w.offset)])
-                }
-            }
-        }
-    }
 
     /// Writes `runs` with `sync` in the background; `done` gets the outcome.
     public func commit(_ runs: [PatchRun], sync: SyncLevel, progress: @escaping @Sendable () -> Void,
@@ -84,11 +75,9 @@ public final class PatchSession: Sendable {
         for (b, o) in zip(blocks, report.blocks) where o.state == .verified {
             verified.append(b.range)
         }
-        var written: [(Int64, [UInt8])] = []
         for r in verified {
-            if let bytes = try? await target.readExactly(at: r.lowerBound, length: r.count) { written.append((r.lowerBound, bytes)) }
+            if let bytes = try? await target.readExactly(at: r.lowerBound, length: r.count) { written(bytes, r.lowerBound) }
         }
-        state.withLock { s in s.written += written.map { (offset: $0.0, bytes: $0.1) } }
         return CommitOutcome(verified: verified, failure: report.failure, journal: journal.path)
     }
 

@@ -1,3 +1,4 @@
+import BlockDevice
 import LinuxAIO
 
 /// The cache's figures for the status bar.
@@ -50,17 +51,21 @@ public struct LatencySample: Equatable, Sendable {
 public struct FrameSnapshot: Sendable {
     /// Cells of `state.visibleRange`, in order.
     public var cells: [ByteCell]
+    /// The engine's figures: what the panels show of writes and syncs.
     public var io: IOStatistics?
+    /// The read path's figures: every read of every source, per class.
+    public var reads: ReadPathStatistics?
     public var cache: CacheSummary
     public var journal: [JournalLine]
     public var latencyHistory: [LatencySample]
     /// The structure field under the cursor, e.g. `GPT header › PartitionEntryLBA = 2`.
     public var fieldUnderCursor: String?
 
-    public init(cells: [ByteCell], io: IOStatistics? = nil, cache: CacheSummary = CacheSummary(),
+    public init(cells: [ByteCell], io: IOStatistics? = nil, reads: ReadPathStatistics? = nil, cache: CacheSummary = CacheSummary(),
                 journal: [JournalLine] = [], latencyHistory: [LatencySample] = [], fieldUnderCursor: String? = nil) {
         self.cells = cells
         self.io = io
+        self.reads = reads
         self.cache = cache
         self.journal = journal
         self.latencyHistory = latencyHistory

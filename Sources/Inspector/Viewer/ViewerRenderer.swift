@@ -123,7 +123,7 @@ public enum ViewerRenderer {
         if let log = s.sessionLogPath { parts.append(("log " + log, .statusBar, 4)) }
         parts += [
             ("\(s.source.sectorSize) B sectors", .statusBar, 3),
-            ("\(s.source.engine) ×\(s.source.slots)", .statusBar, 2),
+            (s.source.engine, .statusBar, 2),
             ("0x\(String(s.cursor, radix: 16)) LBA \(s.cursor / sector)", .statusAccent, 10),
         ]
         if let h = snap.cache.hitRate { parts.append(("cache \(Int((h * 100).rounded()))%", .statusBar, 1)) }

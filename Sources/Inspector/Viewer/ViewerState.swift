@@ -15,14 +15,15 @@ public struct SourceSummary: Sendable, Equatable {
     public var size: Int64
     public var sectorSize: Int
     public var kind: String
-    public var engine: EngineKind
-    public var slots: Int
+    /// What serves the reads, as the status bar says it: `aio ×32`,
+    /// `threads ×32`, `ewf ×2` (the read path's label).
+    public var engine: String
     public var access: AccessMode
     /// An evidence container's case metadata and stored hashes (EWF), shown
     /// at the top of the structure panel.
     public var evidence: EvidenceMetadata?
 
-    public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: EngineKind, slots: Int, access: AccessMode,
+    public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: String, access: AccessMode,
                 evidence: EvidenceMetadata? = nil) {
         self.evidence = evidence
         self.path = path
@@ -30,7 +31,6 @@ public struct SourceSummary: Sendable, Equatable {
         self.sectorSize = sectorSize
         self.kind = kind
         self.engine = engine
-        self.slots = slots
         self.access = access
     }
 }

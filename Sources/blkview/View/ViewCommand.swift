@@ -102,11 +102,11 @@ struct ViewCommand: AsyncParsableCommand {
     private func view(_ target: String, _ forensicSession: ForensicSession?) async throws {
         let started = Entry.started
         let src: any BlockSource
-        var patcher: PatchSession?
+        var writable: WritableFileSource?
         if writing.write {
             let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: forensic.forensic)
             src = w
-            patcher = PatchSession(target: w, journal: writing.journal)
+            writable = w
         } else {
             src = try source.open(target)
         }
@@ -119,20 +119,23 @@ struct ViewCommand: AsyncParsableCommand {
             await src.close()
             throw CLIError("the viewer needs a terminal; for scripts use bench (and, to come, dump, hash, search, info)")
         }
-        var config = PageCacheDriver.defaultConfiguration(for: src)
+        let reader = MediaReader(src)
+        var config = PageCacheDriver.defaultConfiguration(for: reader)
         config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))
         config.budgetBytes = Int(ByteSize.parse(cache)!)
         let driver: PageCacheDriver
         do {
-            driver = try PageCacheDriver(source: src, configuration: config)
+            driver = try PageCacheDriver(reader: reader, configuration: config)
         } catch {
-            await src.close()
+            await reader.close()
             throw CLIError("cannot view \(target): \(error)")
         }
+        // A verified write lands in the cached pages at once (no overlay).
+        let patcher = writable.map { PatchSession(target: $0, journal: writing.journal) { [driver] bytes, at in driver.wrote(bytes, at: at) } }
         let wake = try WakePipe()
-        let session = ViewerSession(source: src, cache: driver, patcher: patcher, wake: wake.signal)
+        let session = ViewerSession(cache: driver, patcher: patcher, wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
-                                    kind: src.kind.description, engine: src.engine.kind, slots: src.engine.slots,
+                                    kind: src.kind.description, engine: reader.statistics().engine,
                                     access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly,
                                     evidence: src.evidence)
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
