@@ -54,12 +54,14 @@ public enum PatchPlan {
         let alignedSize = mediaSize / u * u
         var intervals: [Range<Int64>] = []
         for r in runs {
-            guard r.offset >= 0, r.range.upperBound <= mediaSize else {
-                throw .pastEnd(offset: r.offset, end: r.range.upperBound, size: mediaSize)
+            // Checked: an offset near Int64.max must be refused, not trap.
+            let (end, overflow) = r.offset.addingReportingOverflow(Int64(r.bytes.count))
+            guard r.offset >= 0, !overflow, end <= mediaSize else {
+                throw .pastEnd(offset: r.offset, end: overflow ? .max : end, size: mediaSize)
             }
+            guard end <= alignedSize else { throw .unalignedTail(offset: r.offset, alignedSize: alignedSize, size: mediaSize, unit: unit) }
             let lo = r.offset / u * u
-            let hi = (r.range.upperBound + u - 1) / u * u
-            guard hi <= alignedSize else { throw .unalignedTail(offset: r.offset, alignedSize: alignedSize, size: mediaSize, unit: unit) }
+            let hi = end % u == 0 ? end : (end / u + 1) * u  // <= alignedSize: no overflow
             if let last = intervals.last, lo <= last.upperBound {
                 intervals[intervals.count - 1] = last.lowerBound..<max(last.upperBound, hi)
             } else {
@@ -75,7 +77,7 @@ public enum PatchPlan {
         for iv in intervals {
             var start = iv.lowerBound
             while start < iv.upperBound {
-                let end = min(iv.upperBound, start + Int64(maxBlock))
+                let end = start + min(iv.upperBound - start, Int64(maxBlock))
                 var edits: [(Int, StagedByte)] = []
                 while k < sortedOffsets.count && sortedOffsets[k] < end {
                     let o = sortedOffsets[k]
