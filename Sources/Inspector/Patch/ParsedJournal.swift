@@ -137,7 +137,8 @@ public struct ParsedJournal: Equatable, Sendable {
     static func fields(_ data: [UInt8], at p: Int, version: UInt16)
         -> (seq: UInt32, offset: Int64, length: Int, sync: SyncLevel, checksums: (UInt32, UInt32)?)? {
         let r = ByteReader(data: data, position: p)
-        guard r.slice(p, 4) == JournalRecord.magic, let seq = r.u(p + 4, 4), let off = r.u(p + 8, 8),
+        guard p >= 0, data.count - p >= JournalRecord.fixedLength(version: version),
+              r.slice(p, 4) == JournalRecord.magic, let seq = r.u(p + 4, 4), let off = r.u(p + 8, 8),
               let len = r.u(p + 16, 4).map(Int.init), let syncRaw = r.u(p + 20, 1),
               len > 0, len <= JournalRecord.maxLength, Int(syncRaw) < SyncLevel.allCases.count else { return nil }
         var sums: (UInt32, UInt32)?
