@@ -46,6 +46,12 @@ struct UndoTerminalSafeTests {
         Self.clean(u.stdout, "undo")
         #expect(u.stdout.hasPrefix("undo \(dir.path)/disk\\e[31m\\nred.img from \(dir.path)/j\\e[2J\\nx.bvundo:"), "\(u.stdout)")
         #expect(try Harness.run("/bin/sh", ["-c", "sha256sum < \"$1\"", "sh", img]).stdout == before)
+        // JSON escapes them its own way (and stays valid JSON).
+        let json = try Harness.blkview("undo", j, "--dry-run", "--json")
+        #expect(json.status == 0, "\(json.stderr)")
+        Self.clean(json.stdout.trimmingCharacters(in: .newlines), "undo --json")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(obj["target"] as? String == img && obj["journal"] as? String == j)
         // A refusal names both, escaped, on one line.
         let other = try dir.file("other.img", size: 1 << 19, random: true)
         let refused = try Harness.blkview("undo", j, "--target", other)

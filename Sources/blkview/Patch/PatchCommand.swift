@@ -39,7 +39,7 @@ struct PatchCommand: AsyncParsableCommand {
     func validate() throws {
         if (hex == nil) == (from == nil) { throw ValidationError("give the bytes with either --hex or --from FILE") }
         if let hex, PatchRun.parseHex(hex) == nil {
-            throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex)')")
+            throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex.terminalSafe)')")
         }
         try writing.validateSync()
     }

@@ -74,7 +74,10 @@ enum PatchOutput {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            // C0, DEL, C1 and the bidi overrides: escaped, never raw in a terminal.
+            case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value)
+                || (0x2066...0x2069).contains(u.value):
+                out += String(format: "\\u%04x", u.value)
             default: out.unicodeScalars.append(u)
             }
         }

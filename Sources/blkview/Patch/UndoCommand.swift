@@ -43,7 +43,7 @@ struct UndoCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
+        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync.terminalSafe)')") }
     }
 
     func run() async throws {
