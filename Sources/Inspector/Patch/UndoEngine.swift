@@ -39,8 +39,13 @@ public enum UndoEngine {
     ///   one torn write (a power loss during one block's write can leave a
     ///   piece that is neither): all inside one record and one aligned 4 KiB
     ///   span, with at least one other journaled piece holding its original
-    ///   or patched bytes. Anything else (another disk) is still refused. The
+    ///   or patched bytes, each byte of them old or new in one run of each.
+    ///   Anything else (another disk, foreign bytes) is still refused. The
     ///   steps covering them say so in `note`.
+    ///
+    /// A journal with a damaged last record must go through `settle` first;
+    /// every record's offset and length are checked against `size` without
+    /// overflow before anything is read.
     public static func plan(_ journal: ParsedJournal, targetPath: String, size: Int64, acceptTorn: Bool = false,
                             read: Reader) async throws -> [UndoStep] {
         let h = journal.header
