@@ -55,7 +55,9 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String {
         let verb: String = if case .writeRefused = reason { "open \(path) for writing" } else { "open \(path)" }
-        return "cannot \(verb): \(explanation)"
+        // The path and the explanation (which may quote media or a path)
+        // are hostile text: escaped for the terminal.
+        return "cannot \(verb): \(explanation)".terminalSafe
     }
 
     private var explanation: String {

@@ -42,7 +42,8 @@ public struct IOError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         s += ": \(errno)"
         if let hint { s += " — \(hint)" }
-        return s
+        // The path is hostile text (an ESC or a newline in a file name).
+        return s.terminalSafe
     }
 
     static func pathOf(fd: Int32) -> String {

@@ -8,15 +8,15 @@ struct JournalFormatTests {
                                       device: 0x803, inode: 42, created: 1_700_000_000, identityLength: 4096,
                                       identityDigest: SHA256Digest.hash([1, 2, 3]))
 
-    static func journal(records n: Int) -> (bytes: [UInt8], records: [JournalRecord]) {
-        var bytes = header.encoded()
+    static func journal(records n: Int, version: UInt16 = JournalHeader.version) -> (bytes: [UInt8], records: [JournalRecord]) {
+        var bytes = header.encoded(version: version)
         var recs: [JournalRecord] = []
         for i in 0..<n {
             let r = JournalRecord(sequence: UInt32(i), offset: Int64(i) * 512, sync: SyncLevel.allCases[i % 3],
                                   original: [UInt8](repeating: UInt8(i), count: 512),
                                   patched: [UInt8](repeating: UInt8(i + 100), count: 512))
             recs.append(r)
-            bytes += r.encoded()
+            bytes += r.encoded(version: version)
         }
         return (bytes, recs)
     }
@@ -29,30 +29,52 @@ struct JournalFormatTests {
         #expect(SHA256Digest.hex([UInt8](repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test("header and records round-trip")
-    func roundTrip() throws {
-        let (bytes, recs) = Self.journal(records: 3)
+    @Test("header and records round-trip (version 2 written, version 1 still read)", arguments: [UInt16(1), 2])
+    func roundTrip(version: UInt16) throws {
+        let (bytes, recs) = Self.journal(records: 3, version: version)
         let p = try ParsedJournal.parse(bytes, name: "j")
         #expect(p.header == Self.header)
         #expect(p.records == recs)
-        #expect(p.ignoredTailBytes == 0)
+        #expect(p.ignoredTailBytes == 0 && p.damagedTail == nil)
         #expect(p.validLength == bytes.count)
     }
 
-    @Test("a torn last record (cut at any byte, or with a bad checksum) is ignored")
-    func tornTail() throws {
-        let (bytes, recs) = Self.journal(records: 3)
-        let lastStart = bytes.count - recs[2].encoded().count
-        for cut in lastStart..<bytes.count {
+    @Test("a damaged last record (cut at any byte, or a flipped byte) is kept aside with what survives of it",
+          arguments: [UInt16(1), 2])
+    func tornTail(version: UInt16) throws {
+        let (bytes, recs) = Self.journal(records: 3, version: version)
+        let fixed = version >= 2 ? 36 : 24
+        let lastStart = bytes.count - recs[2].encoded(version: version).count
+        for cut in (lastStart + 1)..<bytes.count {
             let p = try ParsedJournal.parse(Array(bytes.prefix(cut)), name: "j")
+            #expect(p.version == version)
             #expect(p.records == Array(recs.prefix(2)), "cut at \(cut)")
             #expect(p.ignoredTailBytes == cut - lastStart)
+            #expect(p.validLength == lastStart)
+            let d = try #require(p.damagedTail)
+            #expect(d.sequence == 2 && d.position == lastStart && d.bytes == cut - lastStart)
+            // The block is known once the record's header is all there.
+            #expect((d.block != nil) == (cut - lastStart >= fixed), "cut at \(cut)")
+            if let b = d.block {
+                #expect(b.offset == 1024 && b.length == 512)
+                #expect(d.original == Array(recs[2].original.prefix(cut - lastStart - fixed)))
+                #expect(d.patched == Array(recs[2].patched.prefix(max(0, cut - lastStart - fixed - 512))))
+                #expect((d.checksums != nil) == (version >= 2))
+                #expect(d.checksums?.original == (version >= 2 ? CRC32C.checksum(recs[2].original) : nil))
+            }
         }
         var flipped = bytes
         flipped[lastStart + 100] ^= 0xFF
         let p = try ParsedJournal.parse(flipped, name: "j")
         #expect(p.records.count == 2)
-        #expect(p.ignoredTailBytes == recs[2].encoded().count)
+        #expect(p.ignoredTailBytes == recs[2].encoded(version: version).count)
+        #expect(p.damagedTail?.block?.offset == 1024)
+        // A flipped byte in a version 2 record's header: its fields cannot be trusted.
+        if version >= 2 {
+            var header = bytes
+            header[lastStart + 9] ^= 0x01
+            #expect(try ParsedJournal.parse(header, name: "j").damagedTail?.block == nil)
+        }
     }
 
     @Test("damage before a valid record is refused, not skipped")
@@ -73,9 +95,9 @@ struct JournalFormatTests {
             #expect(throws: JournalError.noHeader("j")) { try ParsedJournal.parse(Array(h.prefix(cut)), name: "j") }
         }
         #expect(throws: JournalError.notAJournal("j")) { try ParsedJournal.parse(Array("hello world, not a journal".utf8), name: "j") }
-        var v2 = h
-        v2[8] = 2
-        #expect(throws: JournalError.unsupportedVersion("j", 2)) { try ParsedJournal.parse(v2, name: "j") }
+        var v3 = h
+        v3[8] = 3
+        #expect(throws: JournalError.unsupportedVersion("j", 3)) { try ParsedJournal.parse(v3, name: "j") }
     }
 }
 
@@ -104,6 +126,11 @@ struct PlanTests {
 
     @Test("a patch past the end or into an unaligned tail is refused")
     func refusals() {
+        // An offset near Int64.max: refused, not an overflow trap.
+        #expect(throws: PatchPlanError.pastEnd(offset: .max - 1, end: .max, size: 4096)) {
+            try PatchPlan.blocks(for: [PatchRun(offset: .max - 1, bytes: [StagedByte(value: 1), StagedByte(value: 2), StagedByte(value: 3)])],
+                                 unit: 512, mediaSize: 4096)
+        }
         #expect(throws: PatchPlanError.pastEnd(offset: 4095, end: 4097, size: 4096)) {
             try PatchPlan.blocks(for: [PatchRun(offset: 4095, replacing: [1, 2])], unit: 512, mediaSize: 4096)
         }

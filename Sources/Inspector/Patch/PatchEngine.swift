@@ -22,6 +22,8 @@ public struct PatchReport: Equatable, Sendable {
     public var sync: SyncLevel
     /// Why it stopped, when a block failed (the blocks after it were not written).
     public var failure: String?
+    /// Blocks written before a stop was asked for (Ctrl-C), when one was.
+    public var stoppedAfter: Int?
 
     public var succeeded: Bool { failure == nil && blocks.allSatisfy { $0.state == .verified } }
     /// Byte ranges on the media now known to hold the patched bytes.
@@ -42,10 +44,16 @@ public struct PatchReport: Equatable, Sendable {
 /// The first failure stops the patch: later blocks are not written, and
 /// everything written so far can be undone from the journal.
 public enum PatchEngine {
-    /// - Parameter progress: called with the block's index and its journal-panel line at each step.
+    /// - Parameters:
+    ///   - stop: asked before each block; when it says yes (Ctrl-C), no
+    ///     further block is journaled or written, and the report says how
+    ///     many were (`stoppedAfter`). The journal ends with the last block
+    ///     written, so undo restores exactly those.
+    ///   - progress: called with the block's index and its journal-panel line at each step.
     public static func commit(_ blocks: [PlannedBlock], to target: any PatchTarget, journal: UndoJournalWriter,
                               sync: SyncLevel,
-                              progress: @Sendable (Int, JournalLine) -> Void = { _, _ in }) async -> PatchReport {
+                              progress: @Sendable (Int, JournalLine) -> Void = { _, _ in },
+                              stop: @Sendable () -> Bool = { false }) async -> PatchReport {
         var outcomes = blocks.map {
             var o = BlockOutcome(offset: $0.offset, length: $0.length, state: .queued, changedBytes: 0)
             o.sync = sync
@@ -53,11 +61,16 @@ public enum PatchEngine {
         }
         for i in outcomes.indices { progress(i, outcomes[i].line) }
         var failure: String?
+        var stoppedAfter: Int?
         for (i, block) in blocks.enumerated() {
             func report(_ state: JournalLine.State, note: String? = nil) {
                 outcomes[i].state = state
                 if let note { outcomes[i].note = note }
                 progress(i, outcomes[i].line)
+            }
+            if failure == nil, stoppedAfter == nil, stop() {
+                stoppedAfter = i
+                failure = "stopped after \(i) of \(blocks.count) block\(blocks.count == 1 ? "" : "s")"
             }
             if failure != nil {
                 report(.failed, note: "not written")
@@ -85,6 +98,6 @@ public enum PatchEngine {
                 failure = "\(error)"
             }
         }
-        return PatchReport(blocks: outcomes, sync: sync, failure: failure)
+        return PatchReport(blocks: outcomes, sync: sync, failure: failure, stoppedAfter: stoppedAfter)
     }
 }

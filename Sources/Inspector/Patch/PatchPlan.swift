@@ -54,33 +54,47 @@ public enum PatchPlan {
         let alignedSize = mediaSize / u * u
         var intervals: [Range<Int64>] = []
         for r in runs {
-            guard r.offset >= 0, r.range.upperBound <= mediaSize else {
-                throw .pastEnd(offset: r.offset, end: r.range.upperBound, size: mediaSize)
+            // Checked: an offset near Int64.max must be refused, not trap.
+            let (end, overflow) = r.offset.addingReportingOverflow(Int64(r.bytes.count))
+            guard r.offset >= 0, !overflow, end <= mediaSize else {
+                throw .pastEnd(offset: r.offset, end: overflow ? .max : end, size: mediaSize)
             }
+            guard end <= alignedSize else { throw .unalignedTail(offset: r.offset, alignedSize: alignedSize, size: mediaSize, unit: unit) }
             let lo = r.offset / u * u
-            let hi = (r.range.upperBound + u - 1) / u * u
-            guard hi <= alignedSize else { throw .unalignedTail(offset: r.offset, alignedSize: alignedSize, size: mediaSize, unit: unit) }
+            let hi = end % u == 0 ? end : (end / u + 1) * u  // <= alignedSize: no overflow
             if let last = intervals.last, lo <= last.upperBound {
                 intervals[intervals.count - 1] = last.lowerBound..<max(last.upperBound, hi)
             } else {
                 intervals.append(lo..<hi)
             }
         }
-        // Staged bytes by offset (a later run wins where runs overlap).
-        var staged: [Int64: StagedByte] = [:]
-        for r in runs { for (i, b) in r.bytes.enumerated() { staged[r.offset + Int64(i)] = b } }
-        let sortedOffsets = staged.keys.sorted()
+        // Staged bytes in offset order: the runs as they are when they do not
+        // overlap (the `patch` command's one run: no per-byte dictionary and
+        // sort for a 64 MiB patch), else by offset, a later run winning.
+        let disjoint = zip(runs, runs.dropFirst()).allSatisfy { $0.0.range.upperBound <= $0.1.offset }
+        let merged: [PatchRun]
+        if disjoint {
+            merged = runs
+        } else {
+            var staged: [Int64: StagedByte] = [:]
+            for r in runs { for (i, b) in r.bytes.enumerated() { staged[r.offset + Int64(i)] = b } }
+            merged = staged.keys.sorted().map { PatchRun(offset: $0, bytes: [staged[$0]!]) }
+        }
         var blocks: [PlannedBlock] = []
-        var k = 0
+        var k = 0  // the first run not wholly before the current block
         for iv in intervals {
             var start = iv.lowerBound
             while start < iv.upperBound {
-                let end = min(iv.upperBound, start + Int64(maxBlock))
+                let end = start + min(iv.upperBound - start, Int64(maxBlock))
                 var edits: [(Int, StagedByte)] = []
-                while k < sortedOffsets.count && sortedOffsets[k] < end {
-                    let o = sortedOffsets[k]
-                    edits.append((Int(o - start), staged[o]!))
-                    k += 1
+                var m = k
+                while m < merged.count && merged[m].offset < end {
+                    let r = merged[m]
+                    for o in max(start, r.offset)..<min(end, r.range.upperBound) {
+                        edits.append((Int(o - start), r.bytes[Int(o - r.offset)]))
+                    }
+                    if r.range.upperBound <= end { k = m + 1 }
+                    m += 1
                 }
                 if !edits.isEmpty {
                     blocks.append(PlannedBlock(offset: start, length: Int(end - start), edits: edits))

@@ -15,7 +15,8 @@ extension WritableFileSource: PatchTarget {}
 /// Why a patch or an undo stopped.
 public struct PatchError: Error, Equatable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Paths and journal text in `description` are escaped for the terminal.
+    public init(_ description: String) { self.description = description.terminalSafe }
 }
 
 extension PatchTarget {

@@ -1,6 +1,7 @@
 import LinuxAIO
 
-/// The target an undo journal belongs to (its header). Version 1.
+/// The target an undo journal belongs to (its header). Version 2 (version 1
+/// journals, whose records carry no header checksum, are still read).
 ///
 /// Identity that survives a reboot: the media size and the SHA-256 of its
 /// first block (`identityLength` bytes at offset 0) as they were before the
@@ -8,7 +9,12 @@ import LinuxAIO
 /// only: loop devices and device numbers change across reboots.
 public struct JournalHeader: Equatable, Sendable {
     public static let magic: [UInt8] = Array("BLKVUNDO".utf8)
-    public static let version: UInt16 = 1
+    /// The version written. Version 2 records carry the CRC-32C of their
+    /// original and patched bytes under a checksum of their own, so that undo
+    /// can tell from a damaged last record whether its block was written.
+    public static let version: UInt16 = 2
+    /// The versions read.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
 
     public var path: String
     public var size: Int64
@@ -40,11 +46,11 @@ public struct JournalHeader: Equatable, Sendable {
     /// length 4, digest 32, path length 2.
     static let fixedLength = 94
 
-    public func encoded() -> [UInt8] {
+    public func encoded(version: UInt16 = JournalHeader.version) -> [UInt8] {
         let p = Array(path.utf8)
         var w = ByteWriter()
         w.bytes(Self.magic)
-        w.u16(Self.version)
+        w.u16(version)
         w.u16(0)
         w.u32(UInt32(Self.fixedLength + p.count + 4))
         w.u64(UInt64(size))
@@ -67,8 +73,10 @@ public struct JournalHeader: Equatable, Sendable {
 /// patch reached from one it did not, and refuse a target that is neither).
 public struct JournalRecord: Equatable, Sendable {
     public static let magic: [UInt8] = Array("BVRC".utf8)
-    /// magic 4, sequence 4, offset 8, length 4, sync 1, reserved 3.
-    static let fixedLength = 24
+    /// Version 1: magic 4, sequence 4, offset 8, length 4, sync 1, reserved 3.
+    /// Version 2 adds the CRC-32C of the original bytes 4, of the patched
+    /// bytes 4, and of the 32 bytes before it 4.
+    static func fixedLength(version: UInt16) -> Int { version >= 2 ? 36 : 24 }
     /// A record longer than this is garbage (a torn length field).
     static let maxLength = 16 << 20
 
@@ -89,13 +97,18 @@ public struct JournalRecord: Equatable, Sendable {
 
     public var length: Int { original.count }
 
-    public func encoded() -> [UInt8] {
+    public func encoded(version: UInt16 = JournalHeader.version) -> [UInt8] {
         var w = ByteWriter()
         w.bytes(Self.magic)
         w.u32(sequence)
-        w.u64(UInt64(offset))
+        w.u64(UInt64(bitPattern: offset))
         w.u32(UInt32(length))
         w.bytes([UInt8(SyncLevel.allCases.firstIndex(of: sync)!), 0, 0, 0])
+        if version >= 2 {
+            w.u32(CRC32C.checksum(original))
+            w.u32(CRC32C.checksum(patched))
+            w.u32(CRC32C.checksum(w.data))
+        }
         w.bytes(original)
         w.bytes(patched)
         w.u32(CRC32C.checksum(w.data))
@@ -118,14 +131,14 @@ struct ByteReader {
     var position: Int
 
     func u(_ at: Int, _ n: Int) -> UInt64? {
-        guard at >= 0, at + n <= data.count else { return nil }
+        guard at >= 0, n >= 0, at <= data.count - n else { return nil }
         var v: UInt64 = 0
         for i in (0..<n).reversed() { v = v << 8 | UInt64(data[at + i]) }
         return v
     }
 
     func slice(_ at: Int, _ n: Int) -> [UInt8]? {
-        guard at >= 0, n >= 0, at + n <= data.count else { return nil }
+        guard at >= 0, n >= 0, at <= data.count - n else { return nil }
         return Array(data[at..<(at + n)])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockDevice
+internal import CLinuxAIO
 import Foundation
 import Inspector
 import LinuxAIO
@@ -38,7 +39,7 @@ struct PatchCommand: AsyncParsableCommand {
     func validate() throws {
         if (hex == nil) == (from == nil) { throw ValidationError("give the bytes with either --hex or --from FILE") }
         if let hex, PatchRun.parseHex(hex) == nil {
-            throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex)')")
+            throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex.terminalSafe)')")
         }
         try writing.validateSync()
     }
@@ -65,7 +66,11 @@ struct PatchCommand: AsyncParsableCommand {
             }
             let journal = try await writing.createJournal(for: target)
             journalPath = journal.path
-            report = await PatchEngine.commit(blocks, to: target, journal: journal, sync: writing.syncLevel)
+            // Ctrl-C (the counting handler `hash` uses) stops between blocks:
+            // the journal then ends with the last block written.
+            let interrupt = Interrupt.mark()
+            report = await PatchEngine.commit(blocks, to: target, journal: journal, sync: writing.syncLevel,
+                                              stop: { cla_sigint_count() != interrupt })
             await journal.close()
             print(PatchOutput.patch(report, path: path, offset: offset, length: data.count, journal: journalPath, json: json))
         } catch {
@@ -73,8 +78,13 @@ struct PatchCommand: AsyncParsableCommand {
             throw error
         }
         await target.close()
+        if let done = report.stoppedAfter {
+            FileHandle.standardError.write(Data(("blkview patch: interrupted (Ctrl-C): stopped after \(done) of \(report.blocks.count) "
+                + "block\(report.blocks.count == 1 ? "" : "s"); undo with: blkview undo '\(journalPath.terminalSafe)'\n").utf8))
+            throw ExitCode(130)
+        }
         if let failure = report.failure {
-            FileHandle.standardError.write(Data("blkview patch: \(failure)\n".utf8))
+            FileHandle.standardError.write(Data("blkview patch: \(failure.terminalSafe)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -15,14 +15,17 @@ enum PatchOutput {
                 + "\"journal\":\(quote(journal)),\"blocks\":[\(blocks.joined(separator: ","))],\"verified\":\(r.succeeded)"
                 + (r.failure.map { ",\"error\":\(quote($0))" } ?? "") + "}"
         }
+        // Text for a terminal: the paths and notes are escaped.
+        let path = path.terminalSafe, journal = journal.terminalSafe
         let bytes = r.blocks.reduce(0) { $0 + $1.length }
-        var lines = ["\(r.succeeded ? "patched" : "FAILED to patch") \(path) at 0x\(hex(offset)): \(length) bytes in "
+        let verb = r.succeeded ? "patched" : r.stoppedAfter != nil ? "STOPPED patching" : "FAILED to patch"
+        var lines = ["\(verb) \(path) at 0x\(hex(offset)): \(length) bytes in "
             + "\(r.blocks.count) block\(r.blocks.count == 1 ? "" : "s") (\(bytes) B), sync \(r.sync)"]
         for b in r.blocks {
             var l = "  0x\(hex(b.offset))  \(b.length) B  \(b.state.rawValue)"
             if let us = b.latencyMicroseconds { l += String(format: "  write %.0f µs", us) }
             l += "  \(b.changedBytes) bytes changed"
-            if let n = b.note { l += "  (\(n))" }
+            if let n = b.note { l += "  (\(n.terminalSafe))" }
             lines.append(l)
         }
         lines.append("journal \(journal) — undo with: blkview undo '\(journal)'")
@@ -38,11 +41,13 @@ enum PatchOutput {
                     + (s.note.map { ",\"note\":\(quote($0))" } ?? "") + "}"
             }
             return "{\"journal\":\(quote(journal)),\"target\":\(quote(target)),\"dry_run\":\(dryRun),\"records\":\(parsed.records.count),"
-                + "\"ignored_tail_bytes\":\(parsed.ignoredTailBytes),\"restore\":\(restore),"
+                + "\"ignored_tail_bytes\":\(parsed.ignoredTailBytes),"
+                + (parsed.tailNote.map { "\"damaged_last_record\":\(quote($0))," } ?? "") + "\"restore\":\(restore),"
                 + "\"already_restored\":\(steps.count - restore),\"steps\":[\(items.joined(separator: ","))]}"
         }
+        let target = target.terminalSafe, journal = journal.terminalSafe
         var lines = ["\(dryRun ? "would undo" : "undo") \(target) from \(journal): \(parsed.records.count) record\(parsed.records.count == 1 ? "" : "s")"
-            + (parsed.ignoredTailBytes > 0 ? ", torn last record (\(parsed.ignoredTailBytes) bytes) ignored: its block was never written" : "")]
+            + (parsed.tailNote.map { "; \($0.terminalSafe)" } ?? "")]
         for s in steps {
             var l = "  record \(s.sequence)  0x\(hex(s.offset))  \(s.length) B  "
             if dryRun {
@@ -51,7 +56,7 @@ enum PatchOutput {
                 l += s.action == .restore ? (s.state == .verified ? "restored, verified" : s.state.rawValue) : "already restored"
                 if let us = s.latencyMicroseconds { l += String(format: "  write %.0f µs", us) }
             }
-            if let n = s.note { l += "  (\(n))" }
+            if let n = s.note { l += "  (\(n.terminalSafe))" }
             lines.append(l)
         }
         lines.append(dryRun ? "\(restore) block\(restore == 1 ? "" : "s") would be restored; nothing was written"
@@ -69,7 +74,10 @@ enum PatchOutput {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            // C0, DEL, C1 and the bidi overrides: escaped, never raw in a terminal.
+            case _ where u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value)
+                || (0x2066...0x2069).contains(u.value):
+                out += String(format: "\\u%04x", u.value)
             default: out.unicodeScalars.append(u)
             }
         }

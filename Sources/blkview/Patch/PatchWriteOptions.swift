@@ -21,7 +21,7 @@ struct PatchWriteOptions: ParsableArguments {
     var syncLevel: SyncLevel { SyncLevel(rawValue: sync) ?? .data }
 
     func validateSync() throws {
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
+        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync.terminalSafe)')") }
     }
 
     /// Asks for the write permit and opens `path` writable; a refusal is the one-line message.

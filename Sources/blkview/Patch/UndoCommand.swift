@@ -43,7 +43,7 @@ struct UndoCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
+        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync.terminalSafe)')") }
     }
 
     func run() async throws {
@@ -58,7 +58,7 @@ struct UndoCommand: AsyncParsableCommand {
             parsed = try ParsedJournal.parse(Array(data), name: journal)
         } catch JournalError.noHeader(let name) {
             print(json ? "{\"journal\":\(PatchOutput.quote(name)),\"records\":0,\"restored\":0,\"nothing_to_undo\":true}"
-                       : "\(name): no complete header — the patch stopped before writing anything; nothing to undo")
+                       : "\(name.terminalSafe): no complete header — the patch stopped before writing anything; nothing to undo")
             return
         } catch {
             throw CLIError(error.description)
@@ -68,11 +68,11 @@ struct UndoCommand: AsyncParsableCommand {
             let src: any BlockSource
             do { src = try BlockSources.open(path: path, options: source.blockSourceOptions) } catch { throw CLIError(error.description) }
             do {
-                let steps = try await plan(parsed, path: path, size: src.geometry.size) { o, n in
+                let (settled, steps) = try await plan(parsed, path: path, size: src.geometry.size) { o, n in
                     try await Self.read(src, o, n)
                 }
                 await src.close()
-                print(PatchOutput.undo(steps, journal: journal, parsed: parsed, target: path, dryRun: true, json: json))
+                print(PatchOutput.undo(steps, journal: journal, parsed: settled, target: path, dryRun: true, json: json))
             } catch {
                 await src.close()
                 throw error
@@ -87,26 +87,31 @@ struct UndoCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let done: [UndoStep]
+        let settled: ParsedJournal
         do {
-            let steps = try await plan(parsed, path: path, size: w.geometry.size) { o, n in
+            let steps: [UndoStep]
+            (settled, steps) = try await plan(parsed, path: path, size: w.geometry.size) { o, n in
                 try await w.readExactly(at: o, length: n)
             }
-            done = await UndoEngine.run(steps, journal: parsed, target: w, sync: SyncLevel(rawValue: sync)!)
+            done = await UndoEngine.run(steps, journal: settled, target: w, sync: SyncLevel(rawValue: sync)!)
         } catch {
             await w.close()
             throw error
         }
         await w.close()
-        print(PatchOutput.undo(done, journal: journal, parsed: parsed, target: path, dryRun: false, json: json))
+        print(PatchOutput.undo(done, journal: journal, parsed: settled, target: path, dryRun: false, json: json))
         if let bad = done.first(where: { $0.state == .failed }) {
-            FileHandle.standardError.write(Data("blkview undo: record \(bad.sequence) at 0x\(String(bad.offset, radix: 16)) failed: \(bad.note ?? "?") — run undo again\n".utf8))
+            FileHandle.standardError.write(Data("blkview undo: record \(bad.sequence) at 0x\(String(bad.offset, radix: 16)) failed: \((bad.note ?? "?").terminalSafe) — run undo again\n".utf8))
             throw ExitCode.failure
         }
     }
 
-    private func plan(_ j: ParsedJournal, path: String, size: Int64, read: UndoEngine.Reader) async throws -> [UndoStep] {
+    /// Judges a damaged last record, then plans: the journal to run and its steps.
+    private func plan(_ j: ParsedJournal, path: String, size: Int64,
+                      read: UndoEngine.Reader) async throws -> (ParsedJournal, [UndoStep]) {
         do {
-            return try await UndoEngine.plan(j, targetPath: path, size: size, acceptTorn: acceptTorn, read: read)
+            let settled = try await UndoEngine.settle(j, targetPath: path, size: size, read: read)
+            return (settled, try await UndoEngine.plan(settled, targetPath: path, size: size, acceptTorn: acceptTorn, read: read))
         } catch let e as PatchError {
             throw CLIError(e.description)
         }
