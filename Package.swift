@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO", "CFastMD5",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // The only ncurses user.

@@ -1,3 +1,5 @@
+import BlockDevice
+import Histogram
 import LinuxAIO
 
 /// The panels under the hex view, side by side, drawn from the frame's snapshot.
@@ -24,8 +26,13 @@ enum PanelRenderer {
     private static func title(_ p: Panel, _ snap: FrameSnapshot) -> String {
         switch p {
         case .inFlight:
-            guard let io = snap.io else { return "In flight" }
-            return "In flight \(io.slotsInUse)/\(io.slots) · \(io.waiting) waiting"
+            guard let reads = snap.reads else {
+                guard let io = snap.io else { return "In flight" }
+                return "In flight \(io.slotsInUse)/\(io.slots) · \(io.waiting) waiting"
+            }
+            let writes = snap.io.map { $0.inFlight.filter { $0.operation != .read }.count } ?? 0
+            let q = ReadClass.allCases.map { "\($0.letter)\(reads[$0].queued)" }.joined(separator: " ")
+            return "In flight \(reads.inFlight.count + writes)/\(reads.limits.total) · queued \(q)"
         case .latency: return "Latency (µs)"
         case .journal: return "Write journal (\(snap.journal.count))"
         case .structure: return "Structure (Enter jumps)"
@@ -35,34 +42,51 @@ enum PanelRenderer {
     typealias Rect = StructurePanel.Rect
 
     private static func inFlight(_ b: inout ScreenBuffer, _ r: Rect, _ snap: FrameSnapshot) {
-        guard let io = snap.io else {
+        guard snap.reads != nil || snap.io != nil else {
             b.put("no engine", x: r.x, y: r.y, role: .dim)
             return
         }
-        b.put("slot op        offset       length      age", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
-        if io.inFlight.isEmpty {
+        // Reads from the read path (with their class and, for sets, where they
+        // land); writes and syncs from the engine.
+        var rows: [(what: String, offset: Int64, length: Int, ageNs: UInt64, note: String, abandoned: Bool)] = []
+        for q in snap.reads?.inFlight ?? [] {
+            rows.append((q.readClass.description, q.offset, q.length, q.ageNanoseconds, q.detail ?? "", q.abandoned))
+        }
+        for q in snap.io?.inFlight ?? [] where q.operation != .read || snap.reads == nil {
+            rows.append((q.operation.rawValue, q.offset, q.length, q.ageNanoseconds, q.operation == .read ? "" : q.sync.rawValue, q.abandoned))
+        }
+        b.put("class       offset       length       age  where", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
+        if rows.isEmpty {
             b.put("idle: no request in flight", x: r.x, y: r.y + 1, role: .dim, maxWidth: r.w)
             return
         }
-        for (i, req) in io.inFlight.prefix(r.h - 1).enumerated() {
-            let age = Double(req.ageNanoseconds) / 1000
-            let line = pad(String(req.slot), 4) + " " + pad(req.operation.rawValue, 9) + " "
-                + pad("0x" + String(req.offset, radix: 16), 12) + " " + pad(ByteSize.format(Int64(req.length)), 9)
-                + " " + lpad(formatDuration(age), 8) + (req.abandoned ? " cancelled" : "")
+        for (i, q) in rows.prefix(r.h - 1).enumerated() {
+            let age = Double(q.ageNs) / 1000
+            let line = pad(q.what, 10) + " " + pad("0x" + String(q.offset, radix: 16), 12) + " "
+                + pad(ByteSize.format(Int64(q.length)), 9) + " " + lpad(formatDuration(age), 8)
+                + (q.note.isEmpty ? "" : "  \(q.note)") + (q.abandoned ? " cancelled" : "")
             b.put(line, x: r.x, y: r.y + 1 + i, role: age > 100_000 ? .warning : .normal, maxWidth: r.w)
         }
-        if io.inFlight.count > r.h - 1 {
-            b.put("+\(io.inFlight.count - (r.h - 1)) more", x: r.x + r.w - 8, y: r.y + r.h - 1, role: .dim)
+        if rows.count > r.h - 1 {
+            b.put("+\(rows.count - (r.h - 1)) more", x: r.x + r.w - 8, y: r.y + r.h - 1, role: .dim)
         }
     }
 
     private static func latency(_ b: inout ScreenBuffer, _ r: Rect, _ snap: FrameSnapshot) {
-        guard let io = snap.io else { return }
-        b.put("op            n   p50   p90   p99   max", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
+        guard snap.reads != nil || snap.io != nil else { return }
+        // Reads per class from the read path (every source, EWF included);
+        // writes and syncs from the engine.
+        var rows: [(String, Histogram<UInt64>)] = []
+        if let reads = snap.reads {
+            for c in ReadClass.allCases where reads[c].latency.totalCount > 0 { rows.append((c.description, reads[c].latency)) }
+        }
+        for op in IOOperation.allCases where op != .read || snap.reads == nil {
+            if let h = snap.io?.latency[op], h.totalCount > 0 { rows.append((op.rawValue, h)) }
+        }
+        b.put("kind           n   p50   p90   p99   max", x: r.x, y: r.y, role: .dim, maxWidth: r.w)
         var y = r.y + 1
-        for op in IOOperation.allCases {
-            guard let h = io.latency[op], h.totalCount > 0, y < r.y + r.h else { continue }
-            let line = pad(op.rawValue, 9) + lpad(String(h.totalCount), 6)
+        for (name, h) in rows where y < r.y + r.h {
+            let line = pad(name, 10) + lpad(String(h.totalCount), 6)
                 + [50.0, 90.0, 99.0].map { lpad(formatMicros(Double(h.valueAtPercentile($0))), 6) }.joined()
                 + lpad(formatMicros(Double(h.max)), 6)
             b.put(line, x: r.x, y: y, maxWidth: r.w)
