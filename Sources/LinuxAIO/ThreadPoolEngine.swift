@@ -74,7 +74,7 @@ public final class ThreadPoolEngine: IOEngine {
                      sync: SyncLevel, _ call: @escaping @Sendable () -> Int64) async throws -> Int {
         let table = self.table
         return try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer) { slot in
-            pool.enqueue {
+            let queued = pool.enqueue {
                 switch Syscall.negated(call) {
                 case let .success(n):
                     table.finish(slot: slot, result: .success(Int(n)))
@@ -83,6 +83,15 @@ public final class ThreadPoolEngine: IOEngine {
                         operation: op, fd: fd, offset: offset, length: length,
                         buffer: buffer.map { UnsafeRawPointer($0.baseAddress) }, errno: e)))
                 }
+            }
+            if !queued {
+                // No worker could start (or the engine is stopping): fail the
+                // request rather than leave it waiting for a thread that never runs.
+                let failure = pool.startFailure
+                let errno: Errno = if case let .threadFailed(e, _)? = failure { e } else { .ECANCELED }
+                table.finish(slot: slot, result: .failure(IOError(
+                    operation: op, fd: fd, offset: offset, length: length, errno: errno,
+                    hint: failure.map { "\($0)" } ?? "the I/O engine has been shut down")))
             }
         }
     }
