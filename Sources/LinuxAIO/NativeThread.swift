@@ -44,6 +44,33 @@ package enum NativeThread {
         return rc
     }
 
+    /// Under an address-space limit (`ulimit -v`), makes room for threads
+    /// before they are needed: every later thread of the process — the Swift
+    /// runtime's pool included, whose pthread_create failures libdispatch
+    /// retries once a second for ever — gets a `stackSize` stack instead of
+    /// the 8 MiB of `ulimit -s`; then checks that `headroom` bytes of address
+    /// space are still free. Without a limit it does nothing.
+    /// - Throws: `EngineError.allocationFailed` when the limit leaves no room
+    ///   (a clear error instead of a process that sleeps for ever).
+    package static func prepareForAddressSpaceLimit(headroom: Int = 48 << 20) throws(EngineError) {
+        var lim = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &lim) == 0, lim.rlim_cur != rlim_t.max else { return }  // RLIM_INFINITY
+        // Glibc hides pthread_setattr_default_np behind _GNU_SOURCE.
+        typealias SetDefault = @convention(c) (UnsafePointer<pthread_attr_t>) -> Int32
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setattr_default_np") {
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            pthread_attr_setstacksize(&attr, stackSize)
+            _ = unsafeBitCast(sym, to: SetDefault.self)(&attr)
+            pthread_attr_destroy(&attr)
+        }
+        guard let p = mmap(nil, headroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              p != MAP_FAILED else {
+            throw EngineError.allocationFailed(Errno(errno), bytes: headroom)
+        }
+        munmap(p, headroom)
+    }
+
     fileprivate static func run(_ p: UnsafeMutableRawPointer) {
         let start = Unmanaged<Start>.fromOpaque(p).takeRetainedValue()
         setName(start.name)

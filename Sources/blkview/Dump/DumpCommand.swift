@@ -84,7 +84,7 @@ struct DumpCommand: AsyncParsableCommand {
         let warm = src.warmReads()
         let reader = ChunkReader(source: src, ranges: [range], chunk: chunk, depth: 4, warm: warm)
         var sink = StdoutSink()
-        let out = DumpBuffer(capacity: HexdumpFormatter.maxOutput(for: chunk))
+        let out = try DumpBuffer(checkedCapacity: HexdumpFormatter.maxOutput(for: chunk))
         var canonical = HexdumpFormatter(start: range.lowerBound)
         var color = ColorFormatter(start: range.lowerBound, color: !Self.noColor)
         let isCanonical = format == "canonical"
