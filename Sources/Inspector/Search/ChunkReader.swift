@@ -101,6 +101,10 @@ public final class ChunkReader {
     public func next() async throws -> Chunk? {
         try Task.checkCancellation()  // Ctrl-C under --forensic, Esc in the viewer
         if !recovered.isEmpty { return recovered.removeFirst() }
+        if let e = pendingError {
+            pendingError = nil
+            throw e
+        }
         if let c = current {
             free.append(c)
             current = nil
@@ -113,9 +117,11 @@ public final class ChunkReader {
         current = buf
         let expected = Int(min(Int64(p.length), source.geometry.size - p.offset))
         var n = 0
+        var readable = 0  // what the first read returned
         var failure: (any Error)?
         do {
             n = try await task.value
+            readable = n
             if n < expected { n = try await complete(at: p.offset, into: buf, from: n, to: expected) }
         } catch is CancellationError {
             throw CancellationError()
@@ -124,7 +130,14 @@ public final class ChunkReader {
         }
         try fill()  // the slot just freed: keep `depth` reads going while the caller works
         if let failure {
-            guard recover else { throw failure }
+            guard recover else {
+                // Hand out the bytes read before the failure; the error comes next.
+                let c = clip(p, base: buf.baseAddress, at: p.offset, count: readable / alignment * alignment,
+                             startsRange: p.startsRange)
+                guard !c.bytes.isEmpty else { throw failure }
+                pendingError = failure
+                return c
+            }
             return try await recoverRead(p, buf: buf, expected: expected)
         }
         return clip(p, base: buf.baseAddress, at: p.offset, count: n, startsRange: p.startsRange)
@@ -199,6 +212,8 @@ public final class ChunkReader {
     }
 
     private var gapBefore = false
+    /// The error to throw at the next call (after the bytes read before it).
+    private var pendingError: (any Error)?
 
     private func addUnreadable(_ r: Range<Int64>, _ error: any Error) {
         if let last = unreadable.last, last.range.upperBound == r.lowerBound {
