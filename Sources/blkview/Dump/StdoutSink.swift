@@ -61,7 +61,12 @@ func exitUnlessRoomToRun() {
         try NativeThread.prepareForAddressSpaceLimit()
     } catch {
         let search = CommandLine.arguments.dropFirst().first == "search"
-        _ = failure("\(error)", status: 1)
+        let reason: String = if case let .allocationFailed(e, bytes) = error {
+            "not enough address space to run under this limit (ulimit -v): \(bytes >> 20) MiB could not be reserved: \(e)"
+        } else {
+            "\(error)"
+        }
+        _ = failure(reason, status: 1)
         exit(search ? 2 : 1)
     }
 }
