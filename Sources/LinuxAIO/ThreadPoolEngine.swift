@@ -16,12 +16,18 @@ public final class ThreadPoolEngine: IOEngine {
     private let table: SlotTable
     private let pool: WorkerPool
 
-    public init(slots: Int = 32, threads: Int? = nil) {
+    /// A worker that cannot start is not waited for: requests then fail with
+    /// the reason (`EngineError.threadFailed` in the error's hint).
+    public convenience init(slots: Int = 32, threads: Int? = nil) {
+        self.init(slots: slots, threads: threads, startThread: { n, b throws(EngineError) in try NativeThread.start(name: n, b) })
+    }
+
+    package init(slots: Int, threads: Int?, startThread: WorkerPool.ThreadStarter) {
         precondition(slots > 0, "ThreadPoolEngine needs at least one slot")
         self.slots = slots
         self.threads = max(1, min(threads ?? min(slots, 8), slots))
         table = SlotTable(slots: slots, engine: .threads)
-        pool = WorkerPool(threads: self.threads, name: "blkview-io")
+        pool = WorkerPool(threads: self.threads, name: "blkview-io", startThread: startThread)
     }
 
     deinit {

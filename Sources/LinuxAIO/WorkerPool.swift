@@ -20,12 +20,15 @@ package final class WorkerPool: @unchecked Sendable {
     private var failure: EngineError?
     private let exited = ThreadGate()
 
-    package init(threads: Int, name: String) {
+    /// Starts a thread: `NativeThread.start`, or a stand-in that fails (tests).
+    package typealias ThreadStarter = (String, @escaping @Sendable () -> Void) throws(EngineError) -> Void
+
+    package init(threads: Int, name: String, startThread: ThreadStarter = { n, b throws(EngineError) in try NativeThread.start(name: n, b) }) {
         precondition(threads > 0)
         for i in 0..<threads {
             lock.withLock { alive += 1 }
             do {
-                try NativeThread.start(name: "\(name)-\(i)") { [self] in run() }
+                try startThread("\(name)-\(i)") { [self] in run() }
             } catch {
                 lock.withLock {
                     alive -= 1
