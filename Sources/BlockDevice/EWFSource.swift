@@ -1,3 +1,4 @@
+internal import CLinuxAIO
 import Foundation
 import Glibc
 import LinuxAIO
@@ -47,7 +48,10 @@ final class EWFSource: BlockSource {
         // The checks every source makes (missing, directory, FIFO, read access)
         // before libewf, whose messages are vaguer.
         try OpenedFile.checkType(path)
-        switch Syscall.retrying({ Glibc.open(path, O_RDONLY | O_CLOEXEC) }) {
+        // O_NOATIME like every open of evidence (EPERM when not the owner: without).
+        var check = Syscall.retrying({ Glibc.open(path, O_RDONLY | O_CLOEXEC | cla_O_NOATIME) })
+        if case let .failure(e) = check, e.rawValue == EPERM { check = Syscall.retrying({ Glibc.open(path, O_RDONLY | O_CLOEXEC) }) }
+        switch check {
         case let .success(fd): Glibc.close(fd)
         case let .failure(e): throw BlockSourceError(path: path, reason: OpenedFile.openReason(e))
         }

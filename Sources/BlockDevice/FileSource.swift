@@ -46,7 +46,15 @@ final class FileSource: BlockSource {
                           errno: .EINVAL, hint: "negative offset")
         }
         guard offset < geometry.size, length > 0 else { return 0 }
-        let n = try await engine.read(file.fd, at: offset, into: buffer, length: length)
+        // Never ask past the size rounded up to the alignment: an O_DIRECT
+        // read that crosses the file system's maximum file size fails with
+        // EINVAL instead of returning the short count (ext4 with 4 KiB
+        // blocks: a file of 16 TiB - 4 KiB, whose last page read is 64 KiB).
+        let a = Int64(max(geometry.alignment.offset, 1))
+        let left = geometry.size - offset
+        let (rounded, overflow) = left.addingReportingOverflow(a - 1)
+        let limit = overflow ? left : rounded / a * a
+        let n = try await engine.read(file.fd, at: offset, into: buffer, length: Int(min(Int64(length), limit)))
         // A file that grew since it was opened: show the size we reported.
         return Int(min(Int64(n), geometry.size - offset))
     }

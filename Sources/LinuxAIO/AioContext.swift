@@ -129,9 +129,14 @@ extension AioContext {
             executor = ReaperExecutor { Self.signal(efd) }
             iocbs = .allocate(capacity: slots)
             iocbs.initialize(repeating: iocb(), count: slots)
-            let t = Thread { [self] in reap() }
-            t.name = "blkview-aio-reaper"
-            t.start()
+            // A reaper that cannot start makes the context unusable: throw.
+            do {
+                try NativeThread.start(name: "blkview-aio-reaper") { [self] in reap() }
+            } catch {
+                Glibc.close(efd)
+                iocbs.deallocate()
+                throw error
+            }
         }
 
         /// The kernel context, nil until the first request set it up.

@@ -20,17 +20,42 @@ public final class AlignedBuffer: @unchecked Sendable {
     /// - Parameters:
     ///   - count: size in bytes (may be zero).
     ///   - alignment: a power of two; 4096 suits every device seen so far.
+    ///
+    /// Stops the program when the memory cannot be had: for small buffers.
+    /// Big ones (chunks of a batch command) use `init(checked:alignment:)`.
     public init(count: Int, alignment: Int = 4096) {
-        precondition(count >= 0, "AlignedBuffer count must be >= 0")
-        precondition(alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
-        let align = max(alignment, MemoryLayout<UnsafeRawPointer>.size)
-        var p: UnsafeMutableRawPointer?
-        let rc = posix_memalign(&p, align, max(count, 1))
-        guard rc == 0, let p else { fatalError("posix_memalign(\(align), \(count)) failed: \(Errno(rc))") }
-        memset(p, 0, max(count, 1))
-        self.baseAddress = p
+        let align = Self.checkedAlignment(count: count, alignment)
+        do {
+            baseAddress = try Self.allocate(count: count, alignment: align)
+        } catch {
+            fatalError("\(error)")
+        }
         self.count = count
         self.alignment = align
+    }
+
+    /// Like `init(count:alignment:)`, but a failed allocation is an error
+    /// the caller can report (`ulimit -v`, a huge --chunk).
+    /// - Throws: `EngineError.allocationFailed`.
+    public init(checked count: Int, alignment: Int = 4096) throws(EngineError) {
+        let align = Self.checkedAlignment(count: count, alignment)
+        baseAddress = try Self.allocate(count: count, alignment: align)
+        self.count = count
+        self.alignment = align
+    }
+
+    private static func checkedAlignment(count: Int, _ alignment: Int) -> Int {
+        precondition(count >= 0, "AlignedBuffer count must be >= 0")
+        precondition(alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        return max(alignment, MemoryLayout<UnsafeRawPointer>.size)
+    }
+
+    private static func allocate(count: Int, alignment: Int) throws(EngineError) -> UnsafeMutableRawPointer {
+        var p: UnsafeMutableRawPointer?
+        let rc = posix_memalign(&p, alignment, max(count, 1))
+        guard rc == 0, let p else { throw EngineError.allocationFailed(Errno(rc), bytes: count) }
+        memset(p, 0, max(count, 1))
+        return p
     }
 
     deinit { free(baseAddress) }

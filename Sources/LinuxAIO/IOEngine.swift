@@ -63,7 +63,8 @@ public enum IOEngines {
         case .auto:
             do {
                 return (try AioContext(slots: slots), nil)
-            } catch let e as EngineError {
+            } catch let e as EngineError where !e.isResourceFailure {
+                // Out of threads or memory: threads would not start either.
                 return (ThreadPoolEngine(slots: slots), "\(e); using the threaded engine")
             }
         }

@@ -46,6 +46,19 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case shutDown
     /// A request's length does not fit its buffer.
     case bufferTooSmall(length: Int, buffer: Int)
+    /// A thread could not be started (`pthread_create`: EAGAIN when its stack
+    /// does not fit the address space, or RLIMIT_NPROC).
+    case threadFailed(Errno, name: String)
+    /// A buffer could not be allocated (`posix_memalign`: ENOMEM).
+    case allocationFailed(Errno, bytes: Int)
+
+    /// True for the failures that no other engine can avoid (out of threads or memory).
+    public var isResourceFailure: Bool {
+        switch self {
+        case .threadFailed, .allocationFailed: true
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -58,6 +71,10 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the I/O engine has been shut down"
         case let .bufferTooSmall(length, buffer):
             return "request of \(length) B does not fit a \(buffer)-byte buffer"
+        case let .threadFailed(e, name):
+            return "cannot start thread \(name): \(e) — out of memory or threads (ulimit -v / -u?)"
+        case let .allocationFailed(e, bytes):
+            return "cannot allocate a \(bytes)-byte buffer: \(e) — out of memory (ulimit -v?)"
         }
     }
 }

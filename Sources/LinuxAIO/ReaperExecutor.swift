@@ -38,7 +38,12 @@ final class ReaperExecutor: TaskExecutor, @unchecked Sendable {
             // The context is gone; a task that still prefers it runs on a
             // thread of its own rather than never.
             let executor = asUnownedTaskExecutor()
-            Thread.detachNewThread { unowned.runSynchronously(on: executor) }
+            do {
+                try NativeThread.start(name: "blkview-late-job") { unowned.runSynchronously(on: executor) }
+            } catch {
+                // No thread to be had: run it here rather than never.
+                unowned.runSynchronously(on: executor)
+            }
         } else {
             wake()
         }

@@ -16,12 +16,18 @@ public final class ThreadPoolEngine: IOEngine {
     private let table: SlotTable
     private let pool: WorkerPool
 
-    public init(slots: Int = 32, threads: Int? = nil) {
+    /// A worker that cannot start is not waited for: requests then fail with
+    /// the reason (`EngineError.threadFailed` in the error's hint).
+    public convenience init(slots: Int = 32, threads: Int? = nil) {
+        self.init(slots: slots, threads: threads, startThread: { n, b throws(EngineError) in try NativeThread.start(name: n, b) })
+    }
+
+    package init(slots: Int, threads: Int?, startThread: WorkerPool.ThreadStarter) {
         precondition(slots > 0, "ThreadPoolEngine needs at least one slot")
         self.slots = slots
         self.threads = max(1, min(threads ?? min(slots, 8), slots))
         table = SlotTable(slots: slots, engine: .threads)
-        pool = WorkerPool(threads: self.threads, name: "blkview-io")
+        pool = WorkerPool(threads: self.threads, name: "blkview-io", startThread: startThread)
     }
 
     deinit {
@@ -74,7 +80,7 @@ public final class ThreadPoolEngine: IOEngine {
                      sync: SyncLevel, _ call: @escaping @Sendable () -> Int64) async throws -> Int {
         let table = self.table
         return try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer) { slot in
-            pool.enqueue {
+            let queued = pool.enqueue {
                 switch Syscall.negated(call) {
                 case let .success(n):
                     table.finish(slot: slot, result: .success(Int(n)))
@@ -83,6 +89,15 @@ public final class ThreadPoolEngine: IOEngine {
                         operation: op, fd: fd, offset: offset, length: length,
                         buffer: buffer.map { UnsafeRawPointer($0.baseAddress) }, errno: e)))
                 }
+            }
+            if !queued {
+                // No worker could start (or the engine is stopping): fail the
+                // request rather than leave it waiting for a thread that never runs.
+                let failure = pool.startFailure
+                let errno: Errno = if case let .threadFailed(e, _)? = failure { e } else { .ECANCELED }
+                table.finish(slot: slot, result: .failure(IOError(
+                    operation: op, fd: fd, offset: offset, length: length, errno: errno,
+                    hint: failure.map { "\($0)" } ?? "the I/O engine has been shut down")))
             }
         }
     }

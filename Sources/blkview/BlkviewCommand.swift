@@ -10,6 +10,7 @@ enum Entry {
 
     static func main() async {
         _ = started
+        exitUnlessRoomToRun()  // under ulimit -v: small thread stacks, or one clear line
         await BlkviewCommand.main()
     }
 }

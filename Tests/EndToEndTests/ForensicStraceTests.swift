@@ -73,7 +73,9 @@ struct ForensicStraceTests {
     /// Every violation in `lines` for evidence under `evidenceDir` (and `devices`).
     /// - Parameter noatime: the examiner may use O_NOATIME (root, or the
     ///   owner of the evidence): then every descriptor the evidence is read
-    ///   through (read, pread64) must have been opened with it.
+    ///   through (read, pread64) must have been opened with it, and so must
+    ///   every descriptor opened on it at all (one opened only for SEEK_DATA
+    ///   today is one read through tomorrow).
     static func violations(_ lines: [String], evidenceDir: String, devices: [String] = [],
                            noatime: Bool = false) -> [String] {
         let marks = ["<\(evidenceDir)/", "\"\(evidenceDir)/", "\"\(evidenceDir)\"", "<\(evidenceDir)>"]
@@ -92,6 +94,11 @@ struct ForensicStraceTests {
                 if call == "creat" && (inDir || onEvidence) { bad.append("creat in the evidence directory: \(line)") }
                 if (inDir || onEvidence) && (["O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND", "O_TMPFILE"].contains { line.contains($0) }) {
                     bad.append("write-capable open of evidence: \(line)")
+                }
+                // (A directory listed to find a set's segments is not evidence.)
+                if noatime && (inDir || onEvidence) && !line.contains("O_NOATIME") && !line.contains(") = -1")
+                    && !line.contains("O_DIRECTORY") {
+                    bad.append("evidence opened without O_NOATIME: \(line)")
                 }
             case "io_submit":
                 if line.contains("IOCB_CMD_PWRITE") || line.contains("IOCB_CMD_FSYNC") || line.contains("IOCB_CMD_FDSYNC") {
@@ -182,7 +189,13 @@ struct ForensicStraceTests {
             #"openat(AT_FDCWD</ev>, "img.E01", O_RDONLY|O_CLOEXEC) = 7</ev/img.E01>"#,
             #"pread64(7</ev/img.E01>, "EVF\t"..., 13, 0) = 13"#,
         ]
-        #expect(Self.violations(atime, evidenceDir: e, noatime: true).count == 1)
+        #expect(Self.violations(atime, evidenceDir: e, noatime: true).count == 2)  // the open and the read
+        // An open without O_NOATIME only for SEEK_DATA (search's hole map before the fix) is caught too.
+        let seekOnly = [
+            #"openat(AT_FDCWD</w>, "/ev/disk.raw", O_RDONLY|O_CLOEXEC) = 8</ev/disk.raw>"#,
+            #"lseek(8</ev/disk.raw>, 0, SEEK_DATA) = 0"#,
+        ]
+        #expect(Self.violations(seekOnly, evidenceDir: e, noatime: true).count == 1)
         #expect(Self.violations(atime, evidenceDir: e, noatime: false).isEmpty)
         let quiet = [
             #"openat(AT_FDCWD</ev>, "img.E01", O_RDONLY|O_NOATIME|O_CLOEXEC) = 7</ev/img.E01>"#,

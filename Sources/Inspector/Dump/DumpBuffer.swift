@@ -1,4 +1,5 @@
 import Glibc
+import LinuxAIO
 
 /// A growable byte buffer that formatters write into with raw stores: no
 /// String per line. The owner drains it (write(2)) and calls `removeAll()`.
@@ -12,6 +13,17 @@ public final class DumpBuffer {
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 256)
         base = .allocate(capacity: self.capacity)
+    }
+
+    /// Like `init(capacity:)` for a big buffer (a dump's chunk of output):
+    /// memory that cannot be had is an error the command reports.
+    /// - Throws: `EngineError.allocationFailed`.
+    public init(checkedCapacity: Int) throws(EngineError) {
+        let c = max(checkedCapacity, 256)
+        guard let raw = malloc(c) else { throw EngineError.allocationFailed(Errno(ENOMEM), bytes: c) }
+        capacity = c
+        // `deallocate()` gives it back with free(3) (swift_slowDealloc on Linux).
+        base = raw.bindMemory(to: UInt8.self, capacity: c)
     }
 
     deinit { base.deallocate() }

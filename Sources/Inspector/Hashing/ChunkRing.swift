@@ -32,9 +32,12 @@ final class ChunkRing: @unchecked Sendable {
     /// Reads acquired and not published yet.
     private var reading = 0
 
-    init(depth: Int, chunkSize: Int, alignment: Int, lanes: Int, maxReads: Int) {
+    /// - Throws: `EngineError.allocationFailed` when the buffers cannot be had.
+    init(depth: Int, chunkSize: Int, alignment: Int, lanes: Int, maxReads: Int) throws(EngineError) {
         self.maxReads = max(1, maxReads)
-        buffers = (0..<depth).map { _ in AlignedBuffer(count: chunkSize, alignment: max(alignment, 4096)) }
+        var buffers: [AlignedBuffer] = []
+        for _ in 0..<depth { buffers.append(try AlignedBuffer(checked: chunkSize, alignment: max(alignment, 4096))) }
+        self.buffers = buffers
         self.lanes = lanes
         slots = Array(repeating: .empty, count: depth)
         nextChunk = Array(0..<depth)

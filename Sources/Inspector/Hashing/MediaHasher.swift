@@ -38,19 +38,28 @@ public enum MediaHasher {
             return HashReport(range: range, digests: MultiDigest(algorithms).finalize(), readErrors: [], seconds: seconds())
         }
         let plan = ChunkPlan(range: range, alignment: source.geometry.alignment, chunkSize: tuning.chunkSize)
-        let ring = ChunkRing(depth: max(1, min(tuning.buffers, plan.count)), chunkSize: plan.chunkSize,
+        let ring = try ChunkRing(depth: max(1, min(tuning.buffers, plan.count)), chunkSize: plan.chunkSize,
                              alignment: source.geometry.alignment.memory, lanes: lanePlan.count, maxReads: tuning.depth)
         let throttle = ProgressThrottle(progress)
         let critical = lanePlan.count > 1 && lanePlan[0].contains(.md5)
-        let results = lanePlan.enumerated().map { i, lane in
-            LaneThread.start(lane, plan: plan, ring: ring, background: tuning.background,
-                             yields: critical && i > 0, progress: throttle)
+        var results: [OneShot<[HashAlgorithm: String]?>] = []
+        do {
+            for (i, lane) in lanePlan.enumerated() {
+                results.append(try LaneThread.start(lane, plan: plan, ring: ring, background: tuning.background,
+                                                    yields: critical && i > 0, progress: throttle))
+            }
+        } catch {
+            // A lane that cannot start: stop those that did, then report.
+            ring.cancel()
+            for r in results { _ = await r.wait() }
+            throw error
         }
         let errors = Protected<[HashReadError]>([])
         let warm = tuning.warmReads ? source.warmReads() : nil
         // Copies from the page cache run on a thread of their own at the
         // yielding priority: where it and a lane share a core, the lane goes
         // first (and the cooperative pool never blocks in pread).
+        // A copier that cannot start takes no job: its chunks go to the engine.
         let copier = warm.map { _ in WorkerPool(threads: 1, name: "blkview-hash-copy") }
         defer { copier?.stop(wait: false) }
         let background = tuning.background
@@ -63,7 +72,8 @@ public enum MediaHasher {
                         let (offset, readLength, expected) = plan.read(k)
                         var failure: String?
                         do {
-                            let n = if let warm, let copier, warm.isResident(offset: offset, length: readLength) {
+                            let n = if let warm, let copier, copier.startFailure == nil,
+                                       warm.isResident(offset: offset, length: readLength) {
                                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
                                     let queued = copier.enqueue {
                                         LaneThread.yieldPriority(background: background)
@@ -181,9 +191,10 @@ enum LaneThread {
     ///   two (and the reader) want the same core (measured: 2.50 s instead of
     ///   2.55-2.67 s for md5+sha1+sha256 of 2 GiB on 2 cores).
     static func start(_ algorithms: [HashAlgorithm], plan: ChunkPlan, ring: ChunkRing, background: Bool,
-                      yields: Bool, progress: ProgressThrottle) -> OneShot<[HashAlgorithm: String]?> {
+                      yields: Bool, progress: ProgressThrottle) throws(EngineError) -> OneShot<[HashAlgorithm: String]?> {
         let result = OneShot<[HashAlgorithm: String]?>()
-        let thread = Thread {
+        let name = "blkview-hash-" + algorithms.map(\.rawValue).joined(separator: "+")
+        try NativeThread.start(name: name) {
             if background || yields { yieldPriority(background: background) }
             var digest = MultiDigest(algorithms)
             var failed = false
@@ -203,8 +214,6 @@ enum LaneThread {
             }
             result.set(failed ? nil : digest.finalize())
         }
-        thread.name = "blkview-hash-" + algorithms.map(\.rawValue).joined(separator: "+")
-        thread.start()
         return result
     }
 }

@@ -12,6 +12,13 @@ import LinuxAIO
 /// while the caller works on them (as grep reads): no thread hand-off, and
 /// the bytes are read from memory once.
 ///
+/// A read that returns fewer bytes than planned before the media's end is
+/// read again from where it stopped; a read that still fails is an error
+/// for exactly the bytes it did not get (never a silently short range). With
+/// `recover`, a failed read is retried in halves down to the alignment: the
+/// readable pieces are handed out (the first after a gap `startsRange`) and
+/// the unreadable ones are collected in `unreadable`.
+///
 /// Not `Sendable`: one task calls `next()`; the reads run in child tasks.
 public final class ChunkReader {
     /// One piece of a range: `bytes` are the range's bytes at `offset`, valid
@@ -44,9 +51,16 @@ public final class ChunkReader {
     /// Bytes of the head (resident) entry already handed out.
     private var warmDone = 0
     private let warmPiece = 256 << 10
-    private lazy var warmBuffer = AlignedBuffer(count: warmPiece, alignment: 4096)
+    private var warmBuffer: AlignedBuffer?
+    private var scratch: AlignedBuffer?
     private var free: [AlignedBuffer] = []
     private var current: AlignedBuffer?
+    /// Pieces of a recovered read still to hand out (they point into `current`).
+    private var recovered: [Chunk] = []
+    /// Go on past unreadable ranges (collected in `unreadable`) instead of throwing.
+    public var recover = false
+    /// With `recover`: the unreadable ranges met so far, merged, in order, and the first error of each.
+    public private(set) var unreadable: [(range: Range<Int64>, error: any Error)] = []
     /// Bytes read from the disk through the engine, and copied from the page cache.
     public private(set) var engineBytes: Int64 = 0
     public private(set) var warmBytes: Int64 = 0
@@ -86,43 +100,168 @@ public final class ChunkReader {
     /// The next chunk in order, or nil at the end. Throws the read's error.
     public func next() async throws -> Chunk? {
         try Task.checkCancellation()  // Ctrl-C under --forensic, Esc in the viewer
+        if !recovered.isEmpty { return recovered.removeFirst() }
+        if let e = pendingError {
+            pendingError = nil
+            throw e
+        }
         if let c = current {
             free.append(c)
             current = nil
         }
-        fill()
+        try fill()
         guard let (p, buf, task) = inFlight.first else { return nil }
-        guard let task, let buf else { return try nextWarmPiece(p) }
+        guard let task, let buf else { return try await nextWarmPiece(p) }
         inFlight.removeFirst()
         engineInFlight -= 1
-        let n = try await task.value
         current = buf
-        fill()  // the slot just freed: keep `depth` reads going while the caller works
+        let expected = Int(min(Int64(p.length), source.geometry.size - p.offset))
+        var n = 0
+        var readable = 0  // what the first read returned
+        var failure: (any Error)?
+        do {
+            n = try await task.value
+            readable = n
+            if n < expected { n = try await complete(at: p.offset, into: buf, from: n, to: expected) }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            failure = error
+        }
+        try fill()  // the slot just freed: keep `depth` reads going while the caller works
+        if let failure {
+            guard recover else {
+                // Hand out the bytes read before the failure; the error comes next.
+                let c = clip(p, base: buf.baseAddress, at: p.offset, count: readable / alignment * alignment,
+                             startsRange: p.startsRange)
+                guard !c.bytes.isEmpty else { throw failure }
+                pendingError = failure
+                return c
+            }
+            return try await recoverRead(p, buf: buf, expected: expected)
+        }
         return clip(p, base: buf.baseAddress, at: p.offset, count: n, startsRange: p.startsRange)
+    }
+
+    /// A read of `to` bytes at `at` that returned `from`: reads the rest
+    /// (from the aligned-down point it stopped) into `buf`; the count, or the
+    /// error of the bytes that cannot be had.
+    private func complete(at: Int64, into buf: AlignedBuffer, from: Int, to: Int) async throws -> Int {
+        var got = from / alignment * alignment
+        let scratch = try scratchBuffer()
+        while got < to {
+            let want = min(to - got, scratch.count)
+            let n = try await source.read(at: at + Int64(got), into: scratch, length: want)
+            guard n > 0 else { throw ShortReadError(path: source.path, range: at + Int64(got)..<at + Int64(to)) }
+            buf.baseAddress.advanced(by: got).copyMemory(from: scratch.baseAddress, byteCount: n)
+            got += n
+            if n < want { got = got / alignment * alignment }  // reread from the aligned point
+        }
+        return to
+    }
+
+    private func scratchBuffer() throws -> AlignedBuffer {
+        if let scratch { return scratch }
+        let b = try AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+        scratch = b
+        return b
+    }
+
+    /// Reads `p` again in halves down to the alignment; queues the readable
+    /// pieces and records the unreadable ranges. Returns the first piece (or
+    /// the next chunk when none of `p` could be read).
+    private func recoverRead(_ p: Planned, buf: AlignedBuffer, expected: Int) async throws -> Chunk? {
+        let scratch = try scratchBuffer()
+        var good: [Range<Int>] = []  // relative to p.offset
+        var pending: [Range<Int>] = [0..<expected]
+        while let r = pending.popLast() {
+            try Task.checkCancellation()
+            do {
+                let n = try await source.read(at: p.offset + Int64(r.lowerBound), into: scratch, length: r.count)
+                guard n == r.count else { throw ShortReadError(path: source.path, range: p.offset + Int64(r.lowerBound + n)..<p.offset + Int64(r.upperBound)) }
+                buf.baseAddress.advanced(by: r.lowerBound).copyMemory(from: scratch.baseAddress, byteCount: n)
+                good.append(r)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if r.count <= alignment {
+                    addUnreadable(p.offset + Int64(r.lowerBound)..<p.offset + Int64(r.upperBound), error)
+                } else {
+                    let mid = r.lowerBound + (r.count / 2 + alignment - 1) / alignment * alignment
+                    pending.append(mid..<r.upperBound)  // popped after the lower half: in order
+                    pending.append(r.lowerBound..<mid)
+                }
+            }
+        }
+        var previousEnd = 0
+        for r in good {
+            let piece = Planned(offset: p.offset + Int64(r.lowerBound), length: r.count, clip: p.clip,
+                                startsRange: p.startsRange && r.lowerBound == 0)
+            let c = clip(piece, base: buf.baseAddress + r.lowerBound, at: piece.offset, count: r.count,
+                         startsRange: piece.startsRange || r.lowerBound != previousEnd)
+            previousEnd = r.upperBound
+            if !c.bytes.isEmpty { recovered.append(c) }
+        }
+        if previousEnd != expected { gapBefore = true }  // the next chunk follows a gap
+        if recovered.isEmpty {
+            // Nothing of it readable: the next planned read starts after a gap.
+            gapBefore = true
+            return try await next()
+        }
+        return recovered.removeFirst()
+    }
+
+    private var gapBefore = false
+    /// The error to throw at the next call (after the bytes read before it).
+    private var pendingError: (any Error)?
+
+    private func addUnreadable(_ r: Range<Int64>, _ error: any Error) {
+        if let last = unreadable.last, last.range.upperBound == r.lowerBound {
+            unreadable[unreadable.count - 1].range = last.range.lowerBound..<r.upperBound
+        } else {
+            unreadable.append((r, error))
+        }
     }
 
     /// The bytes of `p`'s range inside the `count` bytes read at `at` into `base`.
     private func clip(_ p: Planned, base: UnsafeMutableRawPointer, at: Int64, count n: Int, startsRange: Bool) -> Chunk {
         let lo = max(p.clip.lowerBound, at)
-        let hi = min(p.clip.upperBound, at + Int64(n))
-        let count = Int(max(0, hi - lo))
+        let hi = max(lo, min(p.clip.upperBound, at + Int64(n)))
+        let count = Int(hi - lo)
+        let starts = startsRange || gapBefore
+        if count > 0 { gapBefore = false }
         return Chunk(offset: lo, bytes: UnsafeRawBufferPointer(start: base + Int(max(0, lo - at)), count: count),
-                     startsRange: startsRange)
+                     startsRange: starts)
     }
 
-    private func nextWarmPiece(_ p: Planned) throws -> Chunk? {
+    private func nextWarmPiece(_ p: Planned) async throws -> Chunk? {
         guard let warm else { return nil }
+        let buffer = try warmBuffer ?? AlignedBuffer(checked: warmPiece, alignment: 4096)
+        warmBuffer = buffer
         let at = p.offset + Int64(warmDone)
         let len = min(warmPiece, p.length - warmDone)
-        let n = try warm.read(at: at, into: warmBuffer, length: len)
+        let expected = Int(min(Int64(len), source.geometry.size - at))
         let first = p.startsRange && warmDone == 0
         warmDone += len
-        if warmDone >= p.length || n < len {
+        if warmDone >= p.length {
             inFlight.removeFirst()
             warmDone = 0
         }
+        var n = 0
+        do {
+            n = (try? warm.read(at: at, into: buffer, length: len)) ?? 0
+            // Short (evicted, or an error): the engine reads the rest and says why.
+            if n < expected { n = try await complete(at: at, into: buffer, from: n, to: expected) }
+        } catch {
+            guard recover else { throw error }
+            let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first)
+            current = nil
+            let own = try AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+            current = own
+            return try await recoverRead(piece, buf: own, expected: expected)
+        }
         warmBytes += Int64(n)
-        return clip(p, base: warmBuffer.baseAddress, at: at, count: n, startsRange: first)
+        return clip(p, base: buffer.baseAddress, at: at, count: n, startsRange: first)
     }
     /// Cancels the reads not yet consumed and waits for them (a cancelled
     /// engine read keeps its buffer until the kernel is done with it).
@@ -134,21 +273,34 @@ public final class ChunkReader {
         nextPlanned = plan.count
     }
 
-    private func fill() {
+    private func fill() throws {
         // Engine reads in flight up to `depth`; resident chunks queued cost
         // nothing, but the look-ahead is bounded.
         while engineInFlight < depth, inFlight.count < depth * 8, nextPlanned < plan.count {
             let p = plan[nextPlanned]
-            nextPlanned += 1
             if let warm, warm.isResident(offset: p.offset, length: p.length) {
+                nextPlanned += 1
                 inFlight.append((p, nil, nil))
                 continue
             }
-            let buf = free.popLast() ?? AlignedBuffer(count: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+            let buf = try free.popLast() ?? AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+            nextPlanned += 1
             let source = self.source
             engineBytes += Int64(p.length)
             engineInFlight += 1
             inFlight.append((p, buf, Task { try await source.read(at: p.offset, into: buf, length: p.length) }))
         }
+    }
+}
+
+/// A read that returned fewer bytes than the media holds there, and then no
+/// more: the bytes of `range` could not be read.
+public struct ShortReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let range: Range<Int64>
+
+    public var description: String {
+        "cannot read \(path.terminalSafe) at 0x\(String(range.lowerBound, radix: 16)) (\(range.count) B): "
+            + "short read before the end of the media (\(range.count) B missing up to 0x\(String(range.upperBound, radix: 16)))"
     }
 }

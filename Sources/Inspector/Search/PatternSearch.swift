@@ -22,11 +22,30 @@ public struct PatternSearch {
         public var bytesScanned: Int64
         /// The bytes the planned ranges hold (what a full run scans).
         public var bytesPlanned: Int64
+        /// The ranges that could not be read, at their real size (a failed
+        /// chunk is read again in halves down to the alignment), in order.
+        public var unreadable: [Unreadable] = []
+    }
+
+    /// A range the search went past because it could not be read.
+    public struct Unreadable: Sendable, Equatable {
+        public var range: Range<Int64>
+        /// The error of its first read (one line).
+        public var message: String
     }
 
     public init(pattern: [UInt8]) {
         precondition(!pattern.isEmpty, "empty pattern")
         self.pattern = pattern
+    }
+
+    /// The pattern with its bytes in the other order, for a 2-, 4- or 8-byte
+    /// pattern that is not its own reverse (a number typed big-endian that the
+    /// media stores little-endian); else nil.
+    public static func byteSwapped(_ pattern: [UInt8]) -> [UInt8]? {
+        guard [2, 4, 8].contains(pattern.count) else { return nil }
+        let r = Array(pattern.reversed())
+        return r == pattern ? nil : r
     }
 
     /// The ranges a search of `source` reads.
@@ -44,6 +63,7 @@ public struct PatternSearch {
                     afterChunk: (_ scanned: Int64, _ planned: Int64) throws -> Bool = { _, _ in true }) async throws -> Outcome {
         let warm = useWarmReads ? source.warmReads() : nil
         let reader = ChunkReader(source: source, ranges: ranges(of: source), chunk: chunk, depth: depth, warm: warm)
+        reader.recover = true  // go on past unreadable ranges; they are reported
         let planned = reader.totalBytes
         var scanner = MatchScanner(pattern: pattern)
         var outcome = Outcome(count: 0, bytesScanned: 0, bytesPlanned: planned)
@@ -64,6 +84,7 @@ public struct PatternSearch {
             throw error
         }
         await reader.finish()
+        outcome.unreadable = reader.unreadable.map { Unreadable(range: $0.range, message: "\($0.error)") }
         return outcome
     }
 }

@@ -16,6 +16,9 @@ struct DumpCommand: AsyncParsableCommand {
         color marks byte classes like hexyl (NO_COLOR turns the colours off). \
         The range is read in big aligned chunks through the I/O engine with several \
         reads in flight (pages already in the page cache are copied from it). \
+        An --offset past the end prints the final offset line (the size), as hexdump does. \
+        A read that fails, or returns fewer bytes than the media holds, ends the \
+        dump with the lines before it and an error naming the range. \
         A reader that goes away (`| head`) ends the dump quietly with status 0. \
         Exit status: 0 done, 1 error (bad input, unreadable source).
         """
@@ -45,7 +48,7 @@ struct DumpCommand: AsyncParsableCommand {
     }
 
     private func run(session: ForensicSession?) async throws {
-        guard let start = ByteSize.parse(offset) else {
+        guard let asked = ByteSize.parse(offset) else {
             throw failure("--offset must be a byte offset such as 4096, 0x1000 or 4k (got '\(offset)')", status: 1)
         }
         var count: Int64?
@@ -66,10 +69,9 @@ struct DumpCommand: AsyncParsableCommand {
             throw failure("\(error)", status: 1)
         }
         let size = src.geometry.size
-        guard start <= size else {
-            await src.close()
-            throw failure("--offset 0x\(String(start, radix: 16)) is past the end of \(path) (\(size) B)", status: 1)
-        }
+        // Like hexdump -s past the end: nothing to show, the final offset
+        // line says the size (and nothing at all for an empty file).
+        let start = min(asked, size)
         let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
         try await closing(src, "dump", failureStatus: 1) {
             // hexdump prints nothing at all for -n 0 or an empty file.
@@ -82,7 +84,7 @@ struct DumpCommand: AsyncParsableCommand {
         let warm = src.warmReads()
         let reader = ChunkReader(source: src, ranges: [range], chunk: chunk, depth: 4, warm: warm)
         var sink = StdoutSink()
-        let out = DumpBuffer(capacity: HexdumpFormatter.maxOutput(for: chunk))
+        let out = try DumpBuffer(checkedCapacity: HexdumpFormatter.maxOutput(for: chunk))
         var canonical = HexdumpFormatter(start: range.lowerBound)
         var color = ColorFormatter(start: range.lowerBound, color: !Self.noColor)
         let isCanonical = format == "canonical"

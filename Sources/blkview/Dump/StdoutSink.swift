@@ -3,6 +3,7 @@ import BlockDevice
 import Foundation
 import Glibc
 import Inspector
+import LinuxAIO
 
 /// Standard output for the batch commands: big `write(2)`s of a `DumpBuffer`.
 /// SIGPIPE is ignored, so a reader that went away (`| head`) shows up as
@@ -50,6 +51,26 @@ func failure(_ message: String, status: Int32) -> ExitCode {
 /// happens: an `ExitCode` passes through; Ctrl-C (`CancellationError`) says
 /// "`what` interrupted" and is rethrown, so that a forensic session logs it
 /// and exits 130; any other error becomes one `Error:` line and `status`.
+/// Under `ulimit -v`: smaller thread stacks and a check that there is room
+/// to run, else one clear line and exit status 1 (2 for `search`, grep's
+/// error status). Called first thing in `main`, on the main thread, before
+/// the Swift runtime starts its pool threads: libdispatch retries a thread it
+/// cannot start once a second for ever, so after that it would be too late.
+func exitUnlessRoomToRun() {
+    do {
+        try NativeThread.prepareForAddressSpaceLimit()
+    } catch {
+        let search = CommandLine.arguments.dropFirst().first == "search"
+        let reason: String = if case let .allocationFailed(e, bytes) = error {
+            "not enough address space to run under this limit (ulimit -v): \(bytes >> 20) MiB could not be reserved: \(e)"
+        } else {
+            "\(error)"
+        }
+        _ = failure(reason, status: 1)
+        exit(search ? 2 : 1)
+    }
+}
+
 func closing<T>(_ src: any BlockSource, _ what: String, failureStatus status: Int32,
                 _ body: () async throws -> T) async throws -> T {
     do {

@@ -17,7 +17,13 @@ struct SearchCommand: AsyncParsableCommand {
         (SEEK_DATA/SEEK_HOLE) are not read unless the pattern is all zero bytes; \
         occurrences touching a hole's edge are still found. \
         --json prints one object: {"path", "pattern" (hex bytes), "text" (when \
-        --text), "matches" (decimal offsets), "count", "bytes_scanned", "seconds"}. \
+        --text), "matches" (decimal offsets), "count", "bytes_scanned", "seconds", \
+        "unreadable" ([{"offset", "length", "error"}], decimal)}. \
+        An unreadable range does not stop the search: the failed chunk is read \
+        again in halves down to the sector to find the range's real edges, \
+        each one is named on stderr, every match found is still printed, and \
+        the exit status is 2. When a --hex pattern of 2, 4 or 8 bytes is not \
+        found, stderr says whether its byte-swapped form occurs. \
         A progress line goes to stderr when it is a terminal. \
         Exit status, like grep: 0 found, 1 not found, 2 error (bad pattern, \
         unreadable source); 64 when the command line cannot be parsed.
@@ -52,6 +58,13 @@ struct SearchCommand: AsyncParsableCommand {
         var count: Int
         var bytesScanned: Int64
         var seconds: Double
+        var unreadable: [Unreadable]
+    }
+
+    struct Unreadable: Encodable {
+        var offset: Int64
+        var length: Int64
+        var error: String
     }
 
     func pattern() throws -> [UInt8] {
@@ -85,12 +98,34 @@ struct SearchCommand: AsyncParsableCommand {
         } catch {
             throw failure("\(error)", status: 2)
         }
-        let found = try await closing(src, "search", failureStatus: 2) { try await search(src, pattern: bytes) }
-        if !found { throw ExitCode(1) }
+        let outcome = try await closing(src, "search", failureStatus: 2) { try await search(src, pattern: bytes) }
+        if !outcome.unreadable.isEmpty {
+            for u in outcome.unreadable {
+                let r = u.range
+                Self.stderr("Error: \(path.terminalSafe): 0x\(String(r.lowerBound, radix: 16))-0x\(String(r.upperBound, radix: 16)) (\(r.count) B) unreadable, not searched: \(u.message.terminalSafe)")
+            }
+            throw ExitCode(2)
+        }
+        if outcome.count == 0 {
+            if hex != nil, let hint = outcome.swappedHint { Self.stderr(hint) }
+            throw ExitCode(1)
+        }
     }
 
-    /// Scans and prints; true when something was found.
-    private func search(_ src: any BlockSource, pattern: [UInt8]) async throws -> Bool {
+    /// What a search found, for the exit status and the hints.
+    struct Result {
+        var count: Int
+        var unreadable: [PatternSearch.Unreadable]
+        var swappedHint: String?
+    }
+
+    static func stderr(_ line: String) {
+        let l = line + "\n"
+        l.withCString { _ = write(2, $0, strlen($0)) }
+    }
+
+    /// Scans and prints.
+    private func search(_ src: any BlockSource, pattern: [UInt8]) async throws -> Result {
         let started = monotonicNanoseconds()
         var matches: [Int64] = []
         var sink = StdoutSink()
@@ -119,14 +154,31 @@ struct SearchCommand: AsyncParsableCommand {
             let seconds = Double(monotonicNanoseconds() - started) / 1e9
             let report = Report(path: path, pattern: pattern.map { String(format: "%02x", $0) }.joined(separator: " "),
                                 text: text, matches: matches, count: count, bytesScanned: scanned,
-                                seconds: (seconds * 1e6).rounded() / 1e6)
+                                seconds: (seconds * 1e6).rounded() / 1e6,
+                                unreadable: outcome.unreadable.map {
+                                    Unreadable(offset: $0.range.lowerBound, length: Int64($0.range.count), error: $0.message)
+                                })
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             out.append(Array(try encoder.encode(report)) + [0x0A])
             _ = try sink.flush(out)
         }
-        return count > 0
+        var hint: String?
+        if count == 0, hex != nil, let swapped = PatternSearch.byteSwapped(pattern) {
+            // An ext4 magic given as "ef53" is stored "53 ef": say so.
+            let hex = swapped.map { String(format: "%02x", $0) }.joined(separator: " ")
+            var again = PatternSearch(pattern: swapped)
+            again.useWarmReads = true
+            var first: Int64?
+            let o = try await again.run(src, onMatch: { at in first = at; return false })
+            if let first {
+                hint = "not found; the byte-swapped pattern \(hex) occurs at 0x\(String(first, radix: 16)) (little-endian?)"
+            } else if o.unreadable.isEmpty {
+                hint = "not found; the byte-swapped pattern \(hex) does not occur either"
+            }
+        }
+        return Result(count: count, unreadable: outcome.unreadable, swappedHint: hint)
     }
 
     /// `0x…\n` without a String.
