@@ -69,7 +69,7 @@ struct ChunkReaderFailureTests {
     func shortThenComplete() async throws {
         let data = Self.image(3 << 20)
         let src = FlakySource(bytes: data, bad: [], shortOnce: true)
-        let (chunks, error) = await Self.drain(ChunkReader(source: src, ranges: [1000..<Int64(data.count)], chunk: 1 << 20))
+        let (chunks, error) = await Self.drain(ChunkReader(reader: MediaReader(src), ranges: [1000..<Int64(data.count)], chunk: 1 << 20))
         #expect(error == nil)
         #expect(chunks.flatMap(\.1) == Array(data[1000...]))
         await src.close()
@@ -79,7 +79,7 @@ struct ChunkReaderFailureTests {
     func stopsAtBadRange() async throws {
         let data = Self.image(4 << 20)
         let src = FlakySource(bytes: data, bad: [0x200000..<0x210000])
-        let (chunks, error) = await Self.drain(ChunkReader(source: src, ranges: [0x1f0000..<0x400000], chunk: 1 << 20))
+        let (chunks, error) = await Self.drain(ChunkReader(reader: MediaReader(src), ranges: [0x1f0000..<0x400000], chunk: 1 << 20))
         let e = try #require(error as? IOError)
         #expect(e.offset == 0x200000 && e.errno == .EIO)
         let got = chunks.flatMap(\.1)
@@ -92,7 +92,7 @@ struct ChunkReaderFailureTests {
     func recovers(bad: [Range<Int64>]) async throws {
         let data = Self.image(4 << 20)
         let src = FlakySource(bytes: data, bad: bad)
-        let reader = ChunkReader(source: src, ranges: [0..<Int64(data.count)], chunk: 1 << 20)
+        let reader = ChunkReader(reader: MediaReader(src), ranges: [0..<Int64(data.count)], chunk: 1 << 20)
         reader.recover = true
         let (chunks, error) = await Self.drain(reader)
         #expect(error == nil)
@@ -126,7 +126,7 @@ struct ChunkReaderFailureTests {
         search.useWarmReads = false
         search.skipHoles = false
         var found: [Int64] = []
-        let outcome = try await search.run(src, onMatch: { found.append($0); return true })
+        let outcome = try await search.run(MediaReader(src), onMatch: { found.append($0); return true })
         #expect(found == [0x300000])
         #expect(outcome.unreadable.map(\.range) == [0x200000..<0x210000])
         await src.close()

@@ -25,7 +25,7 @@ struct HoleSearchTests {
     }
 
     static func run(_ path: String, _ pattern: [UInt8], chunk: Int, warm: Bool) async throws -> ([Int64], PatternSearch.Outcome) {
-        let src = try BlockSources.open(path: path, options: BlockSourceOptions(engine: .auto, slots: 4))
+        let src = MediaReader(try BlockSources.open(path: path, options: BlockSourceOptions(engine: .auto, slots: 4)), residentReads: warm)
         var s = PatternSearch(pattern: pattern)
         s.chunk = chunk
         s.depth = 3

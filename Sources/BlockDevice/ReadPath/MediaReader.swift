@@ -32,12 +32,19 @@ public final class MediaReader: Sendable {
     private let scheduler: ReadScheduler
     private let engineLabel: String
     private let parts: (any ReadPathSource)?
+    private let warm: WarmReads?
 
-    /// - Parameter limits: defaults to the source's parallelism, background
-    ///   capped at a quarter while interactive.
-    public init(_ source: any BlockSource, limits: ReadLimits? = nil) {
+    /// - Parameters:
+    ///   - limits: defaults to the source's parallelism, background capped
+    ///     at a quarter while interactive.
+    ///   - residentReads: serve ranges the kernel's page cache holds with a
+    ///     memory copy (`readResident`) for an image file, instead of an
+    ///     O_DIRECT read that would go to the disk again (batch passes over
+    ///     warm files: hash, dump, search).
+    public init(_ source: any BlockSource, limits: ReadLimits? = nil, residentReads: Bool = false) {
         self.source = source
         parts = source as? any ReadPathSource
+        warm = residentReads ? source.warmReads() : nil
         let total = parts?.readConcurrency ?? source.engine.slots
         scheduler = ReadScheduler(limits: limits ?? ReadLimits(total: total))
         engineLabel = parts?.engineLabel ?? "\(source.engine.kind) ×\(source.engine.slots)"
@@ -75,8 +82,23 @@ public final class MediaReader: Sendable {
     /// The in-flight table and per-class counters and latency, as of now.
     public func statistics() -> ReadPathStatistics { scheduler.snapshot(engine: engineLabel) }
 
-    /// A reader of the kernel's page cache for an image file (see `WarmReads`).
-    public func warmReads() -> WarmReads? { source.warmReads() }
+    /// True when resident reads are on and every page of the range is in
+    /// the kernel's page cache (mincore, where it tells the truth).
+    public func isResident(offset: Int64, length: Int) -> Bool {
+        warm?.isResident(offset: offset, length: length) ?? false
+    }
+
+    /// Copies `length` bytes at `offset` from the kernel's page cache (a
+    /// buffered pread of a resident range: no disk I/O, no slot, no queue),
+    /// on the calling thread; counted in `readClass`'s resident figures.
+    /// Call it for ranges `isResident` said yes to; without resident reads,
+    /// it falls back to nothing and returns 0.
+    public func readResident(at offset: Int64, into buffer: AlignedBuffer, length: Int, as readClass: ReadClass) throws -> Int {
+        guard let warm else { return 0 }
+        let n = try warm.read(at: offset, into: buffer, length: length)
+        scheduler.recordResident(readClass, bytes: n)
+        return n
+    }
 
     /// Fails queued reads, then waits for those in flight and closes the source.
     public func close() async {

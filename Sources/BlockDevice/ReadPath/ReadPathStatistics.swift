@@ -26,6 +26,9 @@ public struct ReadClassStatistics: Sendable {
     public var inFlight = 0
     /// Reads dropped from the queue because their task was cancelled.
     public var cancelledWhileQueued = 0
+    /// Reads copied from the kernel's page cache instead (`readResident`).
+    public var resident = 0
+    public var residentBytes: Int64 = 0
     /// Service time in microseconds: from leaving the queue to completion.
     public var latency = ReadPathStatistics.histogram()
     /// Time spent queued in microseconds (how long priority kept it waiting).

@@ -182,6 +182,14 @@ final class ReadScheduler: Sendable {
         for c in go { c.resume() }
     }
 
+    /// A read served from the kernel's page cache (no slot, no queue).
+    func recordResident(_ c: ReadClass, bytes: Int) {
+        state.withLock { s in
+            s.stats[c.rawValue].resident += 1
+            s.stats[c.rawValue].residentBytes += Int64(bytes)
+        }
+    }
+
     /// Fails every queued read with `EngineError.shutDown` and takes no new ones.
     func close() {
         let dropped = state.withLock { s -> [CheckedContinuation<Void, any Error>] in

@@ -5,9 +5,10 @@ import LinuxAIO
 /// `depth` reads in flight while the caller works on the chunk it was given
 /// (the batch commands' pipeline: `dump` formats, `search` scans).
 ///
-/// Reads go through the source's engine (AioContext, O_DIRECT); with
-/// `WarmReads`, a chunk the page cache already holds is copied from it
-/// instead (the engine's O_DIRECT read would go to the disk again), on the
+/// Reads go through the read path (`MediaReader`, background class by
+/// default, so a viewer's pages go first); with `warm`, a chunk the kernel's
+/// page cache already holds is copied from it (`MediaReader.readResident`)
+/// instead (an O_DIRECT read would go to the disk again), on the
 /// caller's thread in pieces of `warmPiece` bytes that stay in the CPU cache
 /// while the caller works on them (as grep reads): no thread hand-off, and
 /// the bytes are read from memory once.
@@ -37,8 +38,9 @@ public final class ChunkReader {
         let startsRange: Bool
     }
 
-    private let source: any BlockSource
-    private let warm: WarmReads?
+    private let reader: MediaReader
+    private let readClass: ReadClass
+    private let warm: Bool
     private let chunk: Int
     private let depth: Int
     private let alignment: Int
@@ -69,15 +71,19 @@ public final class ChunkReader {
     ///   - ranges: in increasing order, not overlapping; clamped to the size.
     ///   - chunk: bytes per read (rounded to the alignment).
     ///   - depth: reads in flight at most (at least 1).
-    public init(source: any BlockSource, ranges: [Range<Int64>], chunk: Int = 4 << 20, depth: Int = 4,
-                warm: WarmReads? = nil) {
-        self.source = source
+    ///   - readClass: the read path's class of these reads (batch work: `.background`).
+    ///   - warm: copy chunks the kernel's page cache holds (the reader must
+    ///     have been made with `residentReads`).
+    public init(reader: MediaReader, ranges: [Range<Int64>], chunk: Int = 4 << 20, depth: Int = 4,
+                readClass: ReadClass = .background, warm: Bool = false) {
+        self.reader = reader
+        self.readClass = readClass
         self.warm = warm
-        let a = max(source.geometry.alignment.offset, 512)
+        let a = max(reader.geometry.alignment.offset, 512)
         alignment = a
         self.chunk = max(a, chunk / a * a)
-        self.depth = max(1, min(depth, source.engine.slots))
-        let size = source.geometry.size
+        self.depth = max(1, min(depth, reader.limits.total))
+        let size = reader.geometry.size
         for r in ranges {
             let lo = max(0, r.lowerBound)
             let hi = min(size, r.upperBound)
@@ -115,7 +121,7 @@ public final class ChunkReader {
         inFlight.removeFirst()
         engineInFlight -= 1
         current = buf
-        let expected = Int(min(Int64(p.length), source.geometry.size - p.offset))
+        let expected = Int(min(Int64(p.length), reader.geometry.size - p.offset))
         var n = 0
         var readable = 0  // what the first read returned
         var failure: (any Error)?
@@ -151,8 +157,8 @@ public final class ChunkReader {
         let scratch = try scratchBuffer()
         while got < to {
             let want = min(to - got, scratch.count)
-            let n = try await source.read(at: at + Int64(got), into: scratch, length: want)
-            guard n > 0 else { throw ShortReadError(path: source.path, range: at + Int64(got)..<at + Int64(to)) }
+            let n = try await reader.read(at: at + Int64(got), into: scratch, length: want, as: readClass)
+            guard n > 0 else { throw ShortReadError(path: reader.path, range: at + Int64(got)..<at + Int64(to)) }
             buf.baseAddress.advanced(by: got).copyMemory(from: scratch.baseAddress, byteCount: n)
             got += n
             if n < want { got = got / alignment * alignment }  // reread from the aligned point
@@ -162,7 +168,7 @@ public final class ChunkReader {
 
     private func scratchBuffer() throws -> AlignedBuffer {
         if let scratch { return scratch }
-        let b = try AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+        let b = try AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
         scratch = b
         return b
     }
@@ -177,8 +183,8 @@ public final class ChunkReader {
         while let r = pending.popLast() {
             try Task.checkCancellation()
             do {
-                let n = try await source.read(at: p.offset + Int64(r.lowerBound), into: scratch, length: r.count)
-                guard n == r.count else { throw ShortReadError(path: source.path, range: p.offset + Int64(r.lowerBound + n)..<p.offset + Int64(r.upperBound)) }
+                let n = try await reader.read(at: p.offset + Int64(r.lowerBound), into: scratch, length: r.count, as: readClass)
+                guard n == r.count else { throw ShortReadError(path: reader.path, range: p.offset + Int64(r.lowerBound + n)..<p.offset + Int64(r.upperBound)) }
                 buf.baseAddress.advanced(by: r.lowerBound).copyMemory(from: scratch.baseAddress, byteCount: n)
                 good.append(r)
             } catch is CancellationError {
@@ -235,12 +241,12 @@ public final class ChunkReader {
     }
 
     private func nextWarmPiece(_ p: Planned) async throws -> Chunk? {
-        guard let warm else { return nil }
+        guard warm else { return nil }
         let buffer = try warmBuffer ?? AlignedBuffer(checked: warmPiece, alignment: 4096)
         warmBuffer = buffer
         let at = p.offset + Int64(warmDone)
         let len = min(warmPiece, p.length - warmDone)
-        let expected = Int(min(Int64(len), source.geometry.size - at))
+        let expected = Int(min(Int64(len), reader.geometry.size - at))
         let first = p.startsRange && warmDone == 0
         warmDone += len
         if warmDone >= p.length {
@@ -249,14 +255,14 @@ public final class ChunkReader {
         }
         var n = 0
         do {
-            n = (try? warm.read(at: at, into: buffer, length: len)) ?? 0
+            n = (try? reader.readResident(at: at, into: buffer, length: len, as: readClass)) ?? 0
             // Short (evicted, or an error): the engine reads the rest and says why.
             if n < expected { n = try await complete(at: at, into: buffer, from: n, to: expected) }
         } catch {
             guard recover else { throw error }
             let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first)
             current = nil
-            let own = try AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+            let own = try AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
             current = own
             return try await recoverRead(piece, buf: own, expected: expected)
         }
@@ -278,17 +284,18 @@ public final class ChunkReader {
         // nothing, but the look-ahead is bounded.
         while engineInFlight < depth, inFlight.count < depth * 8, nextPlanned < plan.count {
             let p = plan[nextPlanned]
-            if let warm, warm.isResident(offset: p.offset, length: p.length) {
+            if warm, reader.isResident(offset: p.offset, length: p.length) {
                 nextPlanned += 1
                 inFlight.append((p, nil, nil))
                 continue
             }
-            let buf = try free.popLast() ?? AlignedBuffer(checked: chunk, alignment: max(source.geometry.alignment.memory, 4096))
+            let buf = try free.popLast() ?? AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
             nextPlanned += 1
-            let source = self.source
+            let reader = self.reader
+            let readClass = self.readClass
             engineBytes += Int64(p.length)
             engineInFlight += 1
-            inFlight.append((p, buf, Task { try await source.read(at: p.offset, into: buf, length: p.length) }))
+            inFlight.append((p, buf, Task { try await reader.read(at: p.offset, into: buf, length: p.length, as: readClass) }))
         }
     }
 }

@@ -48,21 +48,21 @@ public struct PatternSearch {
         return r == pattern ? nil : r
     }
 
-    /// The ranges a search of `source` reads.
-    public func ranges(of source: any BlockSource) -> [Range<Int64>] {
-        let size = source.geometry.size
-        let data = skipHoles && source.kind == .regularFile ? DataExtents.map(path: source.path, size: size) : nil
+    /// The ranges a search of the media reads (holes skipped where the read
+    /// path knows them).
+    public func ranges(of media: MediaReader) -> [Range<Int64>] {
+        let size = media.geometry.size
+        let data = skipHoles ? media.dataExtents() : nil
         return DataExtents.scanRanges(data: data, size: size, pattern: pattern,
-                                      alignment: max(source.geometry.alignment.offset, 4096))
+                                      alignment: max(media.geometry.alignment.offset, 4096))
     }
 
     /// Scans `source`. `onMatch` gets each start offset in increasing order and
     /// returns false to stop; `afterChunk` gets the bytes scanned so far and
     /// returns false to stop (e.g. the output's reader went away).
-    public func run(_ source: any BlockSource, onMatch: (Int64) -> Bool,
+    public func run(_ media: MediaReader, onMatch: (Int64) -> Bool,
                     afterChunk: (_ scanned: Int64, _ planned: Int64) throws -> Bool = { _, _ in true }) async throws -> Outcome {
-        let warm = useWarmReads ? source.warmReads() : nil
-        let reader = ChunkReader(source: source, ranges: ranges(of: source), chunk: chunk, depth: depth, warm: warm)
+        let reader = ChunkReader(reader: media, ranges: ranges(of: media), chunk: chunk, depth: depth, warm: useWarmReads)
         reader.recover = true  // go on past unreadable ranges; they are reported
         let planned = reader.totalBytes
         var scanner = MatchScanner(pattern: pattern)

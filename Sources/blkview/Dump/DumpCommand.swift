@@ -73,16 +73,17 @@ struct DumpCommand: AsyncParsableCommand {
         // line says the size (and nothing at all for an empty file).
         let start = min(asked, size)
         let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
-        try await closing(src, "dump", failureStatus: 1) {
+        // Resident reads: a warm file is copied from the kernel's page cache.
+        let reader = MediaReader(src, residentReads: true)
+        try await closing(reader, "dump", failureStatus: 1) {
             // hexdump prints nothing at all for -n 0 or an empty file.
-            try await dump(src, range: start..<end, emptyRange: count == 0 || size == 0)
+            try await dump(reader, range: start..<end, emptyRange: count == 0 || size == 0)
         }
     }
 
-    private func dump(_ src: any BlockSource, range: Range<Int64>, emptyRange: Bool) async throws {
+    private func dump(_ media: MediaReader, range: Range<Int64>, emptyRange: Bool) async throws {
         let chunk = 4 << 20
-        let warm = src.warmReads()
-        let reader = ChunkReader(source: src, ranges: [range], chunk: chunk, depth: 4, warm: warm)
+        let reader = ChunkReader(reader: media, ranges: [range], chunk: chunk, depth: 4, warm: true)
         var sink = StdoutSink()
         let out = try DumpBuffer(checkedCapacity: HexdumpFormatter.maxOutput(for: chunk))
         var canonical = HexdumpFormatter(start: range.lowerBound)

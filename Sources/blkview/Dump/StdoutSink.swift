@@ -71,7 +71,7 @@ func exitUnlessRoomToRun() {
     }
 }
 
-func closing<T>(_ src: any BlockSource, _ what: String, failureStatus status: Int32,
+func closing<T>(_ src: MediaReader, _ what: String, failureStatus status: Int32,
                 _ body: () async throws -> T) async throws -> T {
     do {
         let result = try await body()

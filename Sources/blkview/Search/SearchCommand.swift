@@ -98,7 +98,8 @@ struct SearchCommand: AsyncParsableCommand {
         } catch {
             throw failure("\(error)", status: 2)
         }
-        let outcome = try await closing(src, "search", failureStatus: 2) { try await search(src, pattern: bytes) }
+        let reader = MediaReader(src, residentReads: true)
+        let outcome = try await closing(reader, "search", failureStatus: 2) { try await search(reader, pattern: bytes) }
         if !outcome.unreadable.isEmpty {
             for u in outcome.unreadable {
                 let r = u.range
@@ -125,7 +126,7 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     /// Scans and prints.
-    private func search(_ src: any BlockSource, pattern: [UInt8]) async throws -> Result {
+    private func search(_ src: MediaReader, pattern: [UInt8]) async throws -> Result {
         let started = monotonicNanoseconds()
         var matches: [Int64] = []
         var sink = StdoutSink()
