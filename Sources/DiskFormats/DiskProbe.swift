@@ -4,6 +4,8 @@
 public enum DiskProbe {
     /// File systems are looked for in this many partitions at most.
     public static let maxProbedPartitions = 256
+    /// Logical partitions followed along an EBR chain at most (a longer chain is a defect).
+    public static let maxLogicalPartitions = MBRParser.maxLogical
 
     /// Probes `source`.
     ///
@@ -77,7 +79,7 @@ public enum DiskProbe {
     }
 
     /// Defects of one kind listed before the rest are summed up in one line.
-    static let maxListed = 16
+    public static let maxListed = 16
 
     /// Overlaps, partitions past the end, and logical partitions outside their
     /// container. Linear after a sort, whatever the table holds: a hostile GPT
