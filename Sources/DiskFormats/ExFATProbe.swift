@@ -36,10 +36,13 @@ enum ExFATProbe {
         reg.add("SectorsPerClusterShift", 109, 1, "\(spcShift) (\(clusterSize) bytes per cluster)")
         reg.le("NumberOfFats", 110, 1)
         reg.hexLE("BootSignature", 510, 2)
-        return FileSystemInfo(
+        var defects: [String] = []
+        let size = checkedProduct(b.u64le(72), bps, "exFAT boot sector at \(base): VolumeLength", &defects)
+        var fs = FileSystemInfo(
             type: "exfat", version: "1.0", label: label, uuid: uuid, blockSize: clusterSize,
-            size: b.u64le(72).clampedInt64.multipliedSaturating(bps),
-            offset: base, regions: [reg.build(length: 512)])
+            size: size, offset: base, regions: [reg.build(length: 512)])
+        fs.defects = defects
+        return fs
     }
 
     /// The 0x83 (volume label) entry: up to 11 UTF-16LE characters.

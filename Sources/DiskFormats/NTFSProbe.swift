@@ -35,10 +35,13 @@ enum NTFSProbe {
         reg.add("clusters_per_mft_record", 64, 1, "\(perRecord) (\(recordSize) bytes)")
         reg.add("volume_serial_number", 72, 8, uuid)
         reg.hexLE("end_of_sector_marker", 510, 2)
-        return FileSystemInfo(
+        var defects: [String] = []
+        let size = checkedProduct(b.u64le(40), bps, "NTFS boot sector at \(base): number_of_sectors", &defects)
+        var fs = FileSystemInfo(
             type: "ntfs", label: label, uuid: uuid, blockSize: clusterSize,
-            size: b.u64le(40).clampedInt64.multipliedSaturating(bps),
-            offset: base, regions: [reg.build(length: 512)])
+            size: size, offset: base, regions: [reg.build(length: 512)])
+        fs.defects = defects
+        return fs
     }
 
     /// Undoes the update-sequence protection: the last two bytes of each

@@ -178,4 +178,29 @@ struct InfoCommandTests {
         #expect(e.stderr.contains("too many open files while opening the") && e.stderr.contains("(ulimit -n is 22): raise the limit"),
                 "\(e.stderr)")
     }
+
+    @Test("a GPT entry at LBA 2^55 of 2^62 sectors: a defect in text and JSON, no trap", .enabled(if: Harness.has("sgdisk") && Harness.has("python3"), "needs sgdisk and python3"))
+    func overflowingEntry() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("huge-entry.img", size: 16 << 20)
+        try Harness.sh("sgdisk -o -n 1:2048:+4M '\(img)' >/dev/null")
+        // Entry 1: StartingLBA 2^55, EndingLBA 2^62; both CRCs recomputed (zlib's CRC-32 is GPT's).
+        let r = try Harness.sh("""
+            python3 - '\(img)' <<'PY'
+            import struct, sys, zlib
+            f = open(sys.argv[1], 'r+b'); d = bytearray(f.read(1024 + 16384))
+            struct.pack_into('<QQ', d, 1024 + 32, 1 << 55, 1 << 62)
+            struct.pack_into('<I', d, 512 + 88, zlib.crc32(bytes(d[1024:1024 + 16384])))
+            struct.pack_into('<I', d, 512 + 16, 0)
+            struct.pack_into('<I', d, 512 + 16, zlib.crc32(bytes(d[512:512 + 92])))
+            f.seek(0); f.write(d); f.close()
+            PY
+            """)
+        try #require(r.status == 0, "\(r.stderr)")
+        let text = try Harness.blkview("info", img)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("partition 1: sectors 36028797018963968+"), "\(text.stdout)")
+        let j = try Self.info(img)
+        #expect((j["defects"] as? [String])?.contains { $0.contains("overflow a 64-bit byte offset") } == true)
+    }
 }

@@ -99,7 +99,7 @@ enum InfoReport {
         if !l.partitions.isEmpty {
             let rows = l.partitions.map { p -> [String] in
                 [String(p.index), p.bootable ? "*" : "", String(p.start), String(p.end - 1), String(p.size),
-                 ByteSize.format(p.size * Int64(l.sectorSize)), "\(p.typeName) (\(p.type))",
+                 p.byteRange(sectorSize: l.sectorSize).map { ByteSize.format(Int64($0.count)) } ?? "overflow", "\(p.typeName) (\(p.type))",
                  p.name.map { "\"\($0)\"" } ?? "", p.filesystem.map(describe) ?? ""]
             }
             out += table(["#", "Boot", "Start", "End", "Sectors", "Size", "Type", "Name", "File system"], rows)
