@@ -3,6 +3,7 @@ import BlockDevice
 import DiskFormats
 import Foundation
 import Inspector
+import LinuxAIO
 
 struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +62,12 @@ enum InfoReport {
             "partitions": l.partitions.map(partition),
             "filesystem": l.filesystem.map(filesystem) ?? NSNull(),
             "defects": l.defects,
+            "note": src.openNote ?? NSNull(),
         ]
+        let layout = src.segmentLayout
+        if !layout.isEmpty {
+            obj["segments"] = layout.map { ["path": $0.path, "offset": $0.offset, "size": $0.size] as [String: Any] }
+        }
         if let e = src.evidence {
             // The stored digests ("md5", "sha1", "sha256") and the case metadata.
             var ev: [String: Any] = ["format": e.format, "bytes_per_sector": e.bytesPerSector]
@@ -92,6 +98,14 @@ enum InfoReport {
         var out = "\(path): \(ByteSize.format(l.size)) (\(l.size) bytes), \(l.sectorSize)-byte sectors"
         if src.geometry.physicalSectorSize != l.sectorSize { out += " (physical \(src.geometry.physicalSectorSize))" }
         out += ", \(src.kind), \(src.engine.kind) engine\n"
+        if let note = src.openNote { out += "Note: \(note.terminalSafe)\n" }
+        let segments = src.segmentLayout
+        if !segments.isEmpty {
+            let rows = segments.enumerated().map { i, s in
+                [String(i + 1), s.path.terminalSafe, String(s.offset), String(s.size), ByteSize.format(s.size)]
+            }
+            out += "Segments:\n" + table(["#", "File", "Offset", "Bytes", "Size"], rows)
+        }
         switch l.scheme {
         case .none: out += "Partition table: none\n"
         default: out += "Partition table: \(l.scheme.rawValue.uppercased())\(l.diskID.map { ", disk id \($0)" } ?? "")\n"
