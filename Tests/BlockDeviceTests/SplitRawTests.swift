@@ -111,6 +111,32 @@ import Testing
         await source.close()
     }
 
+    /// disk1.002 alone opens (as a plain image) with a note naming disk1.001; the viewer shows it first.
+    @Test func laterSegmentAloneIsNoted() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = try s.writeRandom("whole.img", count: 3 * 65536)
+        #expect(sh(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk1.")]).status == 0)
+        #expect(sh(["split", "-b", "65536", s.file("whole.img"), s.file("alpha.")]).status == 0)
+        let middle = try BlockSources.open(path: s.file("disk1.002"))
+        #expect(middle.kind == .regularFile)
+        #expect(middle.openNote == "disk1.002 looks like segment 2 of the split raw set disk1.001 — opened alone; open disk1.001 to read the whole set")
+        #expect(middle.engineNote?.hasPrefix("disk1.002 looks like segment 2 of the split raw set disk1.001") == true)
+        #expect(try await readAll(middle) == Array(bytes[65536..<131072]))
+        await middle.close()
+        let ac = try BlockSources.open(path: s.file("alpha.ac"))
+        #expect(ac.openNote?.hasPrefix("alpha.ac looks like segment 3 of the split raw set alpha.aa") == true)
+        await ac.close()
+        // The first segment and a file that only looks numbered get no note.
+        let first = try BlockSources.open(path: s.file("disk1.001"))
+        #expect(first.openNote == nil)
+        await first.close()
+        try s.writeRandom("lonely.002", count: 4096)
+        let lonely = try BlockSources.open(path: s.file("lonely.002"))
+        #expect(lonely.openNote == nil)
+        await lonely.close()
+    }
+
     @Test func namingRecognizesFirstSegmentsOnly() {
         #expect(SplitNaming(firstSegment: "/x/disk.001")?.style == .numeric(width: 3))
         #expect(SplitNaming(firstSegment: "/x/disk.aa")?.style == .alphabetic(width: 2))

@@ -203,4 +203,26 @@ struct InfoCommandTests {
         let j = try Self.info(img)
         #expect((j["defects"] as? [String])?.contains { $0.contains("overflow a 64-bit byte offset") } == true)
     }
+
+    @Test("an uneven split set: info lists its segments (text and JSON); a middle segment alone is noted")
+    func splitLayout() throws {
+        let dir = try ScratchDir()
+        let sizes = [7 * 1024 * 1024 + 513, 20 * 1024 * 1024 - 1, 1_000_000]
+        for (i, n) in sizes.enumerated() { try Harness.sh("head -c \(n) /dev/zero > '\(dir.path)/set.00\(i + 1)'") }
+        let j = try Self.info(dir.path + "/set.001")
+        #expect(j["size"] as? Int == sizes.reduce(0, +))
+        let segs = try #require(j["segments"] as? [[String: Any]])
+        #expect(segs.map { $0["size"] as? Int } == sizes)
+        #expect(segs.map { $0["offset"] as? Int } == [0, sizes[0], sizes[0] + sizes[1]])
+        #expect(segs.map { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } } == ["set.001", "set.002", "set.003"])
+        let text = try Harness.blkview("info", dir.path + "/set.001")
+        #expect(text.stdout.contains("Segments:"))
+        let row = text.stdout.split(separator: "\n").first { $0.contains("/set.002") }?.split(separator: " ").map(String.init)
+        #expect(row?.prefix(4) == ["2", "\(dir.path)/set.002", "\(sizes[0])", "\(sizes[1])"], "\(text.stdout)")
+        let middle = try Harness.blkview("info", dir.path + "/set.002")
+        #expect(middle.status == 0)
+        #expect(middle.stdout.contains("Note: set.002 looks like segment 2 of the split raw set set.001"), "\(middle.stdout)")
+        let mj = try Self.info(dir.path + "/set.002")
+        #expect((mj["note"] as? String)?.contains("segment 2 of the split raw set set.001") == true)
+    }
 }
