@@ -77,6 +77,9 @@ public protocol BlockSource: AnyObject, Sendable {
     var evidence: EvidenceMetadata? { get }
     /// The segments of a split raw set, in stream order; empty for other sources.
     var segmentLayout: [SegmentExtent] { get }
+    /// What is wrong with the container itself, for `info`'s defects ("EWF
+    /// segment img.E02 is missing (img.E03 exists) …"); empty when nothing is.
+    var containerDefects: [String] { get }
     /// A remark about what was opened ("disk1.002 looks like segment 2 of the
     /// split raw set disk1.001 …"), else nil.
     var openNote: String? { get }
@@ -101,5 +104,6 @@ extension BlockSource {
     public var evidence: EvidenceMetadata? { nil }
     public var segmentLayout: [SegmentExtent] { [] }
     public var openNote: String? { nil }
+    public var containerDefects: [String] { [] }
     public func warmReads() -> WarmReads? { nil }
 }

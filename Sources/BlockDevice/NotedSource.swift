@@ -21,6 +21,7 @@ final class NotedSource: BlockSource {
     var files: [String] { inner.files }
     var evidence: EvidenceMetadata? { inner.evidence }
     var segmentLayout: [SegmentExtent] { inner.segmentLayout }
+    var containerDefects: [String] { inner.containerDefects }
 
     func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int {
         try await inner.read(at: offset, into: buffer, length: length)

@@ -225,4 +225,39 @@ struct InfoCommandTests {
         let mj = try Self.info(dir.path + "/set.002")
         #expect((mj["note"] as? String)?.contains("segment 2 of the split raw set set.001") == true)
     }
+
+    /// An MBR disk with ext4 acquired by ewfacquire in 10 MiB segments (4 of them), then damaged by `damage`.
+    static func damagedEWF(_ dir: ScratchDir, _ damage: String) throws -> String {
+        let img = try dir.file("disk.raw", size: 40_000_000)
+        try Harness.sh("printf 'label: dos\\nstart=2048, size=40960, type=83\\n' | sfdisk -q '\(img)'")
+        try Self.place(img, start: 2048, sectors: 40960, mkfs: "mkfs.ext4 -q -L evidence \"$1\"")
+        let r = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -c none -S 10MiB -t '\(dir.path)/set' disk.raw >/dev/null 2>&1 && ls set.E04 && \(damage)")
+        try #require(r.status == 0, "ewfacquire or damage failed: \(r.stderr)")
+        return dir.path + "/set.E01"
+    }
+
+    @Test("info on an E01 set with a truncated last segment: what can be read, plus defects", .enabled(if: Harness.has("ewfacquire"), "needs ewf-tools"))
+    func truncatedLastSegment() throws {
+        let dir = try ScratchDir()
+        let e01 = try Self.damagedEWF(dir, "truncate -s -1048576 set.E04")
+        let r = try Harness.blkview("info", "--json", e01)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let parts = try #require(j["partitions"] as? [[String: Any]])
+        #expect(parts.count == 1)
+        #expect((parts.first?["filesystem"] as? [String: Any])?["label"] as? String == "evidence")
+        let defects = j["defects"] as? [String] ?? []
+        #expect(defects.contains { $0.hasPrefix("unreadable: ") }, "\(defects)")
+    }
+
+    @Test("info on an E01 set without its E02: the segment is named missing", .enabled(if: Harness.has("ewfacquire"), "needs ewf-tools"))
+    func missingMiddleSegment() throws {
+        let dir = try ScratchDir()
+        let e01 = try Self.damagedEWF(dir, "rm set.E02")
+        let r = try Harness.blkview("info", e01)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  - EWF segment set.E02 is missing (set.E03 exists)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("checksum mismatch"), "\(r.stdout)")
+        #expect(r.stdout.contains("ext4 \"evidence\""), "\(r.stdout)")
+    }
 }

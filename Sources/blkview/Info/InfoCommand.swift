@@ -32,7 +32,7 @@ struct InfoCommand: AsyncParsableCommand {
     private func run(session: ForensicSession?) async throws {
         let src = try source.open(path)
         session?.opened(src)
-        let layout: DiskLayout
+        var layout: DiskLayout
         do {
             layout = try await StructureReader.probe(src)
         } catch is CancellationError {
@@ -43,6 +43,7 @@ struct InfoCommand: AsyncParsableCommand {
             throw CLIError("cannot read \(path): \(error)")
         }
         await src.close()
+        layout.defects = src.containerDefects + layout.defects
         print(json ? InfoReport.json(src, layout, path: path) : InfoReport.text(src, layout, path: path))
     }
 }
