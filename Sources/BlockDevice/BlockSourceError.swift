@@ -34,8 +34,6 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
         case sizeUnknown(fileSystem: String?, reported: Int64)
         /// A split raw set has a gap: `missing` is absent but `present` exists.
         case missingSegment(missing: String, present: String)
-        /// A segment other than the last differs in size from the first.
-        case segmentSizeMismatch(segment: String, size: Int64, expected: Int64)
         /// libewf could not open the set (its message).
         case ewf(String)
         /// A limit of the process to raise (the message says which).
@@ -92,8 +90,6 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
             "it reports a size of 0 bytes but reads return data, so it has no size to inspect — copy it to a regular file first (cat it > copy)"
         case let .missingSegment(missing, present):
             "split raw segment \(missing) is missing (\(present) exists) — the set is incomplete; restore the missing segment"
-        case let .segmentSizeMismatch(segment, size, expected):
-            "split raw segment \(segment) is \(size) bytes but the segments before the last are \(expected) bytes — the set is truncated or mixed; re-copy it"
         case let .ewf(message):
             "not a readable EWF set: \(message) — check that all segments (.E01, .E02, …) are present and intact"
         case let .engineUnavailable(message), let .resourceLimit(message):

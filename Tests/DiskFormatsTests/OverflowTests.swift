@@ -115,4 +115,28 @@ private let mib: Int64 = 1 << 20
         #expect(layout.partition(1)?.filesystem?.type == "exfat")
         #expect(layout.defects.contains { $0.hasPrefix("exFAT boot sector at \(2048 * 512): VolumeLength") }, "\(layout.defects)")
     }
+
+    @Test(.enabled(if: Tools.have("mkfs.exfat"), "needs exfatprogs"))
+    func exfatRootDirectoryPastTheEndIsADefect() throws {
+        let dir = try Scratch()
+        let img = try dir.sparse("exfat.img", bytes: 16 * mib)
+        try Shell.run("mkfs.exfat", ["-L", "keep", img])
+        #expect(DiskProbe.probe(FileSource(img)).filesystem?.label == "keep")
+        try Self.poke(img, at: 96, 0xFFFF_FFF0, width: 4)  // FirstClusterOfRootDirectory
+        let layout = DiskProbe.probe(FileSource(img))
+        #expect(layout.filesystem?.type == "exfat")
+        #expect(layout.filesystem?.label == nil)
+        #expect(layout.defects.contains { $0.hasPrefix("exFAT boot sector at 0: root directory at +") }, "\(layout.defects)")
+    }
+
+    @Test(.enabled(if: Tools.have("mkntfs"), "needs ntfs-3g"))
+    func ntfsMftClusterOverflowIsADefect() throws {
+        let dir = try Scratch()
+        let img = try dir.sparse("ntfs.img", bytes: 16 * mib)
+        try Shell.run("mkntfs", ["-q", "-F", "-f", "-L", "keep", img])
+        try Self.poke(img, at: 48, UInt64(1) << 62, width: 8)  // mft_lcn
+        let layout = DiskProbe.probe(FileSource(img))
+        #expect(layout.filesystem?.type == "ntfs")
+        #expect(layout.defects.contains { $0.hasPrefix("NTFS boot sector at 0: mft_lcn \(UInt64(1) << 62)") }, "\(layout.defects)")
+    }
 }
