@@ -63,12 +63,29 @@ public struct PrefetchedBytes: ByteSource, Sendable {
     }
 
     /// Adds bytes read at `offset` (later chunks win over earlier ones); a
-    /// negative offset is ignored.
+    /// negative offset is ignored. Bytes that directly follow or precede a
+    /// chunk join it when no newer chunk overlaps them (the answer is the
+    /// same, and a range spanning both is then answered).
     public mutating func add(_ bytes: [UInt8], at offset: Int64) {
         guard offset >= 0 else { return }
+        let end = offset.addingSaturating(Int64(bytes.count))
+        var i = starts.count - 1
+        while i >= 0, !bytes.isEmpty {
+            if ends[i] == offset || starts[i] == end {
+                if ends[i] == offset { chunks[i].bytes += bytes; ends[i] = end } else {
+                    chunks[i].bytes = bytes + chunks[i].bytes
+                    chunks[i].offset = offset
+                    starts[i] = offset
+                }
+                return
+            }
+            // A newer chunk overlapping the new bytes must stay below them: no merge past it.
+            if starts[i] < end && offset < ends[i] { break }
+            i -= 1
+        }
         chunks.append((offset, bytes))
         starts.append(offset)
-        ends.append(offset.addingSaturating(Int64(bytes.count)))
+        ends.append(end)
     }
 
     /// Answers from the most recently added chunk that covers the request.

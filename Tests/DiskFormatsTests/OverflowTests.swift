@@ -139,4 +139,22 @@ private let mib: Int64 = 1 << 20
         #expect(layout.filesystem?.type == "ntfs")
         #expect(layout.defects.contains { $0.hasPrefix("NTFS boot sector at 0: mft_lcn \(UInt64(1) << 62)") }, "\(layout.defects)")
     }
+
+    /// Adjacent chunks join (a range across both is answered); newer bytes still win.
+    @Test func prefetchedChunksJoinWithoutLosingNewerBytes() {
+        var p = PrefetchedBytes(size: 4096)
+        p.add([UInt8](repeating: 1, count: 512), at: 0)
+        p.add([UInt8](repeating: 2, count: 512), at: 512)
+        #expect(p.bytes(at: 256, count: 512) == [UInt8](repeating: 1, count: 256) + [UInt8](repeating: 2, count: 256))
+        p.add([UInt8](repeating: 3, count: 512), at: 2048)
+        p.add([UInt8](repeating: 4, count: 512), at: 1536)  // precedes the chunk at 2048
+        #expect(p.bytes(at: 1536, count: 1024) == [UInt8](repeating: 4, count: 512) + [UInt8](repeating: 3, count: 512))
+        // Newer bytes at 768..<1280; bytes added at 1024..<1536 touch older chunks at both
+        // ends but overlap the newer ones: they must not join an older chunk and sink below them.
+        p.add([UInt8](repeating: 5, count: 512), at: 768)
+        p.add([UInt8](repeating: 6, count: 512), at: 1024)
+        #expect(p.bytes(at: 1100, count: 16) == [UInt8](repeating: 6, count: 16))
+        #expect(p.bytes(at: 800, count: 16) == [UInt8](repeating: 5, count: 16))
+        #expect(p.bytes(at: 4000, count: 200) == nil)
+    }
 }
