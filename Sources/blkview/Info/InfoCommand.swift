@@ -132,7 +132,7 @@ enum InfoReport {
                 out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
             }
         }
-        out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0)" }.joined(separator: "\n")
+        out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0.terminalSafe)" }.joined(separator: "\n")
         return out
     }
 
