@@ -19,6 +19,22 @@ public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// One file of a split raw set: where its bytes sit in the reassembled stream.
+public struct SegmentExtent: Sendable, Equatable {
+    /// The segment's path.
+    public var path: String
+    /// Offset of its first byte in the stream.
+    public var offset: Int64
+    /// Its size in bytes (segments need not be equal).
+    public var size: Int64
+
+    public init(path: String, offset: Int64, size: Int64) {
+        self.path = path
+        self.offset = offset
+        self.size = size
+    }
+}
+
 /// Size and the sector sizes that matter for reading and showing a source.
 public struct Geometry: Sendable, Equatable {
     /// Media size in bytes (the reassembled stream for split and EWF sets).
@@ -59,6 +75,14 @@ public protocol BlockSource: AnyObject, Sendable {
     var files: [String] { get }
     /// Stored hashes and case metadata of an evidence container (EWF), else nil.
     var evidence: EvidenceMetadata? { get }
+    /// The segments of a split raw set, in stream order; empty for other sources.
+    var segmentLayout: [SegmentExtent] { get }
+    /// What is wrong with the container itself, for `info`'s defects ("EWF
+    /// segment img.E02 is missing (img.E03 exists) …"); empty when nothing is.
+    var containerDefects: [String] { get }
+    /// A remark about what was opened ("disk1.002 looks like segment 2 of the
+    /// split raw set disk1.001 …"), else nil.
+    var openNote: String? { get }
 
     /// Reads `length` bytes at `offset` into the start of `buffer`; returns the
     /// bytes read, fewer at the end of the media.
@@ -78,5 +102,8 @@ extension BlockSource {
     public var engineNote: String? { nil }
     public var files: [String] { [path] }
     public var evidence: EvidenceMetadata? { nil }
+    public var segmentLayout: [SegmentExtent] { [] }
+    public var openNote: String? { nil }
+    public var containerDefects: [String] { [] }
     public func warmReads() -> WarmReads? { nil }
 }

@@ -10,7 +10,10 @@ public enum BlockSources {
     ///
     /// Files are opened `O_RDONLY | O_CLOEXEC`, with `O_NOATIME` where the
     /// kernel allows it and `O_DIRECT` where the file system honours it; never
-    /// for writing. An empty file opens with size 0 (the caller says so).
+    /// for writing. An empty file opens with size 0 (the caller says so); a
+    /// procfs/sysfs file, whose size is not its content, is refused. A later
+    /// segment opened alone (`disk1.002`) opens as a plain image with an
+    /// ``BlockSource/openNote`` naming the set's first segment.
     ///
     /// - Throws: `BlockSourceError`, whose description is the one-line message
     ///   to show (path, reason, what to do).
@@ -31,7 +34,11 @@ public enum BlockSources {
             return try EWFSource.open(path, options: options)
         }
         do throws(BlockSourceError) {
-            return try FileSource.make(file: file, options: options)
+            let source = try FileSource.make(file: file, options: options)
+            if !file.isBlockDevice, let note = SplitSet.laterSegmentNote(path) {
+                return NotedSource(source, note: note)
+            }
+            return source
         } catch {
             Glibc.close(file.fd)
             throw error

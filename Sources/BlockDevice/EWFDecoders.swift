@@ -18,6 +18,8 @@ final class EWFDecoders: @unchecked Sendable {
     /// Decoders at most: one per core.
     let count: Int
     private let path: String
+    /// What a failed read says instead of libewf's message (a missing segment).
+    private let failureHint: String?
     private let workers: WorkerPool
     private let lock = ConditionLock()
     private var idle: [EWFHandle]
@@ -27,9 +29,10 @@ final class EWFDecoders: @unchecked Sendable {
     private var closed = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(first: EWFHandle, path: String, count: Int) {
+    init(first: EWFHandle, path: String, count: Int, failureHint: String? = nil) {
         self.count = max(1, count)
         self.path = path
+        self.failureHint = failureHint
         idle = [first]
         opened = 1
         workers = WorkerPool(threads: self.count, name: "blkview-ewf")
@@ -55,7 +58,7 @@ final class EWFDecoders: @unchecked Sendable {
                     cont.resume(returning: Int(n))
                 case let .failure(f):
                     cont.resume(throwing: IOError(operation: .read, fd: -1, path: path, offset: offset,
-                                                  length: count, errno: .EIO, hint: f.message))
+                                                  length: count, errno: .EIO, hint: failureHint ?? f.message))
                 }
             }
             if !queued {

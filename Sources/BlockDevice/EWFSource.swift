@@ -19,19 +19,28 @@ final class EWFSource: BlockSource {
     let engineNote: String?
     let files: [String]
     let evidence: EvidenceMetadata?
+    /// A gap in the set: libewf globbed the segments up to `missing`, but a later one exists.
+    let missingSegment: (missing: String, present: String)?
     private let decoders: EWFDecoders
     private let closed = Protected(false)
+
+    var containerDefects: [String] {
+        guard let gap = missingSegment else { return [] }
+        return ["EWF segment \(gap.missing) is missing (\(gap.present) exists): the media it holds cannot be read; restore the segment"]
+    }
 
     private init(path: String, handle: EWFHandle, geometry: Geometry, metadata: EvidenceMetadata,
                  files: [String], engine: any IOEngine) {
         self.path = path
+        missingSegment = Self.gap(after: files.last ?? path)
         self.geometry = geometry
         evidence = metadata
         self.files = files
         kind = .ewf(segments: files.count)
         self.engine = engine
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        decoders = EWFDecoders(first: handle, path: path, count: cores)
+        let gap = missingSegment.map { "EWF segment \($0.missing) is missing (\($0.present) exists): the data there is not in the segments present" }
+        decoders = EWFDecoders(first: handle, path: path, count: cores, failureHint: gap)
         engineNote = "EWF: libewf decodes on \(cores) worker\(cores == 1 ? "" : "s"), one handle each"
     }
 
@@ -42,6 +51,28 @@ final class EWFSource: BlockSource {
         let ext = name[name.index(after: dot)...].lowercased()
         let rest = ext.hasPrefix("ex") ? ext.dropFirst(2) : ext.hasPrefix("e") ? ext.dropFirst() : ""
         return rest.count == 2 && rest.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// The segment after `last` (`img.E02` after `img.E01`) when it is absent
+    /// but a later-numbered one (`img.E03`) is in the directory. Numeric
+    /// extensions (`E01`–`E99`, `Ex01`–`Ex99`, any case) only.
+    static func gap(after last: String) -> (missing: String, present: String)? {
+        let name = SplitSet.lastComponent(last)
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        let ext = name[name.index(after: dot)...]
+        let prefix = ext.dropLast(2), digits = ext.suffix(2)
+        guard let n = Int(digits), n < 99, !prefix.isEmpty, prefix.lowercased() == "e" || prefix.lowercased() == "ex" else { return nil }
+        let base = String(name[...dot])
+        let dir = last.contains("/") ? String(last[...last.lastIndex(of: "/")!]) : "./"
+        func twoDigits(_ i: Int) -> String { i < 10 ? "0\(i)" : "\(i)" }
+        let missing = base + prefix + twoDigits(n + 1)
+        var st = stat()
+        guard stat(dir + missing, &st) != 0 else { return nil }
+        for i in (n + 2)...99 {
+            let candidate = base + prefix + twoDigits(i)
+            if stat(dir + candidate, &st) == 0 { return (missing, candidate) }
+        }
+        return nil
     }
 
     static func open(_ path: String, options: BlockSourceOptions) throws(BlockSourceError) -> EWFSource {

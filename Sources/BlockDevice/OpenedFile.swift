@@ -144,11 +144,40 @@ extension OpenedFile {
             size = Int64(s)
         } else {
             size = Int64(st.st_size)
+            try checkRealSize(fd, path: path, size: size)
         }
         return OpenedFile(fd: fd, path: path, isBlockDevice: isBlock, direct: direct,
                           bufferedReason: direct ? nil : why, size: size,
                           device: isBlock ? DeviceNumber(UInt64(st.st_rdev)) : nil,
                           identity: FileIdentity(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
+    }
+
+    /// Pseudo file systems whose files report size 0 while reads return data.
+    static let pseudoFileSystems: [Int64: String] = [
+        0x9fa0: "procfs", 0x6265_6572: "sysfs", 0x6462_6720: "debugfs", 0x7472_6163: "tracefs",
+        0x7363_6673: "securityfs", 0x6265_6570: "configfs", 0x2762_1fbf: "cgroup", 0x6367_7270: "cgroup2",
+        0xcafe_4a11: "bpf", 0x6e73_6673: "nsfs", 0xde5e_81e4: "efivarfs",
+    ]
+
+    /// A regular file's size must be real: procfs and sysfs files report 0 (or
+    /// 4096) bytes and return other amounts of data, which an image of that
+    /// size would silently misread. Refused: any file on a pseudo file system
+    /// (by its magic), and a file of size 0 whose first read returns bytes. A
+    /// truly empty file passes (it opens with size 0).
+    static func checkRealSize(_ fd: Int32, path: String, size: Int64) throws(BlockSourceError) {
+        var magic: Int64 = 0
+        let fsName: String? = if case .success = Syscall.negated({ cla_fstatfs_type(fd, &magic) }) {
+            pseudoFileSystems[magic]
+        } else {
+            nil
+        }
+        if let fsName { throw BlockSourceError(path: path, reason: .sizeUnknown(fileSystem: fsName, reported: size)) }
+        guard size == 0 else { return }
+        // An aligned read works with and without O_DIRECT.
+        let buf = AlignedBuffer(count: 4096, alignment: 4096)
+        if case let .success(n) = Syscall.negated({ cla_pread2(fd, buf.baseAddress, 4096, 0) }), n > 0 {
+            throw BlockSourceError(path: path, reason: .sizeUnknown(fileSystem: nil, reported: 0))
+        }
     }
 
     /// Clears O_DIRECT on the open file; true when it is off.

@@ -2,7 +2,8 @@ import Glibc
 import LinuxAIO
 
 /// A split raw set (`image.001`, `.002`, … or `aa`, `ab`, …) read as one
-/// stream: every segment but the last has the same size; a read that
+/// stream: the concatenation of the segments, whatever their sizes (each
+/// segment's start offset is kept and found by binary search); a read that
 /// straddles segments is split into one request per segment, through the
 /// same engine.
 final class SplitRawSource: BlockSource {
@@ -12,31 +13,40 @@ final class SplitRawSource: BlockSource {
     let engine: any IOEngine
     let engineNote: String?
     let segments: [OpenedFile]
-    /// Size of every segment but the last.
-    let segmentSize: Int64
+    /// Offset in the stream of each segment's first byte (ascending; equal for empty segments).
+    let starts: [Int64]
     private let closed = Protected(false)
 
     var files: [String] { segments.map(\.path) }
 
-    private init(path: String, segments: [OpenedFile], geometry: Geometry, engine: any IOEngine, note: String?) {
+    var segmentLayout: [SegmentExtent] {
+        zip(segments, starts).map { SegmentExtent(path: $0.path, offset: $1, size: $0.size) }
+    }
+
+    private init(path: String, segments: [OpenedFile], starts: [Int64], geometry: Geometry, engine: any IOEngine, note: String?) {
         self.path = path
         self.segments = segments
-        segmentSize = segments[0].size
+        self.starts = starts
         kind = .splitRaw(segments: segments.count)
         self.geometry = geometry
         self.engine = engine
         engineNote = note
     }
 
-    /// Opens every segment read-only and checks the sizes.
+    /// Opens every segment read-only and records where each starts in the stream.
     static func open(_ paths: [String], path: String, options: BlockSourceOptions) throws(BlockSourceError) -> SplitRawSource {
         var files: [OpenedFile] = []
         do throws(BlockSourceError) {
             for p in paths { files.append(try OpenedFile.openReadOnly(p)) }
-            let first = files[0].size
-            for (i, f) in files.enumerated() where f.size != first && (i < files.count - 1 || f.size > first) {
-                throw BlockSourceError(path: path, reason: .segmentSizeMismatch(
-                    segment: SplitSet.lastComponent(f.path), size: f.size, expected: first))
+            var starts: [Int64] = []
+            var total: Int64 = 0
+            for f in files {
+                starts.append(total)
+                let (sum, overflow) = total.addingReportingOverflow(f.size)
+                if overflow {
+                    throw BlockSourceError(path: path, reason: .invalidOption("the segments together exceed 2^63 bytes"))
+                }
+                total = sum
             }
             // One engine for all: if one segment cannot do O_DIRECT, none does.
             let direct = files.allSatisfy(\.direct)
@@ -50,10 +60,10 @@ final class SplitRawSource: BlockSource {
                 }
                 : DirectIOAlignment(memory: 1, offset: 1)
             let sector = options.sectorSize ?? 512
-            let geometry = Geometry(size: files.reduce(0) { $0 + $1.size }, logicalSectorSize: sector,
+            let geometry = Geometry(size: total, logicalSectorSize: sector,
                                     physicalSectorSize: sector, alignment: alignment)
             let (engine, note) = try EngineSelection.make(options, direct: direct, bufferedReason: reason, path: path)
-            return SplitRawSource(path: path, segments: files, geometry: geometry, engine: engine, note: note)
+            return SplitRawSource(path: path, segments: files, starts: starts, geometry: geometry, engine: engine, note: note)
         } catch {
             for f in files { Glibc.close(f.fd) }
             throw error
@@ -67,13 +77,13 @@ final class SplitRawSource: BlockSource {
                           errno: .EINVAL, hint: "negative offset")
         }
         guard length <= buffer.count else { throw EngineError.bufferTooSmall(length: length, buffer: buffer.count) }
-        let end = min(offset + Int64(length), geometry.size)
+        let end = offset.addingReportingOverflow(Int64(length)).overflow ? geometry.size : min(offset + Int64(length), geometry.size)
         var pos = offset
         var done = 0
         while pos < end {
-            let index = min(Int(pos / segmentSize), segments.count - 1)
+            let index = segmentIndex(containing: pos)
             let seg = segments[index]
-            let within = pos - segmentSize * Int64(index)
+            let within = pos - starts[index]
             let piece = Int(min(end - pos, seg.size - within))
             let got: Int
             if done == 0, isAligned(within, buffer.baseAddress) {
@@ -94,6 +104,17 @@ final class SplitRawSource: BlockSource {
             }
         }
         return done
+    }
+
+    /// The segment holding stream offset `pos` (< size): the last one starting
+    /// at or before it (empty segments share their start with the next one).
+    func segmentIndex(containing pos: Int64) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= pos { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 
     /// Reads the aligned window around `[within, within+count)` of one segment

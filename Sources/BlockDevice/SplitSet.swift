@@ -110,6 +110,30 @@ enum SplitSet {
         return best.map { dir == "./" && !naming.base.hasPrefix("./") ? $0.1 : dir + $0.1 }
     }
 
+    /// When `path` is a later segment of a split raw set whose first segment
+    /// exists (`disk1.002` beside `disk1.001`), the note to show: "looks like
+    /// segment 2 of disk1.001 …". Nil for first segments and other names.
+    static func laterSegmentNote(_ path: String) -> String? {
+        let name = lastComponent(path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        let suffix = name[name.index(after: dot)...]
+        guard suffix.count >= 2 else { return nil }
+        let base = String(path.utf8.prefix(path.utf8.count - suffix.utf8.count))!
+        var candidates: [(first: String, number: Int)] = []
+        if suffix.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(suffix) {
+            let zero = String(repeating: "0", count: suffix.count)
+            let one = String(repeating: "0", count: suffix.count - 1) + "1"
+            if value >= 2 { candidates.append((base + one, value)) }
+            if value >= 1 { candidates.append((base + zero, value + 1)) }
+        } else if suffix.allSatisfy({ $0 >= "a" && $0 <= "z" }), suffix.contains(where: { $0 != "a" }) {
+            let index = suffix.unicodeScalars.reduce(0) { $0 * 26 + Int($1.value - 97) }
+            candidates.append((base + String(repeating: "a", count: suffix.count), index + 1))
+        }
+        guard let hit = candidates.first(where: { exists($0.first) }) else { return nil }
+        let first = lastComponent(hit.first)
+        return "\(name) looks like segment \(hit.number) of the split raw set \(first) — opened alone; open \(first) to read the whole set"
+    }
+
     private static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 || errno == EACCES

@@ -30,9 +30,12 @@ enum BtrfsProbe {
         reg.le("dev_item.devid", 201, 8)
         reg.add("dev_item.uuid", 201 + 66, 16, devUUID)
         reg.text("label", 299, 256)
-        return FileSystemInfo(
+        var defects: [String] = []
+        let size = checkedProduct(b.u64le(112), 1, "Btrfs superblock at \(base + superblockOffset): total_bytes", &defects)
+        var fs = FileSystemInfo(
             type: "btrfs", label: nonEmpty(label), uuid: fsid, uuidSub: devUUID,
-            blockSize: Int64(sectorSize), size: b.u64le(112).clampedInt64,
-            offset: base, regions: [reg.build(length: 4096)])
+            blockSize: Int64(sectorSize), size: size, offset: base, regions: [reg.build(length: 4096)])
+        fs.defects = defects
+        return fs
     }
 }

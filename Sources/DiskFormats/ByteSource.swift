@@ -43,6 +43,11 @@ public struct PrefetchedBytes: ByteSource, Sendable {
     public var size: Int64
     /// The chunks, each at its absolute offset.
     public private(set) var chunks: [(offset: Int64, bytes: [UInt8])] = []
+    /// Each chunk's start and end, apart from the bytes: a lookup scans these
+    /// without copying (and retaining) the chunks — a probe after hundreds of
+    /// EBR rounds holds hundreds of chunks.
+    private var starts: [Int64] = []
+    private var ends: [Int64] = []
 
     /// An empty set of chunks for a device of `size` bytes.
     public init(size: Int64) {
@@ -53,13 +58,34 @@ public struct PrefetchedBytes: ByteSource, Sendable {
     public init(image: [UInt8]) {
         self.size = Int64(image.count)
         self.chunks = [(0, image)]
+        starts = [0]
+        ends = [Int64(image.count)]
     }
 
     /// Adds bytes read at `offset` (later chunks win over earlier ones); a
-    /// negative offset is ignored.
+    /// negative offset is ignored. Bytes that directly follow or precede a
+    /// chunk join it when no newer chunk overlaps them (the answer is the
+    /// same, and a range spanning both is then answered).
     public mutating func add(_ bytes: [UInt8], at offset: Int64) {
         guard offset >= 0 else { return }
+        let end = offset.addingSaturating(Int64(bytes.count))
+        var i = starts.count - 1
+        while i >= 0, !bytes.isEmpty {
+            if ends[i] == offset || starts[i] == end {
+                if ends[i] == offset { chunks[i].bytes += bytes; ends[i] = end } else {
+                    chunks[i].bytes = bytes + chunks[i].bytes
+                    chunks[i].offset = offset
+                    starts[i] = offset
+                }
+                return
+            }
+            // A newer chunk overlapping the new bytes must stay below them: no merge past it.
+            if starts[i] < end && offset < ends[i] { break }
+            i -= 1
+        }
         chunks.append((offset, bytes))
+        starts.append(offset)
+        ends.append(end)
     }
 
     /// Answers from the most recently added chunk that covers the request.
@@ -67,12 +93,13 @@ public struct PrefetchedBytes: ByteSource, Sendable {
         guard offset >= 0, count >= 0 else { return nil }
         let end = offset.addingSaturating(Int64(count))
         guard end <= size else { return nil }
-        for chunk in chunks.reversed() {
-            let chunkEnd = chunk.offset.addingSaturating(Int64(chunk.bytes.count))
-            if chunk.offset <= offset && end <= chunkEnd {
-                let start = Int(offset - chunk.offset)
-                return Array(chunk.bytes[start..<(start + count)])
+        var i = starts.count - 1
+        while i >= 0 {
+            if starts[i] <= offset && end <= ends[i] {
+                let start = Int(offset - starts[i])
+                return Array(chunks[i].bytes[start..<(start + count)])
             }
+            i -= 1
         }
         return nil
     }

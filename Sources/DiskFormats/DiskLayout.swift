@@ -71,7 +71,9 @@ public struct DiskLayout: Sendable, Hashable {
         partitions.first { $0.index == index }
     }
 
-    /// The bytes a partition covers on the device (its sectors × ``sectorSize``).
+    /// The bytes a partition covers on the device (its sectors × ``sectorSize``),
+    /// saturating at `Int64.max`. Prefer ``Partition/byteRange(sectorSize:)``,
+    /// which answers `nil` where this one clamps (the overflow is a defect).
     public func byteRange(of partition: Partition) -> ByteRange {
         let sector = Int64(sectorSize)
         return ByteRange(offset: partition.start.multipliedSaturating(sector),

@@ -4,6 +4,8 @@
 public enum DiskProbe {
     /// File systems are looked for in this many partitions at most.
     public static let maxProbedPartitions = 256
+    /// Logical partitions followed along an EBR chain at most (a longer chain is a defect).
+    public static let maxLogicalPartitions = MBRParser.maxLogical
 
     /// Probes `source`.
     ///
@@ -64,20 +66,34 @@ public enum DiskProbe {
         // a hostile table (thousands of GPT entries) can cause.
         for i in layout.partitions.indices.prefix(maxProbedPartitions) where layout.partitions[i].kind != .extended {
             let p = layout.partitions[i]
-            guard p.start < deviceSectors else { continue }
-            let offset = p.start.multipliedSaturating(sectorSize)
-            let length = p.size.multipliedSaturating(sectorSize)
-            layout.partitions[i].filesystem = FileSystemProbe.probe(&r, at: offset, length: length)
+            guard p.start < deviceSectors, let bytes = p.byteRange(sectorSize: layout.sectorSize) else { continue }
+            layout.partitions[i].filesystem = FileSystemProbe.probe(&r, at: bytes.lowerBound, length: Int64(bytes.count))
         }
+        layout.defects += checkOverflow(layout.partitions, sectorSize: layout.sectorSize)
         layout.defects += checkGeometry(layout.partitions, deviceSectors: deviceSectors)
-        for p in layout.partitions { layout.regions += p.filesystem?.regions ?? [] }
+        for p in layout.partitions {
+            layout.regions += p.filesystem?.regions ?? []
+            layout.defects += p.filesystem?.defects ?? []
+        }
+        layout.defects += layout.filesystem?.defects ?? []
         layout.regions += layout.filesystem?.regions ?? []
         layout.regions.sort { ($0.offset, $0.length) < ($1.offset, $1.length) }
         return layout
     }
 
     /// Defects of one kind listed before the rest are summed up in one line.
-    static let maxListed = 16
+    public static let maxListed = 16
+
+    /// Partitions whose byte offsets do not fit in 64 bits (GPT LBAs are 64-bit
+    /// sector numbers: StartingLBA 2^55 × 512 overflows).
+    static func checkOverflow(_ parts: [Partition], sectorSize: Int) -> [String] {
+        let bad = parts.filter { $0.byteRange(sectorSize: sectorSize) == nil }
+        var defects = bad.prefix(maxListed).map {
+            "partition \($0.index): sectors \($0.start)+\($0.size) at \(sectorSize) bytes overflow a 64-bit byte offset"
+        }
+        if bad.count > maxListed { defects.append("\(bad.count - maxListed) more partitions overflow a 64-bit byte offset") }
+        return defects
+    }
 
     /// Overlaps, partitions past the end, and logical partitions outside their
     /// container. Linear after a sort, whatever the table holds: a hostile GPT

@@ -13,9 +13,17 @@ enum ExFATProbe {
         let uuid = hex(b[103], digits: 2) + hex(b[102], digits: 2) + "-"
             + hex(b[101], digits: 2) + hex(b[100], digits: 2)
         var label: String?
+        var defects: [String] = []
         if rootCluster >= 2 {
-            let rel = heap.multipliedSaturating(bps).addingSaturating((rootCluster - 2).multipliedSaturating(clusterSize))
-            if rel < limit, let dir = r.read(base.addingSaturating(rel), Int(min(clusterSize, 65536, limit - rel))) {
+            // heap × bps + (root − 2) × cluster size: 32-bit fields, but checked all the same.
+            let (heapBytes, o1) = heap.multipliedReportingOverflow(by: bps)
+            let (rootBytes, o2) = (rootCluster - 2).multipliedReportingOverflow(by: clusterSize)
+            let (rel, o3) = heapBytes.addingReportingOverflow(rootBytes)
+            if o1 || o2 || o3 {
+                defects.append("exFAT boot sector at \(base): root directory offset overflows 64 bits")
+            } else if rel >= limit {
+                defects.append("exFAT boot sector at \(base): root directory at +\(rel) is past the end of the partition or device")
+            } else if let dir = r.read(base.addingSaturating(rel), Int(min(clusterSize, 65536, limit - rel))) {
                 label = volumeLabel(in: dir)
             }
         }
@@ -36,10 +44,12 @@ enum ExFATProbe {
         reg.add("SectorsPerClusterShift", 109, 1, "\(spcShift) (\(clusterSize) bytes per cluster)")
         reg.le("NumberOfFats", 110, 1)
         reg.hexLE("BootSignature", 510, 2)
-        return FileSystemInfo(
+        let size = checkedProduct(b.u64le(72), bps, "exFAT boot sector at \(base): VolumeLength", &defects)
+        var fs = FileSystemInfo(
             type: "exfat", version: "1.0", label: label, uuid: uuid, blockSize: clusterSize,
-            size: b.u64le(72).clampedInt64.multipliedSaturating(bps),
-            offset: base, regions: [reg.build(length: 512)])
+            size: size, offset: base, regions: [reg.build(length: 512)])
+        fs.defects = defects
+        return fs
     }
 
     /// The 0x83 (volume label) entry: up to 11 UTF-16LE characters.

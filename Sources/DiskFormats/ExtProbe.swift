@@ -51,9 +51,12 @@ enum ExtProbe {
         reg.text("s_volume_name", 120, 16)
         reg.text("s_last_mounted", 136, 64)
         if incompat & incompat64Bit != 0 { reg.le("s_blocks_count_hi", 0x150, 4) }
-        return FileSystemInfo(
+        var defects: [String] = []
+        let size = checkedProduct(blocks, blockSize, "\(type) superblock at \(base + 1024): s_blocks_count", &defects)
+        var fs = FileSystemInfo(
             type: type, version: "\(b.u32le(76)).\(b.u16le(62))", label: nonEmpty(label), uuid: uuid,
-            blockSize: blockSize, size: Int64(clamping: blocks).multipliedSaturating(blockSize),
-            offset: base, regions: [reg.build(length: 1024)])
+            blockSize: blockSize, size: size, offset: base, regions: [reg.build(length: 1024)])
+        fs.defects = defects
+        return fs
     }
 }

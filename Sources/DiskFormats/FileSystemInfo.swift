@@ -24,6 +24,8 @@ public struct FileSystemInfo: Sendable, Hashable {
     public var offset: Int64
     /// The superblock / boot sector and related structures, with fields.
     public var regions: [Region]
+    /// What is wrong with the superblock's values (a size that overflows 64 bits).
+    public var defects: [String] = []
 
     /// Creates a file-system description.
     public init(type: String, version: String? = nil, label: String? = nil, uuid: String? = nil,
@@ -43,3 +45,22 @@ public struct FileSystemInfo: Sendable, Hashable {
 
 /// An empty string becomes `nil`.
 func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
+
+/// `a × b` when it fits in 64 bits; else `nil` and a defect naming the superblock field.
+func checkedProduct(_ a: Int64, _ b: Int64, _ what: String, _ defects: inout [String]) -> Int64? {
+    let (v, overflow) = a.multipliedReportingOverflow(by: b)
+    if overflow || a < 0 || b < 0 {
+        defects.append("\(what): \(a) × \(b) bytes overflows a 64-bit size")
+        return nil
+    }
+    return v
+}
+
+/// `a × b` of an unsigned on-disk count and a unit, checked as ``checkedProduct(_:_:_:_:)``.
+func checkedProduct(_ a: UInt64, _ b: Int64, _ what: String, _ defects: inout [String]) -> Int64? {
+    guard a <= UInt64(Int64.max) else {
+        defects.append("\(what): \(a) × \(b) bytes overflows a 64-bit size")
+        return nil
+    }
+    return checkedProduct(Int64(a), b, what, &defects)
+}

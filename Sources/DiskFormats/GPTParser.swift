@@ -127,7 +127,7 @@ enum GPTParser {
                                       offset: p.entriesLBA.clampedInt64.multipliedSaturating(sectorSize), length: Int64(b.count)))
                 if !ok { defects.append("primary GPT partition array: bad CRC") }
             } else {
-                defects.append("primary GPT partition array unreadable")
+                defects.append("primary GPT partition array unreadable" + arrayProblem(p, sectorSize: sectorSize, deviceSize: r.size))
             }
         }
         var backupArray: (Bytes, Bool)?
@@ -160,6 +160,17 @@ enum GPTParser {
             decodeEntries(entries, header: entriesHeader, base: base, into: &table)
         }
         return table
+    }
+
+    /// Why an array could not be read, when the header says so: `: PartitionEntryLBA … overflows`.
+    static func arrayProblem(_ h: GPTHeader, sectorSize: Int64, deviceSize: Int64) -> String {
+        if h.arrayLength == nil { return ": entry geometry \(h.entryCount) × \(h.entrySize) bytes is out of range" }
+        let (offset, overflow) = h.entriesLBA.multipliedReportingOverflow(by: UInt64(sectorSize))
+        if overflow || offset > UInt64(Int64.max) {
+            return ": PartitionEntryLBA \(h.entriesLBA) × \(sectorSize) bytes overflows a 64-bit offset"
+        }
+        if Int64(offset) >= deviceSize { return ": PartitionEntryLBA \(h.entriesLBA) is past the end of the device" }
+        return ""
     }
 
     /// Header fields that should agree between primary and backup but do not.

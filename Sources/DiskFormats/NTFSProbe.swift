@@ -18,8 +18,12 @@ enum NTFSProbe {
         let uuid = hex(serial, digits: 16)
 
         var label: String?
-        let recordOffset = mftCluster.multipliedSaturating(clusterSize).addingSaturating(3 * recordSize)
-        if recordOffset < limit - recordSize, let rec = r.read(base + recordOffset, Int(recordSize)) {
+        var defects: [String] = []
+        let (mftBytes, o1) = mftCluster.multipliedReportingOverflow(by: clusterSize)
+        let (recordOffset, o2) = mftBytes.addingReportingOverflow(3 * recordSize)
+        if o1 || o2 || b.u64le(48) > UInt64(Int64.max) {
+            defects.append("NTFS boot sector at \(base): mft_lcn \(b.u64le(48)) × \(clusterSize) bytes overflows a 64-bit offset")
+        } else if recordOffset < limit - recordSize, let rec = r.read(base + recordOffset, Int(recordSize)) {
             label = volumeName(in: applyFixups(rec))
         }
         var reg = RegionBuilder("NTFS boot sector", base: base, bytes: b)
@@ -35,10 +39,12 @@ enum NTFSProbe {
         reg.add("clusters_per_mft_record", 64, 1, "\(perRecord) (\(recordSize) bytes)")
         reg.add("volume_serial_number", 72, 8, uuid)
         reg.hexLE("end_of_sector_marker", 510, 2)
-        return FileSystemInfo(
+        let size = checkedProduct(b.u64le(40), bps, "NTFS boot sector at \(base): number_of_sectors", &defects)
+        var fs = FileSystemInfo(
             type: "ntfs", label: label, uuid: uuid, blockSize: clusterSize,
-            size: b.u64le(40).clampedInt64.multipliedSaturating(bps),
-            offset: base, regions: [reg.build(length: 512)])
+            size: size, offset: base, regions: [reg.build(length: 512)])
+        fs.defects = defects
+        return fs
     }
 
     /// Undoes the update-sequence protection: the last two bytes of each

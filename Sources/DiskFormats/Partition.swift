@@ -54,4 +54,17 @@ public struct Partition: Sendable, Hashable {
 
     /// One past the last sector (saturating).
     public var end: Int64 { start.addingSaturating(size) }
+
+    /// The bytes the partition covers with `sectorSize`-byte sectors, or `nil`
+    /// when its start or end in bytes does not fit in 64 bits (a hostile or
+    /// corrupt table: ``DiskLayout/defects`` says so) or the values are negative.
+    public func byteRange(sectorSize: Int) -> Range<Int64>? {
+        let sector = Int64(sectorSize)
+        guard sector > 0, start >= 0, size >= 0 else { return nil }
+        let (lo, o1) = start.multipliedReportingOverflow(by: sector)
+        let (length, o2) = size.multipliedReportingOverflow(by: sector)
+        guard !o1, !o2 else { return nil }
+        let (hi, o3) = lo.addingReportingOverflow(length)
+        return o3 ? nil : lo..<hi
+    }
 }

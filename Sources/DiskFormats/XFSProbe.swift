@@ -27,9 +27,12 @@ enum XFSProbe {
         reg.be("sb_sectsize", 102, 2)
         reg.be("sb_inodesize", 104, 2)
         reg.text("sb_fname", 108, 12)
-        return FileSystemInfo(
+        var defects: [String] = []
+        let size = checkedProduct(dblocks, Int64(blockSize), "XFS superblock at \(base): sb_dblocks", &defects)
+        var fs = FileSystemInfo(
             type: "xfs", label: nonEmpty(label), uuid: uuid, blockSize: Int64(blockSize),
-            size: dblocks.clampedInt64.multipliedSaturating(Int64(blockSize)),
-            offset: base, regions: [reg.build(length: 512)])
+            size: size, offset: base, regions: [reg.build(length: 512)])
+        fs.defects = defects
+        return fs
     }
 }

@@ -52,5 +52,11 @@ enum FuzzTarget {
             _ = layout.describe(region.offset.addingReportingOverflow(region.length / 2).partialValue)
         }
         _ = layout.partition(1)
+        // What consumers do with a partition: its bytes (checked) and the saturating range.
+        for p in layout.partitions.prefix(64) {
+            if let r = p.byteRange(sectorSize: layout.sectorSize) { _ = layout.describe(r.lowerBound) }
+            _ = layout.byteRange(of: p).end
+            _ = p.filesystem?.size
+        }
     }
 }

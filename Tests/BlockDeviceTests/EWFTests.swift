@@ -36,6 +36,33 @@ struct EWFTests {
         await source.close()
     }
 
+    /// E02 removed: the set still opens with E01's media, the gap is a container
+    /// defect, and a read past E01 names the missing segment (not a checksum mismatch).
+    @Test func missingMiddleSegmentIsNamed() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = try Self.acquire(s, count: 4 * 1024 * 1024)
+        try FileManager.default.removeItem(atPath: s.file("img.E02"))
+        let source = try BlockSources.open(path: s.file("img.E01"))
+        #expect(source.containerDefects == ["EWF segment img.E02 is missing (img.E03 exists): the media it holds cannot be read; restore the segment"])
+        #expect(try await readRange(source, at: 0, length: 65536, align: 1) == Array(bytes[0..<65536]))
+        do {
+            _ = try await readRange(source, at: Int64(bytes.count - 65536), length: 65536, align: 1)
+            Issue.record("a read in the missing segment's range succeeded")
+        } catch let e as IOError {
+            #expect("\(e)".contains("EWF segment img.E02 is missing (img.E03 exists)"), "\(e)")
+            #expect(!"\(e)".contains("checksum"), "\(e)")
+        }
+        await source.close()
+        // A complete set has no container defect.
+        let other = try Scratch()
+        defer { other.remove() }
+        _ = try Self.acquire(other, count: 4 * 1024 * 1024)
+        let complete = try BlockSources.open(path: other.file("img.E01"))
+        #expect(complete.containerDefects.isEmpty)
+        await complete.close()
+    }
+
     @Test func storedHashesAndCaseMetadata() async throws {
         let s = try Scratch()
         defer { s.remove() }

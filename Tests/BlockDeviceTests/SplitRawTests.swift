@@ -63,19 +63,42 @@ import Testing
         #expect(await openError(s.file("disk.001"))?.reason == .missingSegment(missing: "disk.002", present: "disk.004"))
     }
 
-    @Test func shortMiddleSegmentIsAnError() async throws {
+    /// Parts of 7 MiB + 513 B, 20 MiB − 1 B and the rest (and an empty one):
+    /// the stream is their concatenation, checked against `cat parts | sha256sum`
+    /// and against `dd` of ranges crossing every (unaligned) boundary.
+    @Test func unevenSetIsTheConcatenation() async throws {
         let s = try Scratch()
         defer { s.remove() }
-        try s.writeRandom("whole.img", count: 3 * 65536 + 100)
-        #expect(sh(["split", "-b", "65536", s.file("whole.img"), s.file("disk.")]).status == 0)
-        #expect(truncate(s.file("disk.ab"), 60000) == 0)
-        let e = await openError(s.file("disk.aa"))
-        #expect(e?.reason == .segmentSizeMismatch(segment: "disk.ab", size: 60000, expected: 65536))
-        #expect(e?.description == "cannot open \(s.file("disk.aa")): split raw segment disk.ab is 60000 bytes but the segments before the last are 65536 bytes — the set is truncated or mixed; re-copy it")
-        // A last segment longer than the others is wrong too.
-        #expect(truncate(s.file("disk.ab"), 65536) == 0)
-        #expect(truncate(s.file("disk.ad"), 70000) == 0)
-        #expect(await openError(s.file("disk.aa"))?.reason == .segmentSizeMismatch(segment: "disk.ad", size: 70000, expected: 65536))
+        let sizes = [7 * 1024 * 1024 + 513, 20 * 1024 * 1024 - 1, 0, 3 * 1024 * 1024 + 77]
+        for (i, n) in sizes.enumerated() {
+            #expect(sh(["sh", "-c", "head -c \(n) /dev/urandom > '\(s.file(String(format: "uneven.%03d", i + 1)))'"]).status == 0)
+        }
+        let parts = (1...sizes.count).map { s.file(String(format: "uneven.%03d", $0)) }
+        let source = try BlockSources.open(path: parts[0])
+        #expect(source.kind == .splitRaw(segments: 4))
+        let total = sizes.reduce(0, +)
+        #expect(source.geometry.size == Int64(total))
+        var offsets: [Int64] = []
+        var at: Int64 = 0
+        for n in sizes { offsets.append(at); at += Int64(n) }
+        #expect(source.segmentLayout == zip(parts, zip(offsets, sizes)).map { SegmentExtent(path: $0, offset: $1.0, size: Int64($1.1)) })
+        // The whole stream against cat | sha256sum.
+        let all = try await readAll(source, chunk: 1024 * 1024)
+        let want = sh(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " | sha256sum"]).out.prefix(64)
+        #expect(FileManager.default.createFile(atPath: s.file("got.bin"), contents: Data(all)))
+        #expect(sh(["sh", "-c", "sha256sum < '\(s.file("got.bin"))'"]).out.prefix(64) == want)
+        // Ranges across every boundary, at aligned and unaligned offsets, against dd of the concatenation.
+        #expect(sh(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " > '\(s.file("cat.bin"))'"]).status == 0)
+        let a = source.geometry.alignment.offset
+        for boundary in offsets.dropFirst() {
+            for (back, length) in [(4096, 8192), (1, 2), (513, 1000), (100_000, 300_000)] {
+                let start = max(0, boundary - Int64(back))
+                let r = sh(["sh", "-c", "dd if='\(s.file("cat.bin"))' bs=1M iflag=skip_bytes,count_bytes skip=\(start) count=\(length) status=none | od -An -v -tx1 | tr -d ' \\n'"])
+                let bytes = try await readRange(source, at: start, length: min(length, total - Int(start)), align: a)
+                #expect(bytes.map { String(format: "%02x", $0) }.joined() == r.out, "at \(start)+\(length)")
+            }
+        }
+        await source.close()
     }
 
     @Test func lonelyFirstSegmentIsAPlainImage() async throws {
@@ -86,6 +109,32 @@ import Testing
         #expect(source.kind == .regularFile)
         #expect(try await readAll(source) == bytes)
         await source.close()
+    }
+
+    /// disk1.002 alone opens (as a plain image) with a note naming disk1.001; the viewer shows it first.
+    @Test func laterSegmentAloneIsNoted() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bytes = try s.writeRandom("whole.img", count: 3 * 65536)
+        #expect(sh(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk1.")]).status == 0)
+        #expect(sh(["split", "-b", "65536", s.file("whole.img"), s.file("alpha.")]).status == 0)
+        let middle = try BlockSources.open(path: s.file("disk1.002"))
+        #expect(middle.kind == .regularFile)
+        #expect(middle.openNote == "disk1.002 looks like segment 2 of the split raw set disk1.001 — opened alone; open disk1.001 to read the whole set")
+        #expect(middle.engineNote?.hasPrefix("disk1.002 looks like segment 2 of the split raw set disk1.001") == true)
+        #expect(try await readAll(middle) == Array(bytes[65536..<131072]))
+        await middle.close()
+        let ac = try BlockSources.open(path: s.file("alpha.ac"))
+        #expect(ac.openNote?.hasPrefix("alpha.ac looks like segment 3 of the split raw set alpha.aa") == true)
+        await ac.close()
+        // The first segment and a file that only looks numbered get no note.
+        let first = try BlockSources.open(path: s.file("disk1.001"))
+        #expect(first.openNote == nil)
+        await first.close()
+        try s.writeRandom("lonely.002", count: 4096)
+        let lonely = try BlockSources.open(path: s.file("lonely.002"))
+        #expect(lonely.openNote == nil)
+        await lonely.close()
     }
 
     @Test func namingRecognizesFirstSegmentsOnly() {

@@ -178,4 +178,86 @@ struct InfoCommandTests {
         #expect(e.stderr.contains("too many open files while opening the") && e.stderr.contains("(ulimit -n is 22): raise the limit"),
                 "\(e.stderr)")
     }
+
+    @Test("a GPT entry at LBA 2^55 of 2^62 sectors: a defect in text and JSON, no trap", .enabled(if: Harness.has("sgdisk") && Harness.has("python3"), "needs sgdisk and python3"))
+    func overflowingEntry() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("huge-entry.img", size: 16 << 20)
+        try Harness.sh("sgdisk -o -n 1:2048:+4M '\(img)' >/dev/null")
+        // Entry 1: StartingLBA 2^55, EndingLBA 2^62; both CRCs recomputed (zlib's CRC-32 is GPT's).
+        let r = try Harness.sh("""
+            python3 - '\(img)' <<'PY'
+            import struct, sys, zlib
+            f = open(sys.argv[1], 'r+b'); d = bytearray(f.read(1024 + 16384))
+            struct.pack_into('<QQ', d, 1024 + 32, 1 << 55, 1 << 62)
+            struct.pack_into('<I', d, 512 + 88, zlib.crc32(bytes(d[1024:1024 + 16384])))
+            struct.pack_into('<I', d, 512 + 16, 0)
+            struct.pack_into('<I', d, 512 + 16, zlib.crc32(bytes(d[512:512 + 92])))
+            f.seek(0); f.write(d); f.close()
+            PY
+            """)
+        try #require(r.status == 0, "\(r.stderr)")
+        let text = try Harness.blkview("info", img)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("partition 1: sectors 36028797018963968+"), "\(text.stdout)")
+        let j = try Self.info(img)
+        #expect((j["defects"] as? [String])?.contains { $0.contains("overflow a 64-bit byte offset") } == true)
+    }
+
+    @Test("an uneven split set: info lists its segments (text and JSON); a middle segment alone is noted")
+    func splitLayout() throws {
+        let dir = try ScratchDir()
+        let sizes = [7 * 1024 * 1024 + 513, 20 * 1024 * 1024 - 1, 1_000_000]
+        for (i, n) in sizes.enumerated() { try Harness.sh("head -c \(n) /dev/zero > '\(dir.path)/set.00\(i + 1)'") }
+        let j = try Self.info(dir.path + "/set.001")
+        #expect(j["size"] as? Int == sizes.reduce(0, +))
+        let segs = try #require(j["segments"] as? [[String: Any]])
+        #expect(segs.map { $0["size"] as? Int } == sizes)
+        #expect(segs.map { $0["offset"] as? Int } == [0, sizes[0], sizes[0] + sizes[1]])
+        #expect(segs.map { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } } == ["set.001", "set.002", "set.003"])
+        let text = try Harness.blkview("info", dir.path + "/set.001")
+        #expect(text.stdout.contains("Segments:"))
+        let row = text.stdout.split(separator: "\n").first { $0.contains("/set.002") }?.split(separator: " ").map(String.init)
+        #expect(row?.prefix(4) == ["2", "\(dir.path)/set.002", "\(sizes[0])", "\(sizes[1])"], "\(text.stdout)")
+        let middle = try Harness.blkview("info", dir.path + "/set.002")
+        #expect(middle.status == 0)
+        #expect(middle.stdout.contains("Note: set.002 looks like segment 2 of the split raw set set.001"), "\(middle.stdout)")
+        let mj = try Self.info(dir.path + "/set.002")
+        #expect((mj["note"] as? String)?.contains("segment 2 of the split raw set set.001") == true)
+    }
+
+    /// An MBR disk with ext4 acquired by ewfacquire in 10 MiB segments (4 of them), then damaged by `damage`.
+    static func damagedEWF(_ dir: ScratchDir, _ damage: String) throws -> String {
+        let img = try dir.file("disk.raw", size: 40_000_000)
+        try Harness.sh("printf 'label: dos\\nstart=2048, size=40960, type=83\\n' | sfdisk -q '\(img)'")
+        try Self.place(img, start: 2048, sectors: 40960, mkfs: "mkfs.ext4 -q -L evidence \"$1\"")
+        let r = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -c none -S 10MiB -t '\(dir.path)/set' disk.raw >/dev/null 2>&1 && ls set.E04 && \(damage)")
+        try #require(r.status == 0, "ewfacquire or damage failed: \(r.stderr)")
+        return dir.path + "/set.E01"
+    }
+
+    @Test("info on an E01 set with a truncated last segment: what can be read, plus defects", .enabled(if: Harness.has("ewfacquire"), "needs ewf-tools"))
+    func truncatedLastSegment() throws {
+        let dir = try ScratchDir()
+        let e01 = try Self.damagedEWF(dir, "truncate -s -1048576 set.E04")
+        let r = try Harness.blkview("info", "--json", e01)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let parts = try #require(j["partitions"] as? [[String: Any]])
+        #expect(parts.count == 1)
+        #expect((parts.first?["filesystem"] as? [String: Any])?["label"] as? String == "evidence")
+        let defects = j["defects"] as? [String] ?? []
+        #expect(defects.contains { $0.hasPrefix("unreadable: ") }, "\(defects)")
+    }
+
+    @Test("info on an E01 set without its E02: the segment is named missing", .enabled(if: Harness.has("ewfacquire"), "needs ewf-tools"))
+    func missingMiddleSegment() throws {
+        let dir = try ScratchDir()
+        let e01 = try Self.damagedEWF(dir, "rm set.E02")
+        let r = try Harness.blkview("info", e01)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  - EWF segment set.E02 is missing (set.E03 exists)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("checksum mismatch"), "\(r.stdout)")
+        #expect(r.stdout.contains("ext4 \"evidence\""), "\(r.stdout)")
+    }
 }

@@ -3,6 +3,7 @@ import BlockDevice
 import DiskFormats
 import Foundation
 import Inspector
+import LinuxAIO
 
 struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +32,7 @@ struct InfoCommand: AsyncParsableCommand {
     private func run(session: ForensicSession?) async throws {
         let src = try source.open(path)
         session?.opened(src)
-        let layout: DiskLayout
+        var layout: DiskLayout
         do {
             layout = try await StructureReader.probe(src)
         } catch is CancellationError {
@@ -42,6 +43,7 @@ struct InfoCommand: AsyncParsableCommand {
             throw CLIError("cannot read \(path): \(error)")
         }
         await src.close()
+        layout.defects = src.containerDefects + layout.defects
         print(json ? InfoReport.json(src, layout, path: path) : InfoReport.text(src, layout, path: path))
     }
 }
@@ -61,7 +63,12 @@ enum InfoReport {
             "partitions": l.partitions.map(partition),
             "filesystem": l.filesystem.map(filesystem) ?? NSNull(),
             "defects": l.defects,
+            "note": src.openNote ?? NSNull(),
         ]
+        let layout = src.segmentLayout
+        if !layout.isEmpty {
+            obj["segments"] = layout.map { ["path": $0.path, "offset": $0.offset, "size": $0.size] as [String: Any] }
+        }
         if let e = src.evidence {
             // The stored digests ("md5", "sha1", "sha256") and the case metadata.
             var ev: [String: Any] = ["format": e.format, "bytes_per_sector": e.bytesPerSector]
@@ -92,6 +99,14 @@ enum InfoReport {
         var out = "\(path): \(ByteSize.format(l.size)) (\(l.size) bytes), \(l.sectorSize)-byte sectors"
         if src.geometry.physicalSectorSize != l.sectorSize { out += " (physical \(src.geometry.physicalSectorSize))" }
         out += ", \(src.kind), \(src.engine.kind) engine\n"
+        if let note = src.openNote { out += "Note: \(note.terminalSafe)\n" }
+        let segments = src.segmentLayout
+        if !segments.isEmpty {
+            let rows = segments.enumerated().map { i, s in
+                [String(i + 1), s.path.terminalSafe, String(s.offset), String(s.size), ByteSize.format(s.size)]
+            }
+            out += "Segments:\n" + table(["#", "File", "Offset", "Bytes", "Size"], rows)
+        }
         switch l.scheme {
         case .none: out += "Partition table: none\n"
         default: out += "Partition table: \(l.scheme.rawValue.uppercased())\(l.diskID.map { ", disk id \($0)" } ?? "")\n"
@@ -99,7 +114,7 @@ enum InfoReport {
         if !l.partitions.isEmpty {
             let rows = l.partitions.map { p -> [String] in
                 [String(p.index), p.bootable ? "*" : "", String(p.start), String(p.end - 1), String(p.size),
-                 ByteSize.format(p.size * Int64(l.sectorSize)), "\(p.typeName) (\(p.type))",
+                 p.byteRange(sectorSize: l.sectorSize).map { ByteSize.format(Int64($0.count)) } ?? "overflow", "\(p.typeName) (\(p.type))",
                  p.name.map { "\"\($0)\"" } ?? "", p.filesystem.map(describe) ?? ""]
             }
             out += table(["#", "Boot", "Start", "End", "Sectors", "Size", "Type", "Name", "File system"], rows)
@@ -117,7 +132,7 @@ enum InfoReport {
                 out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
             }
         }
-        out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0)" }.joined(separator: "\n")
+        out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0.terminalSafe)" }.joined(separator: "\n")
         return out
     }
 
