@@ -95,3 +95,27 @@ struct HoleMapTests {
         #expect(MediaReader(GatedSource(slots: 1)).dataExtents() == nil)
     }
 }
+
+@Suite("Read path: where a read lands in a split set")
+struct SplitReadPathTests {
+    @Test("the in-flight detail names the segment and the offset in it; holes are mapped per segment")
+    func describeAndHoles() async throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // Two 1 MiB segments and a sparse third: data at 0 and in the middle of the third.
+        try s.writeRandom("set.001", count: 1 << 20, seed: 1)
+        try s.writeRandom("set.002", count: 1 << 20, seed: 2)
+        #expect(sh(["truncate", "-s", "4M", s.file("set.003")]).status == 0)
+        let fh = try #require(FileHandle(forWritingAtPath: s.file("set.003")))
+        try fh.seek(toOffset: 2 << 20)
+        fh.write(Data(repeating: 0x5A, count: 4096))
+        try fh.close()
+        let source = try BlockSources.open(path: s.file("set.001"))
+        let split = try #require(source as? SplitRawSource)
+        #expect(split.describe(offset: 0x10_0400, length: 512) == "set.002 +0x400")
+        #expect(split.describe(offset: 0x1F_FE00, length: 1024) == "set.002 +0xffe00 …")
+        let reader = MediaReader(source)
+        #expect(reader.dataExtents() == [0..<Int64(2 << 20), Int64(4 << 20)..<Int64((4 << 20) + 4096)])
+        await reader.close()
+    }
+}
