@@ -23,7 +23,7 @@ struct MediaHasherTests {
         defer { Task { await src.close() } }
         for tuning in [HashTuning(chunkSize: 64 << 10, depth: 3, buffers: 3), HashTuning(chunkSize: 64 << 10, depth: 1, buffers: 5),
                        HashTuning(chunkSize: 4096, depth: 4), HashTuning(warmReads: false), .command, .viewer] {
-            let r = try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases, tuning: tuning)
+            let r = try await MediaHasher.hash(MediaReader(src, residentReads: true), algorithms: HashAlgorithm.allCases, tuning: tuning)
             #expect(r.isComplete)
             #expect(r.range == HashRange(offset: 0, length: Int64(size)))
             #expect(r.digests == Self.reference(bytes[...]), "tuning \(tuning)")
@@ -39,7 +39,7 @@ struct MediaHasherTests {
         let src = try BlockSources.open(path: path)
         for (o, l) in [(1, 1), (513, 70_000), (1 << 20, 1 << 20), (3, (2 << 20) + 697), (100, 0)] {
             let range = try HashRange.resolve(offset: Int64(o), length: Int64(l), size: src.geometry.size)
-            let r = try await MediaHasher.hash(src, algorithms: [.sha256, .md5], range: range,
+            let r = try await MediaHasher.hash(MediaReader(src, residentReads: true), algorithms: [.sha256, .md5], range: range,
                                                tuning: HashTuning(chunkSize: 128 << 10, depth: 4))
             var expected = Self.reference(bytes[o..<(o + l)])
             expected[.sha1] = nil
@@ -60,7 +60,7 @@ struct MediaHasherTests {
     func readErrors() async throws {
         let data = Pattern.bytes(1 << 20)
         let src = FaultySource(data: data, bad: 300_000..<300_001)
-        let r = try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases,
+        let r = try await MediaHasher.hash(MediaReader(src, residentReads: true), algorithms: HashAlgorithm.allCases,
                                            tuning: HashTuning(chunkSize: 64 << 10, depth: 4))
         #expect(!r.isComplete)
         #expect(r.digests.isEmpty)
@@ -74,7 +74,7 @@ struct MediaHasherTests {
         let src = FaultySource(data: Pattern.bytes(8 << 20), bad: 0..<0)
         let started = Protected(0)
         let task = Task {
-            try await MediaHasher.hash(src, algorithms: HashAlgorithm.allCases,
+            try await MediaHasher.hash(MediaReader(src, residentReads: true), algorithms: HashAlgorithm.allCases,
                                        tuning: HashTuning(chunkSize: 4096, depth: 2)) { _ in
                 started.withLock { $0 += 1 }
             }

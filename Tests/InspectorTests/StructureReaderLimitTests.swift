@@ -29,10 +29,10 @@ struct StructureReaderLimitTests {
         let path = try Self.tenLogicals()
         defer { unlink(path) }
         let source = try BlockSources.open(path: path)
-        let cut = try await StructureReader.probe(source, maxRounds: 3, maxBytes: StructureReader.maxBytes)
+        let cut = try await StructureReader.probe(MediaReader(source), maxRounds: 3, maxBytes: StructureReader.maxBytes)
         #expect(cut.partitions.filter { $0.kind == .logical }.count < 10)
         #expect(cut.defects.contains { $0.hasPrefix("structure probe stopped after 3 rounds: ") }, "\(cut.defects)")
-        let full = try await StructureReader.probe(source)
+        let full = try await StructureReader.probe(MediaReader(source))
         #expect(full.partitions.filter { $0.kind == .logical }.count == 10)
         #expect(full.defects.isEmpty, "\(full.defects)")
         await source.close()
@@ -43,7 +43,7 @@ struct StructureReaderLimitTests {
         defer { unlink(path) }
         let source = try BlockSources.open(path: path)
         // The first and last MiB use up 2 MiB: nothing more is read.
-        let cut = try await StructureReader.probe(source, maxRounds: StructureReader.maxRounds, maxBytes: 2 << 20)
+        let cut = try await StructureReader.probe(MediaReader(source), maxRounds: StructureReader.maxRounds, maxBytes: 2 << 20)
         #expect(cut.partitions.filter { $0.kind == .logical }.isEmpty)
         #expect(cut.defects.contains { $0.hasPrefix("structure probe stopped at its 2 MiB read limit: ") }, "\(cut.defects)")
         await source.close()

@@ -29,9 +29,9 @@ final class Scratch: Sendable {
 
     func contents(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
 
-    func openWritable(_ name: String) throws -> WritableFileSource {
-        try BlockSources.openWritable(permit: try WritePermit.request(path: file(name), forensic: false),
-                                      options: BlockSourceOptions(slots: 4))
+    func openWritable(_ name: String) throws -> WritableMedia {
+        WritableMedia(try BlockSources.openWritable(permit: try WritePermit.request(path: file(name), forensic: false),
+                                                    options: BlockSourceOptions(slots: 4)))
     }
 }
 
@@ -39,12 +39,12 @@ final class Scratch: Sendable {
 /// with one bit flipped (the read-back must catch it). It also records how
 /// many journal records were durable when each write arrived.
 final class FlippingTarget: PatchTarget {
-    let inner: WritableFileSource
+    let inner: WritableMedia
     let journalPath: String
     let recordsAtWrite = Protected<[Int]>([])
     let flip: Bool
 
-    init(_ inner: WritableFileSource, journal: String, flip: Bool) {
+    init(_ inner: WritableMedia, journal: String, flip: Bool) {
         self.inner = inner
         journalPath = journal
         self.flip = flip

@@ -82,6 +82,10 @@ public final class MediaReader: Sendable {
     /// The in-flight table and per-class counters and latency, as of now.
     public func statistics() -> ReadPathStatistics { scheduler.snapshot(engine: engineLabel) }
 
+    /// Whether ranges the kernel's page cache holds are copied from it
+    /// (`residentReads` at init, on an image file where mincore tells the truth).
+    public var residentReads: Bool { warm != nil }
+
     /// True when resident reads are on and every page of the range is in
     /// the kernel's page cache (mincore, where it tells the truth).
     public func isResident(offset: Int64, length: Int) -> Bool {

@@ -45,7 +45,7 @@ public final class ViewerSession: Sendable {
         probe.withLock { old in
             old?.cancel()
             old = Task {
-                if let layout = try? await StructureReader.probe(reader.source) { post(.structureLoaded(layout)) }
+                if let layout = try? await StructureReader.probe(reader) { post(.structureLoaded(layout)) }
             }
         }
     }

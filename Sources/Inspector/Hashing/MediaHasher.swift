@@ -7,14 +7,15 @@ import LinuxAIO
 /// with several algorithms in one pass of reads.
 ///
 /// One async reader keeps up to `tuning.depth` aligned reads in flight
-/// through the source's engine (AioContext over O_DIRECT where possible),
-/// or copies a chunk the page cache already holds (`BlockSource.warmReads`);
+/// through the read path in the background class (AioContext over O_DIRECT
+/// where possible),
+/// or copies a chunk the page cache already holds (`MediaReader.readResident`);
 /// completed chunks go, in order, to one thread per lane of algorithms
 /// (`MultiDigest.lanes`), which all hash the same buffers. A buffer is read
 /// again only when every lane is done with it. Threads, not tasks: hashing
 /// blocks a core for seconds, which the cooperative pool must never see.
 public enum MediaHasher {
-    /// Hashes `range` of `source` (the whole media when nil).
+    /// Hashes `range` of `media` (the whole media when nil).
     ///
     /// A failed read does not stop the pass: every chunk is still read, so
     /// that the report lists every unreadable range, but no digest is given.
@@ -24,22 +25,22 @@ public enum MediaHasher {
     /// - Throws: `CancellationError` when the task is cancelled (the threads
     ///   stop and the reads in flight complete first).
     public static func hash(
-        _ source: any BlockSource,
+        _ media: MediaReader,
         algorithms: [HashAlgorithm],
         range: HashRange? = nil,
         tuning: HashTuning = .command,
         progress: @escaping @Sendable (Int64) -> Void = { _ in }
     ) async throws -> HashReport {
         let started = monotonicNanoseconds()
-        let range = range ?? HashRange(offset: 0, length: source.geometry.size)
+        let range = range ?? HashRange(offset: 0, length: media.geometry.size)
         let lanePlan = MultiDigest.lanes(for: algorithms)
         func seconds() -> Double { Double(monotonicNanoseconds() - started) / 1e9 }
         guard range.length > 0 else {
             return HashReport(range: range, digests: MultiDigest(algorithms).finalize(), readErrors: [], seconds: seconds())
         }
-        let plan = ChunkPlan(range: range, alignment: source.geometry.alignment, chunkSize: tuning.chunkSize)
+        let plan = ChunkPlan(range: range, alignment: media.geometry.alignment, chunkSize: tuning.chunkSize)
         let ring = try ChunkRing(depth: max(1, min(tuning.buffers, plan.count)), chunkSize: plan.chunkSize,
-                             alignment: source.geometry.alignment.memory, lanes: lanePlan.count, maxReads: tuning.depth)
+                             alignment: media.geometry.alignment.memory, lanes: lanePlan.count, maxReads: tuning.depth)
         let throttle = ProgressThrottle(progress)
         let critical = lanePlan.count > 1 && lanePlan[0].contains(.md5)
         var results: [OneShot<[HashAlgorithm: String]?>] = []
@@ -55,12 +56,12 @@ public enum MediaHasher {
             throw error
         }
         let errors = Protected<[HashReadError]>([])
-        let warm = tuning.warmReads ? source.warmReads() : nil
-        // Copies from the page cache run on a thread of their own at the
-        // yielding priority: where it and a lane share a core, the lane goes
-        // first (and the cooperative pool never blocks in pread).
-        // A copier that cannot start takes no job: its chunks go to the engine.
-        let copier = warm.map { _ in WorkerPool(threads: 1, name: "blkview-hash-copy") }
+        // Copies from the page cache (a reader made with `residentReads`) run
+        // on a thread of their own at the yielding priority: where it and a
+        // lane share a core, the lane goes first (and the cooperative pool
+        // never blocks in pread). A copier that cannot start takes no job:
+        // its chunks go to the read path.
+        let copier = tuning.warmReads && media.residentReads ? WorkerPool(threads: 1, name: "blkview-hash-copy") : nil
         defer { copier?.stop(wait: false) }
         let background = tuning.background
         await withTaskCancellationHandler {
@@ -72,17 +73,17 @@ public enum MediaHasher {
                         let (offset, readLength, expected) = plan.read(k)
                         var failure: String?
                         do {
-                            let n = if let warm, let copier, copier.startFailure == nil,
-                                       warm.isResident(offset: offset, length: readLength) {
+                            let n = if let copier, copier.startFailure == nil,
+                                       media.isResident(offset: offset, length: readLength) {
                                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
                                     let queued = copier.enqueue {
                                         LaneThread.yieldPriority(background: background)
-                                        cont.resume(with: Result { try warm.read(at: offset, into: buffer, length: readLength) })
+                                        cont.resume(with: Result { try media.readResident(at: offset, into: buffer, length: readLength, as: .background) })
                                     }
                                     if !queued { cont.resume(throwing: CancellationError()) }
                                 }
                             } else {
-                                try await source.read(at: offset, into: buffer, length: readLength)
+                                try await media.read(at: offset, into: buffer, length: readLength, as: .background)
                             }
                             if n < expected { failure = "short read: \(n) of \(expected) bytes (the media shrank?)" }
                         } catch {

@@ -8,7 +8,7 @@ import LinuxAIO
 /// cache takes them: the view and what is decoded from it show the media as
 /// it now is).
 public final class PatchSession: Sendable {
-    public let target: WritableFileSource
+    public let target: WritableMedia
     private let explicitJournal: String?
     private let written: @Sendable ([UInt8], Int64) -> Void
     /// Guards the journal writer and the panel's lines.
@@ -23,7 +23,7 @@ public final class PatchSession: Sendable {
     /// - Parameters:
     ///   - journal: `--journal FILE`, else a new file in the default directory.
     ///   - written: gets each verified block's bytes as read back, and its offset.
-    public init(target: WritableFileSource, journal: String?, written: @escaping @Sendable ([UInt8], Int64) -> Void) {
+    public init(target: WritableMedia, journal: String?, written: @escaping @Sendable ([UInt8], Int64) -> Void) {
         self.target = target
         explicitJournal = journal
         self.written = written

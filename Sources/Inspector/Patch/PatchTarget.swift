@@ -1,8 +1,8 @@
 import BlockDevice
 import LinuxAIO
 
-/// What a patch writes to: read (O_DIRECT), write with a sync level. A
-/// `WritableFileSource` is one; tests wrap one to inject faults.
+/// What a patch writes to: read (through the read path, O_DIRECT), write
+/// with a sync level. A `WritableMedia` is one; tests wrap one to inject faults.
 public protocol PatchTarget: AnyObject, Sendable {
     var path: String { get }
     var geometry: Geometry { get }
@@ -10,7 +10,7 @@ public protocol PatchTarget: AnyObject, Sendable {
     func write(at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
 }
 
-extension WritableFileSource: PatchTarget {}
+extension WritableMedia: PatchTarget {}
 
 /// Why a patch or an undo stopped.
 public struct PatchError: Error, Equatable, CustomStringConvertible {

@@ -9,7 +9,7 @@ extension UndoJournalWriter {
     /// by the user) not the image's own directory. The header names the
     /// target by absolute path, size and the SHA-256 of its first block as it
     /// is now, and is durable before this returns.
-    public static func create(for target: WritableFileSource, explicitPath: String?) async throws -> UndoJournalWriter {
+    public static func create(for target: WritableMedia, explicitPath: String?) async throws -> UndoJournalWriter {
         let path = try explicitPath ?? JournalLocation.defaultPath(for: target.path)
         try JournalLocation.check(journal: path, target: target.path, explicit: explicitPath != nil)
         var st = stat()

@@ -4,7 +4,8 @@ import LinuxAIO
 
 /// Feeds the pure `DiskProbe` from a source: reads the first and last MiB,
 /// probes, reads what the probe says it is missing, and probes again until
-/// nothing is missing. All reads are aligned and go through the source's engine.
+/// nothing is missing. All reads are aligned and go through the read path in
+/// the visible class (someone is waiting for the answer).
 ///
 /// Every EBR link costs one round (the next link is known only once the
 /// previous EBR is read), so the round limit follows the parser's own chain
@@ -18,16 +19,16 @@ public enum StructureReader {
     /// Never read more than this in total (a hostile table cannot make us read the disk).
     public static let maxBytes: Int64 = 64 << 20
 
-    /// Probes `source` with the default limits.
-    public static func probe(_ source: any BlockSource) async throws -> DiskLayout {
-        try await probe(source, maxRounds: maxRounds, maxBytes: maxBytes)
+    /// Probes `media` with the default limits.
+    public static func probe(_ media: MediaReader) async throws -> DiskLayout {
+        try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes)
     }
 
-    /// Probes `source`, reading at most `maxRounds` times and `maxBytes` bytes.
+    /// Probes `media`, reading at most `maxRounds` times and `maxBytes` bytes.
     /// Read errors do not end the probe: the unreadable ranges become defects.
     /// Only cancellation is thrown.
-    public static func probe(_ source: any BlockSource, maxRounds: Int, maxBytes: Int64) async throws -> DiskLayout {
-        let size = source.geometry.size
+    public static func probe(_ media: MediaReader, maxRounds: Int, maxBytes: Int64) async throws -> DiskLayout {
+        let size = media.geometry.size
         var bytes = PrefetchedBytes(size: size)
         let mib: Int64 = 1 << 20
         var wanted = [ByteRange(offset: 0, length: min(size, mib))]
@@ -35,7 +36,7 @@ public enum StructureReader {
         var read: Int64 = 0
         var attempted: Set<ByteRange> = []
         var unreadable: [(ByteRange, String)] = []
-        var layout = DiskLayout(size: size, sectorSize: source.geometry.logicalSectorSize, scheme: .none)
+        var layout = DiskLayout(size: size, sectorSize: media.geometry.logicalSectorSize, scheme: .none)
         var rounds = 0
         var stoppedByBytes = false
         while rounds < maxRounds {
@@ -44,7 +45,7 @@ public enum StructureReader {
                 guard read < maxBytes else { stoppedByBytes = true; break }
                 attempted.insert(r)
                 do {
-                    let (off, data) = try await readAligned(source, r)
+                    let (off, data) = try await readAligned(media, r)
                     bytes.add(data, at: off)
                     read = read.addingReportingOverflow(Int64(data.count)).partialValue
                 } catch is CancellationError {
@@ -53,7 +54,7 @@ public enum StructureReader {
                     unreadable.append((r, "\(error)"))
                 }
             }
-            layout = DiskProbe.probe(bytes, logicalSectorSize: source.geometry.logicalSectorSize)
+            layout = DiskProbe.probe(bytes, logicalSectorSize: media.geometry.logicalSectorSize)
             // A range asked for again after it was read (or failed) cannot be had.
             wanted = layout.missingRanges.filter { $0.offset < size && $0.length > 0 && !attempted.contains($0) }
             if wanted.isEmpty || stoppedByBytes { break }
@@ -88,9 +89,9 @@ public enum StructureReader {
 
     /// Reads `r` widened to the source's alignment, in pieces of at most
     /// 1 MiB; returns the widened start and the bytes (short at the end).
-    static func readAligned(_ source: any BlockSource, _ r: ByteRange) async throws -> (Int64, [UInt8]) {
-        let a = Int64(max(source.geometry.alignment.offset, 512))
-        let size = source.geometry.size
+    static func readAligned(_ media: MediaReader, _ r: ByteRange) async throws -> (Int64, [UInt8]) {
+        let a = Int64(max(media.geometry.alignment.offset, 512))
+        let size = media.geometry.size
         // `r` lies inside the device (the probe asks only for such ranges); clamp anyway.
         let offset = min(max(0, r.offset), size)
         let wantedEnd = min(r.end, size)
@@ -100,8 +101,8 @@ public enum StructureReader {
         var at = start
         while at < end {
             let piece = Int(min(end - at, 1 << 20))
-            let buf = AlignedBuffer(count: piece, alignment: max(source.geometry.alignment.memory, 4096))
-            let n = try await source.read(at: at, into: buf, length: piece)
+            let buf = AlignedBuffer(count: piece, alignment: max(media.geometry.alignment.memory, 4096))
+            let n = try await media.read(at: at, into: buf, length: piece, as: .visible)
             out += buf.copyBytes(count: n)
             if n < piece { break }
             at += Int64(n)

@@ -13,22 +13,24 @@ import LinuxAIO
 /// Ctrl-C cancels the exit pass.
 final class ViewerHashing: Sendable {
     let status = BackgroundStatus()
-    private let source: any BlockSource
+    /// The viewer's own read path: the background pass takes its share of
+    /// the slots behind the screen's pages.
+    private let reader: MediaReader
     private let algorithms: [HashAlgorithm]
     private let first = Protected<Task<HashReport, any Error>?>(nil)
     private let done = Protected<Int64>(0)
     /// The examiner cancelled the first pass (`H H`), not the quit.
     private let cancelledByKey = Protected(false)
 
-    init(source: any BlockSource, algorithms: [HashAlgorithm]) {
-        self.source = source
+    init(reader: MediaReader, algorithms: [HashAlgorithm]) {
+        self.reader = reader
         self.algorithms = algorithms
     }
 
     /// Starts the background pass; `wake` redraws the screen on progress.
     func start(wake: @escaping @Sendable () -> Void) {
-        let total = source.geometry.size
-        let (status, done, source, algorithms) = (self.status, self.done, self.source, self.algorithms)
+        let total = reader.geometry.size
+        let (status, done, reader, algorithms) = (self.status, self.done, self.reader, self.algorithms)
         status.set("hash 0%")
         // Set before the task starts, cleared by the task when it ends: the
         // status never offers to cancel a pass that is over.
@@ -41,7 +43,7 @@ final class ViewerHashing: Sendable {
         let task = Task {
             defer { status.setCanceller(nil) }
             do {
-                let r = try await MediaHasher.hash(source, algorithms: algorithms, tuning: .viewer) { n in
+                let r = try await MediaHasher.hash(reader, algorithms: algorithms, tuning: .viewer) { n in
                     done.withLock { $0 = n }
                     status.set("hash \(total > 0 ? Int(Double(n) / Double(total) * 100) : 100)%")
                     wake()
@@ -73,14 +75,16 @@ final class ViewerHashing: Sendable {
             before = try await task.value
         } catch {
             before = nil
-            let pct = source.geometry.size > 0 ? Int(Double(done.withLock { $0 }) / Double(source.geometry.size) * 100) : 0
+            let pct = reader.geometry.size > 0 ? Int(Double(done.withLock { $0 }) / Double(reader.geometry.size) * 100) : 0
             let why = cancelledByKey.withLock { $0 } ? "cancelled with H" : "quit before it finished"
             say("background hash cancelled at \(pct)% (\(why))")
             session?.note("background hash cancelled at \(pct)% (\(why))")
         }
         if let before { session?.hashed(before, label: "background hash") }
-        let bar = Terminal.isTTY(2) ? HashProgressBar(total: source.geometry.size) : nil
-        let (src, algos) = (source, algorithms)
+        let bar = Terminal.isTTY(2) ? HashProgressBar(total: reader.geometry.size) : nil
+        let (src, algos) = (reader, algorithms)
+        // The screen is closed: the exit pass may use every slot.
+        reader.setInteractive(false)
         let after: HashReport
         do {
             after = try await Interrupt.cancelling(since: interrupt) {
@@ -98,7 +102,7 @@ final class ViewerHashing: Sendable {
         say(verdict)
         session?.note(verdict)
         // An E01 also against the hashes stored at acquisition (those computed).
-        if after.isComplete, let stored = ExpectedHashes.stored(in: source.evidence, origin: source.path) {
+        if after.isComplete, let stored = ExpectedHashes.stored(in: reader.source.evidence, origin: reader.path) {
             let checks = stored.checks(against: after.digests).filter { $0.computed != nil }
             session?.verified(checks)
             for c in checks { say("exit hash: \(c)") }

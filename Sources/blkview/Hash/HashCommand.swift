@@ -68,6 +68,8 @@ struct HashCommand: AsyncParsableCommand {
                 await src.close()
                 throw CLIError("\(path): \(error)")
             }
+            // Resident reads: chunks of a warm file are copied from the kernel's page cache.
+            let reader = MediaReader(src, residentReads: true)
             let whole = range.offset == 0 && range.length == src.geometry.size
             let stored = whole ? ExpectedHashes.stored(in: src.evidence, origin: path) : nil
             var all = Set(chosen)
@@ -76,11 +78,11 @@ struct HashCommand: AsyncParsableCommand {
             let report: HashReport
             do {
                 report = try await Interrupt.cancelling(since: interrupt) { [all] in
-                    try await MediaHasher.hash(src, algorithms: all.sorted(), range: range) { bar?.show($0) }
+                    try await MediaHasher.hash(reader, algorithms: all.sorted(), range: range) { bar?.show($0) }
                 }
             } catch {
                 bar?.clear()
-                await src.close()
+                await reader.close()
                 if error is CancellationError {
                     FileHandle.standardError.write(Data("blkview: \(path): hash interrupted (Ctrl-C); no digest\n".utf8))
                     // A forensic session logs "interrupted" and exits 130 itself.
@@ -89,7 +91,7 @@ struct HashCommand: AsyncParsableCommand {
                 throw error
             }
             bar?.clear()
-            await src.close()
+            await reader.close()
             session?.hashed(report)
             let checks = (expected?.checks(against: report.digests) ?? []) + (stored?.checks(against: report.digests) ?? [])
             if report.isComplete { session?.verified(checks) }

@@ -32,17 +32,18 @@ struct InfoCommand: AsyncParsableCommand {
     private func run(session: ForensicSession?) async throws {
         let src = try source.open(path)
         session?.opened(src)
+        let reader = MediaReader(src)
         var layout: DiskLayout
         do {
-            layout = try await StructureReader.probe(src)
+            layout = try await StructureReader.probe(reader)
         } catch is CancellationError {
-            await src.close()
+            await reader.close()
             throw CancellationError()
         } catch {
-            await src.close()
+            await reader.close()
             throw CLIError("cannot read \(path): \(error)")
         }
-        await src.close()
+        await reader.close()
         layout.defects = src.containerDefects + layout.defects
         print(json ? InfoReport.json(src, layout, path: path) : InfoReport.text(src, layout, path: path))
     }

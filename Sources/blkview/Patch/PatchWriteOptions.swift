@@ -25,21 +25,21 @@ struct PatchWriteOptions: ParsableArguments {
     }
 
     /// Asks for the write permit and opens `path` writable; a refusal is the one-line message.
-    func openTarget(_ path: String, options: BlockSourceOptions) throws -> WritableFileSource {
+    func openTarget(_ path: String, options: BlockSourceOptions) throws -> WritableMedia {
         do {
             let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
-            return try BlockSources.openWritable(permit: permit, options: options)
+            return WritableMedia(try BlockSources.openWritable(permit: permit, options: options))
         } catch {
             throw CLIError(error.description)
         }
     }
 
     /// Creates the undo journal for `target` (header durable before returning).
-    func createJournal(for target: WritableFileSource) async throws -> UndoJournalWriter {
+    func createJournal(for target: WritableMedia) async throws -> UndoJournalWriter {
         try await Self.createJournal(for: target, explicitPath: journal)
     }
 
-    static func createJournal(for target: WritableFileSource, explicitPath: String?) async throws -> UndoJournalWriter {
+    static func createJournal(for target: WritableMedia, explicitPath: String?) async throws -> UndoJournalWriter {
         do {
             return try await UndoJournalWriter.create(for: target, explicitPath: explicitPath)
         } catch let e as JournalError {

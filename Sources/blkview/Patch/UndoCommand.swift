@@ -65,8 +65,8 @@ struct UndoCommand: AsyncParsableCommand {
         }
         let path = target ?? parsed.header.path
         if dryRun {
-            let src: any BlockSource
-            do { src = try BlockSources.open(path: path, options: source.blockSourceOptions) } catch { throw CLIError(error.description) }
+            let src: MediaReader
+            do { src = MediaReader(try BlockSources.open(path: path, options: source.blockSourceOptions)) } catch { throw CLIError(error.description) }
             do {
                 let (settled, steps) = try await plan(parsed, path: path, size: src.geometry.size) { o, n in
                     try await Self.read(src, o, n)
@@ -79,10 +79,10 @@ struct UndoCommand: AsyncParsableCommand {
             }
             return
         }
-        let w: WritableFileSource
+        let w: WritableMedia
         do {
             let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
-            w = try BlockSources.openWritable(permit: permit, options: source.blockSourceOptions)
+            w = WritableMedia(try BlockSources.openWritable(permit: permit, options: source.blockSourceOptions))
         } catch {
             throw CLIError(error.description)
         }
@@ -117,9 +117,9 @@ struct UndoCommand: AsyncParsableCommand {
         }
     }
 
-    private static func read(_ src: any BlockSource, _ offset: Int64, _ length: Int) async throws -> [UInt8] {
+    private static func read(_ src: MediaReader, _ offset: Int64, _ length: Int) async throws -> [UInt8] {
         let buffer = AlignedBuffer(count: length, alignment: max(src.geometry.alignment.memory, 512))
-        let n = try await src.read(at: offset, into: buffer, length: length)
+        let n = try await src.read(at: offset, into: buffer, length: length, as: .visible)
         guard n == length else { throw CLIError("cannot read \(src.path) at 0x\(String(offset, radix: 16)): short read") }
         return buffer.copyBytes(count: length)
     }

@@ -102,10 +102,10 @@ struct ViewCommand: AsyncParsableCommand {
     private func view(_ target: String, _ forensicSession: ForensicSession?) async throws {
         let started = Entry.started
         let src: any BlockSource
-        var writable: WritableFileSource?
+        var writable: WritableMedia?
         if writing.write {
-            let w = try writing.openWritable(target, options: source.blockSourceOptions, forensic: forensic.forensic)
-            src = w
+            let w = WritableMedia(try writing.openWritable(target, options: source.blockSourceOptions, forensic: forensic.forensic))
+            src = w.writer
             writable = w
         } else {
             src = try source.open(target)
@@ -119,7 +119,8 @@ struct ViewCommand: AsyncParsableCommand {
             await src.close()
             throw CLIError("the viewer needs a terminal; for scripts use bench (and, to come, dump, hash, search, info)")
         }
-        let reader = MediaReader(src)
+        // With --write, the patch's reads and the screen's share one read path.
+        let reader = writable?.reader ?? MediaReader(src)
         var config = PageCacheDriver.defaultConfiguration(for: reader)
         config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))
         config.budgetBytes = Int(ByteSize.parse(cache)!)
@@ -141,7 +142,7 @@ struct ViewCommand: AsyncParsableCommand {
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
         state.sessionLogPath = forensicSession?.log.path
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
-        let hashing = hash ? ViewerHashing(source: src, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
+        let hashing = hash ? ViewerHashing(reader: reader, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
         hashing?.start(wake: wake.signal)
         state.background = hashing?.status
         let initial = state
