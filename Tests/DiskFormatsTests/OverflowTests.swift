@@ -129,11 +129,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.defects.contains { $0.hasPrefix("exFAT boot sector at 0: root directory at +") }, "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("mkntfs"), "needs ntfs-3g"))
+    @Test(.enabled(if: Tools.have("mkfs.ntfs"), "needs ntfs-3g"))
     func ntfsMftClusterOverflowIsADefect() throws {
         let dir = try Scratch()
         let img = try dir.sparse("ntfs.img", bytes: 16 * mib)
-        try Shell.run("mkntfs", ["-q", "-F", "-f", "-L", "keep", img])
+        try Shell.run("mkfs.ntfs", ["-q", "-F", "-f", "-L", "keep", img])
         try Self.poke(img, at: 48, UInt64(1) << 62, width: 8)  // mft_lcn
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.filesystem?.type == "ntfs")

@@ -136,7 +136,7 @@ struct ViewerTmuxTests {
         let md5 = try Harness.sh("md5sum < '\(raw)'").stdout.prefix(32)
         let logs = try ScratchDir()
         let t = try TmuxSession("\(Harness.blkview) --forensic --hash --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
-        try t.waitFor(text: "libewf decompresses")
+        try t.waitFor(text: "libewf decodes on")
         try t.send("s")
         let screen = try t.waitFor(text: "examiner J. Doe")
         #expect(screen.contains("EWF · case CASE-9"), "\(screen)")
@@ -145,6 +145,11 @@ struct ViewerTmuxTests {
         for c in "0x2345f7" { try t.send(String(c)) }
         try t.send("Enter")
         try t.waitFor(text: "NEEDLE-IN")  // the ASCII column of 0x2345f0, read through libewf
+        // The panels see EWF reads: latency per class, with a count.
+        try t.send("L")
+        let panels = try t.waitFor("a visible-class latency row") { $0.range(of: #"visible +[1-9][0-9]* "#, options: .regularExpression) != nil }
+        #expect(panels.contains("Latency"), "\(panels)")
+        #expect(!panels.contains("no completions yet"), "\(panels)")
         try t.waitFor(text: "hashed ✓")
         try t.send("q")
         let end = try t.waitFor(text: "[exit 0 tty-sane]")
