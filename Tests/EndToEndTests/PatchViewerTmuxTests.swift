@@ -107,3 +107,41 @@ struct PatchViewerTmuxTests {
         #expect(r.stderr.contains("in use") && r.stderr.contains("--force"), "\(r.stderr)")
     }
 }
+
+/// Coherence and one writer at a time, in the real viewer.
+@Suite("Viewer writes: coherence and the writer lock", .enabled(if: Harness.has("tmux") && Harness.has("mkfs.ext4"), "needs tmux and mkfs.ext4"), .serialized)
+struct ViewerCoherenceTmuxTests {
+    @Test("a byte written with W shows at once in the hex view and in the field decode; a second writer is refused meanwhile")
+    func writeIsSeenEverywhere() throws {
+        let dir = try ScratchDir()
+        let img = try dir.file("fs.img", size: 8 << 20)
+        try #require(try Harness.sh("mkfs.ext4 -q -L SYSVOL '\(img)'").status == 0)
+        let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(dir.path)/j.bvundo'")
+        try t.waitFor(text: "writable")
+        try t.send(":")
+        try t.type("0x478")  // s_volume_name: superblock at 1024, field at 120
+        try t.send("Enter")
+        try t.waitFor(text: "s_volume_name = \"SYSVOL\"")
+        // While this viewer holds the target for writing, patch is refused, naming it.
+        let other = try Harness.blkview("patch", img, "--at", "0x478", "--hex", "41")
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("another writer has it open (pid "), "\(other.stderr)")
+        // A reader alongside is fine and changes nothing.
+        #expect(try Harness.blkview("dump", img, "--offset", "0x478", "--length", "6").stdout.contains("|SYSVOL|"))
+        try t.send("e", "Tab")
+        try t.waitFor(text: "EDIT text")
+        try t.type("X")
+        try t.send("Escape", "W")
+        try t.waitFor(text: "write with sync")
+        try t.send("d", "Enter")
+        try t.waitFor(text: "y writes")
+        try t.send("y")
+        // The next frames: the new byte in the hex and text columns, and the decode of the new bytes.
+        let screen = try t.waitFor("the field decode of the new bytes") { $0.contains("s_volume_name = \"XYSVOL\"") }
+        let row = try #require(ViewerTmuxTests.row(screen, offset: 0x470))
+        #expect(row.contains("58 59 53 56 4f 4c"), "\(row)")
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+        #expect(try Harness.sh("xxd -s 0x478 -l 6 -p '\(img)'").stdout.hasPrefix("585953564f4c"))
+    }
+}

@@ -58,17 +58,14 @@ public struct FrameSnapshot: Sendable {
     public var cache: CacheSummary
     public var journal: [JournalLine]
     public var latencyHistory: [LatencySample]
-    /// The structure field under the cursor, e.g. `GPT header › PartitionEntryLBA = 2`.
-    public var fieldUnderCursor: String?
 
     public init(cells: [ByteCell], io: IOStatistics? = nil, reads: ReadPathStatistics? = nil, cache: CacheSummary = CacheSummary(),
-                journal: [JournalLine] = [], latencyHistory: [LatencySample] = [], fieldUnderCursor: String? = nil) {
+                journal: [JournalLine] = [], latencyHistory: [LatencySample] = []) {
         self.cells = cells
         self.io = io
         self.reads = reads
         self.cache = cache
         self.journal = journal
         self.latencyHistory = latencyHistory
-        self.fieldUnderCursor = fieldUnderCursor
     }
 }

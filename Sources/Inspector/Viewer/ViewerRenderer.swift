@@ -132,11 +132,20 @@ public enum ViewerRenderer {
             let pct = p.total > 0 ? Int(Double(p.done) / Double(p.total) * 100) : 0
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent, 8))
         }
-        if let f = snap.fieldUnderCursor ?? s.fieldUnderCursor?.text { parts.append((f, .statusAccent, 8)) }
+        if let f = s.fieldUnderCursor?.text { parts.append((f, .statusAccent, 8)) }
         func width(_ p: [(String, Role, Int)]) -> Int { 1 + p.reduce(0) { $0 + $1.0.count } + 3 * max(0, p.count - 1) }
+        var pathShortened = false
         while parts.count > 1 && width(parts) > s.width {
-            // The lowest priority goes; among equals, the rightmost.
+            // The lowest priority goes; among equals, the rightmost. Before
+            // the field decode or a warning would go, the path gives up its
+            // directories (`…/disk.img`): the decode is worth more.
             let low = parts.map(\.2).min()!
+            if low >= 8, !pathShortened, let i = parts.firstIndex(where: { $0.2 == 9 && $0.0 == s.source.path }),
+               let slash = s.source.path.lastIndex(of: "/") {
+                parts[i].0 = "…" + s.source.path[slash...]
+                pathShortened = true
+                continue
+            }
             parts.remove(at: parts.lastIndex { $0.2 == low }!)
         }
         return parts.map { ($0.0, $0.1) }
