@@ -49,9 +49,11 @@ final class EWFDecoders: @unchecked Sendable {
                 return true
             }
             guard accepted else { return cont.resume(throwing: EngineError.shutDown) }
+            buffer.lend()  // libewf owns it until the decode returns
             let queued = workers.enqueue { [self] in
                 let handle = checkOut()
                 let result = handle.read(into: buffer.baseAddress, count: count, at: offset)
+                buffer.giveBack()
                 checkIn(handle)
                 switch result {
                 case let .success(n):
@@ -62,6 +64,7 @@ final class EWFDecoders: @unchecked Sendable {
                 }
             }
             if !queued {
+                buffer.giveBack()
                 checkIn(nil)
                 cont.resume(throwing: EngineError.shutDown)
             }

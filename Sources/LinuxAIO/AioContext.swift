@@ -95,7 +95,8 @@ extension AioContext {
     /// Everything the reaper thread needs, so that the public handle can go away
     /// while abandoned requests finish.
     ///
-    /// `@unchecked Sendable`: `eventFD`, `backend` are immutable after init, the
+    /// `@unchecked Sendable`: `eventFD` (an `EventFD` that closes itself after
+    /// its last user), `backend` are immutable after init, the
     /// context is set once under `setup`'s lock and published atomically; `iocbs[slot]` is written only by the holder of that slot before it
     /// submits, then read by the kernel and by the reaper until the slot is freed;
     /// `submitQueue` and `closing` are behind their locks.
@@ -104,9 +105,11 @@ extension AioContext {
         private let backend: any AIOBackend
         /// The kernel context once the first request set it up (or why it
         /// could not be); read without the lock through `context`.
-        private let setup = Protected<Result<io_context_t, EngineError>?>(nil)
+        /// (The context as its address bits: an `io_context_t` is a plain
+        /// kernel handle that any thread may use, but not `Sendable` to Swift.)
+        private let setup = Protected<Result<UInt, EngineError>?>(nil)
         private let contextBits = Atomic<UInt>(0)
-        private let eventFD: Int32
+        private let eventFD: EventFD
         private let iocbs: UnsafeMutablePointer<iocb>
         private let slots: Int
         private let submitQueue = Protected(SubmitQueue())
@@ -125,15 +128,17 @@ extension AioContext {
             table = SlotTable(slots: slots, engine: .aio)
             let efd = cla_eventfd()
             guard efd >= 0 else { throw EngineError.setupFailed(Errno(-efd), slots: slots) }
-            eventFD = efd
-            executor = ReaperExecutor { Self.signal(efd) }
+            let events = EventFD(efd)
+            eventFD = events
+            // The executor's wake-up keeps the eventfd open for as long as
+            // the executor lives (a task may still prefer it after close()).
+            executor = ReaperExecutor { events.signal() }
             iocbs = .allocate(capacity: slots)
             iocbs.initialize(repeating: iocb(), count: slots)
             // A reaper that cannot start makes the context unusable: throw.
             do {
                 try NativeThread.start(name: "blkview-aio-reaper") { [self] in reap() }
             } catch {
-                Glibc.close(efd)
                 iocbs.deallocate()
                 throw error
             }
@@ -150,15 +155,15 @@ extension AioContext {
         /// may be gone (it marks the state shut down when it destroys it).
         private func ensureContext() throws(EngineError) {
             if context != nil { return }
-            let result = setup.withLock { state -> Result<io_context_t, EngineError> in
+            let result = setup.withLock { state -> Result<UInt, EngineError> in
                 if let state { return state }
                 if closing.withLock({ $0 }) { return .failure(.shutDown) }
                 var ctx: io_context_t?
                 let rc = backend.setup(maxEvents: Int32(slots), context: &ctx)
-                let r: Result<io_context_t, EngineError> = if rc == 0, let ctx { .success(ctx) } else {
+                let r: Result<UInt, EngineError> = if rc == 0, let ctx { .success(UInt(bitPattern: ctx)) } else {
                     .failure(.setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots))
                 }
-                if case let .success(ctx) = r { contextBits.store(UInt(bitPattern: ctx), ordering: .releasing) }
+                if case let .success(bits) = r { contextBits.store(bits, ordering: .releasing) }
                 state = r
                 return r
             }
@@ -171,7 +176,7 @@ extension AioContext {
             // IOCB_CMD_FSYNC/FDSYNC must carry no buffer, offset or flags (EINVAL).
             return try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer, prepare: { slot in
                 cla_iocb_prep(iocbs + slot, op.opcode, fd, buffer?.baseAddress, UInt64(length), offset,
-                              op == .write ? sync.rwFlags : 0, eventFD, UInt64(slot))
+                              op == .write ? sync.rwFlags : 0, eventFD.fd, UInt64(slot))
             }, submit: { slot in
                 enqueue(slot)
             })
@@ -259,18 +264,19 @@ extension AioContext {
                 executor.runQueued()
                 if executor.hasQueued { continue }
                 var count: UInt64 = 0
-                let r = Glibc.read(eventFD, &count, 8)
+                let r = Glibc.read(eventFD.fd, &count, 8)
                 if r < 0 && errno == EINTR { continue }
                 drainCompletions()
                 if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
             }
             fallback.withLock { $0 }?.stop()
             setup.withLock { state in
-                if case let .success(ctx) = state { backend.destroy(ctx) }
+                if case let .success(bits) = state, let ctx = OpaquePointer(bitPattern: bits) { backend.destroy(ctx) }
                 contextBits.store(0, ordering: .releasing)
                 state = .failure(.shutDown)
             }
-            Glibc.close(eventFD)
+            // The eventfd is not closed here: close() and the executor may
+            // still signal it; it closes with its last user (EventFD.deinit).
             iocbs.deallocate()
         }
 
@@ -310,12 +316,7 @@ extension AioContext {
             }
         }
 
-        private func wake() { Self.signal(eventFD) }
-
-        static func signal(_ fd: Int32) {
-            var one: UInt64 = 1
-            _ = Glibc.write(fd, &one, 8)
-        }
+        private func wake() { eventFD.signal() }
 
         /// Marks the context closing and wakes the reaper, which exits once
         /// nothing is in flight. Does not block.
@@ -382,4 +383,21 @@ enum AIOAvailability {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+}
+
+/// The completion eventfd, closed exactly once, after its last user (the
+/// reaper, `close()`, the executor's wake-up): a number closed while another
+/// thread may still write to it could be reused by an unrelated open.
+final class EventFD: Sendable {
+    let fd: Int32
+
+    init(_ fd: Int32) { self.fd = fd }
+
+    /// Adds one to the counter (wakes the reaper); never blocks.
+    func signal() {
+        var one: UInt64 = 1
+        _ = Glibc.write(fd, &one, 8)
+    }
+
+    deinit { Glibc.close(fd) }
 }

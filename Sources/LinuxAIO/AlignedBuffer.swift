@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// Zero-filled memory aligned for O_DIRECT.
 ///
@@ -7,15 +8,23 @@ import Glibc
 /// arrives, so memory is never freed under a DMA. After a cancelled request
 /// the caller must not reuse the buffer (drop it; the engine releases it).
 ///
-/// `@unchecked Sendable`: no lock guards the bytes. Ownership passes by
-/// convention — the caller while idle, the kernel while a request is in
-/// flight — which is the same contract `pread(2)` has with its buffer.
+/// Ownership is checked, not a convention: an engine *lends* the buffer for
+/// the life of a request (`lend()` at submission, `giveBack()` when the
+/// completion arrives, also for a request whose task was cancelled). While
+/// lent, every accessor of the bytes (`bytes`, the subscript, `copyBytes`,
+/// `replaceBytes`, `fill`) stops the program with a message instead of
+/// racing the kernel's DMA, and lending it to a second request does too.
+///
+/// `@unchecked Sendable`: the `lent` flag (an atomic) guards the bytes: while
+/// it is set, only the request that holds the buffer touches them (through
+/// `baseAddress`); while it is clear, the one caller that owns the buffer does.
 public final class AlignedBuffer: @unchecked Sendable {
     /// Bytes usable from `baseAddress`.
     public let count: Int
     /// The address alignment the buffer was allocated with.
     public let alignment: Int
     public let baseAddress: UnsafeMutableRawPointer
+    private let lent = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - count: size in bytes (may be zero).
@@ -60,16 +69,37 @@ public final class AlignedBuffer: @unchecked Sendable {
 
     deinit { free(baseAddress) }
 
+    /// Marks the buffer as owned by a request until `giveBack()`. An engine
+    /// calls it at submission; a buffer serves one request at a time.
+    package func lend() {
+        let (exchanged, _) = lent.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+        precondition(exchanged, "AlignedBuffer lent to a second request while the first still owns it")
+    }
+
+    /// The request that held the buffer is complete: its owner may touch it again.
+    package func giveBack() { lent.store(false, ordering: .releasing) }
+
+    /// True while a request owns the buffer.
+    public var isLent: Bool { lent.load(ordering: .acquiring) }
+
+    @inline(__always)
+    private func checkOwned() {
+        precondition(!lent.load(ordering: .acquiring), "AlignedBuffer touched while a request in flight owns it")
+    }
+
     public var bytes: UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(start: baseAddress, count: count)
+        checkOwned()
+        return UnsafeMutableRawBufferPointer(start: baseAddress, count: count)
     }
 
     public subscript(index: Int) -> UInt8 {
         get {
+            checkOwned()
             precondition(index >= 0 && index < count)
             return baseAddress.load(fromByteOffset: index, as: UInt8.self)
         }
         set {
+            checkOwned()
             precondition(index >= 0 && index < count)
             baseAddress.storeBytes(of: newValue, toByteOffset: index, as: UInt8.self)
         }
@@ -77,6 +107,7 @@ public final class AlignedBuffer: @unchecked Sendable {
 
     /// A copy of `count` bytes from `offset`.
     public func copyBytes(offset: Int = 0, count: Int? = nil) -> [UInt8] {
+        checkOwned()
         let n = count ?? (self.count - offset)
         precondition(offset >= 0 && n >= 0 && offset + n <= self.count)
         return Array(UnsafeRawBufferPointer(start: baseAddress + offset, count: n))
@@ -84,6 +115,7 @@ public final class AlignedBuffer: @unchecked Sendable {
 
     /// Copies `source` into the buffer at `offset`.
     public func replaceBytes(at offset: Int, with source: some Collection<UInt8>) {
+        checkOwned()
         precondition(offset >= 0 && offset + source.count <= count)
         var i = offset
         for b in source {
@@ -93,5 +125,8 @@ public final class AlignedBuffer: @unchecked Sendable {
     }
 
     /// Fills the whole buffer with `byte`.
-    public func fill(_ byte: UInt8) { memset(baseAddress, Int32(byte), count) }
+    public func fill(_ byte: UInt8) {
+        checkOwned()
+        memset(baseAddress, Int32(byte), count)
+    }
 }

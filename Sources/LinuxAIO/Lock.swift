@@ -4,7 +4,7 @@ import Glibc
 ///
 /// `@unchecked Sendable`: the mutex guards `value`; every access goes through
 /// `withLock`. (Synchronization.Mutex reports false races under TSan here.)
-package final class Protected<Value>: @unchecked Sendable {
+package final class Protected<Value: Sendable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 

@@ -7,7 +7,7 @@ import Histogram
 /// also when the task that issued it was cancelled, because the kernel still
 /// owns the buffer (the record retains it).
 final class SlotTable: Sendable {
-    struct Record {
+    struct Record: Sendable {
         let id: UInt64
         let operation: IOOperation
         let offset: Int64
@@ -18,12 +18,12 @@ final class SlotTable: Sendable {
         var continuation: UnsafeContinuation<Int, any Error>?
     }
 
-    struct Waiter {
+    struct Waiter: Sendable {
         let id: UInt64
         let continuation: UnsafeContinuation<Int, any Error>
     }
 
-    struct State {
+    struct State: Sendable {
         var free: [Int]
         var waiters = FIFO<Waiter>()
         var records: [Record?]
@@ -75,6 +75,8 @@ final class SlotTable: Sendable {
                     // Checked under the lock that abandon() takes, so a
                     // cancellation either sees the record or stops us here.
                     if Task.isCancelled { return false }
+                    // The request owns the buffer until its completion (also if cancelled).
+                    buffer?.lend()
                     s.records[slot] = Record(id: id, operation: operation, offset: offset, length: length,
                                              sync: sync, start: monotonicNanoseconds(), buffer: buffer,
                                              continuation: cont)
@@ -100,6 +102,7 @@ final class SlotTable: Sendable {
         let (cont, handoff, drained) = state.withLock { s -> (UnsafeContinuation<Int, any Error>?, Waiter?, [UnsafeContinuation<Void, Never>]) in
             guard let rec = s.records[slot] else { return (nil, nil, []) }
             s.records[slot] = nil
+            rec.buffer?.giveBack()
             let k = rec.operation.index
             let us = max(1, (now &- rec.start) / 1000)
             _ = s.histograms[k].record(us)
@@ -275,3 +278,4 @@ struct FIFO<Element> {
         return items.remove(at: i)
     }
 }
+extension FIFO: Sendable where Element: Sendable {}

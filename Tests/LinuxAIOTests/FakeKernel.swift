@@ -6,7 +6,7 @@ import Glibc
 /// kernel would see it, and completes requests when (and how) a test says,
 /// signalling the iocb's eventfd as IOCB_FLAG_RESFD asks.
 final class FakeKernel: AIOBackend {
-    struct Submitted: Equatable {
+    struct Submitted: Equatable, Sendable {
         let data: UInt64
         let opcode: Int16
         let fd: Int32
@@ -17,7 +17,7 @@ final class FakeKernel: AIOBackend {
         let resfd: UInt32
     }
 
-    struct State {
+    struct State: Sendable {
         var submitted: [Submitted] = []
         var events: [(data: UInt64, res: Int64)] = []
         /// Scripted io_submit returns, consumed one per call (else: accept all).
@@ -26,12 +26,12 @@ final class FakeKernel: AIOBackend {
         /// io_setup calls.
         var setups = 0
         /// When set, every submitted iocb completes at once with this result.
-        var autoComplete: ((Submitted) -> Int64)?
+        var autoComplete: (@Sendable (Submitted) -> Int64)?
     }
 
     let state = Protected(State())
 
-    init(autoComplete: ((Submitted) -> Int64)? = nil) {
+    init(autoComplete: (@Sendable (Submitted) -> Int64)? = nil) {
         state.withLock { $0.autoComplete = autoComplete }
     }
 
