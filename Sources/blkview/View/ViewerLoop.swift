@@ -74,6 +74,10 @@ final class ViewerLoop {
 final class FrameStats {
     private(set) var frames = 0
     private(set) var keyToFrame: [UInt64] = []
+    /// From a key to the first frame after it with every byte on screen in
+    /// memory (a jump: how long the user waits for the new screen).
+    private(set) var keyToFullFrame: [UInt64] = []
+    private var waitingSince: UInt64?
     private(set) var frameCost: [UInt64] = []
     private(set) var placeholderFrames = 0
     private(set) var longestPlaceholderStreak = 0
@@ -95,6 +99,11 @@ final class FrameStats {
         self.keys += keys
         frameCost.append(t1 - t0)
         if let k = keyAt { keyToFrame.append(t1 - k) }
+        if let k = keyAt, waitingSince == nil { waitingSince = k }
+        if !pending, let w = waitingSince {
+            keyToFullFrame.append(t1 - w)
+            waitingSince = nil
+        }
         if firstFrameAt == nil { firstFrameAt = t1 }
         if !pending && firstFullFrameAt == nil { firstFullFrameAt = t1 }
         guard firstFullFrameAt != nil else { return }
@@ -122,7 +131,8 @@ final class FrameStats {
         }
         func ms(_ t: UInt64?) -> String { t.map { String(format: "%.2f", Double($0 - start) / 1e6) } ?? "null" }
         return """
-        {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"frame_us":\(dist(frameCost)),\
+        {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"key_to_full_frame_us":\(dist(keyToFullFrame)),\
+        "frame_us":\(dist(frameCost)),\
         "keys":\(keys),"placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
         "longest_placeholder_ms":\(String(format: "%.2f", Double(longestPlaceholderNanoseconds) / 1e6)),\
         "first_frame_ms":\(ms(firstFrameAt)),"first_full_frame_ms":\(ms(firstFullFrameAt)),\
