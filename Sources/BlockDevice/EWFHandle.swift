@@ -35,6 +35,11 @@ final class EWFHandle: @unchecked Sendable {
         call { h, err, n in clewf_bytes_per_sector(h, err, n) }
     }
 
+    /// Bytes per chunk: the unit libewf decompresses.
+    func chunkSize() -> Result<Int64, EWFFailure> {
+        call { h, err, n in clewf_chunk_size(h, err, n) }
+    }
+
     /// libewf_handle_read_random into `buffer`.
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int64) -> Result<Int64, EWFFailure> {
         call { h, err, n in clewf_read(h, buffer, UInt64(count), offset, err, n) }

@@ -22,6 +22,8 @@ final class EWFSource: BlockSource {
     /// A gap in the set: libewf globbed the segments up to `missing`, but a later one exists.
     let missingSegment: (missing: String, present: String)?
     private let decoders: EWFDecoders
+    /// Bytes per chunk (for the in-flight panel), 0 when libewf did not say.
+    private let chunkSize: Int64
     private let closed = Protected(false)
 
     var containerDefects: [String] {
@@ -32,6 +34,7 @@ final class EWFSource: BlockSource {
     private init(path: String, handle: EWFHandle, geometry: Geometry, metadata: EvidenceMetadata,
                  files: [String], engine: any IOEngine) {
         self.path = path
+        chunkSize = max(0, (try? handle.chunkSize().get()) ?? 0)
         missingSegment = Self.gap(after: files.last ?? path)
         self.geometry = geometry
         evidence = metadata
@@ -145,5 +148,11 @@ final class EWFSource: BlockSource {
 extension EWFSource: ReadPathSource {
     var readConcurrency: Int { decoders.count }
     var engineLabel: String { "ewf ×\(decoders.count)" }
-    func describe(offset: Int64, length: Int) -> String? { nil }
+    /// The chunks a read decodes: `chunk 1234` or `chunks 1234–1237`.
+    func describe(offset: Int64, length: Int) -> String? {
+        guard chunkSize > 0, offset >= 0, length > 0 else { return nil }
+        let first = offset / chunkSize
+        let last = (offset + Int64(length) - 1) / chunkSize
+        return first == last ? "chunk \(first)" : "chunks \(first)–\(last)"
+    }
 }

@@ -325,6 +325,20 @@ int64_t clewf_bytes_per_sector(clewf_handle *h, char *err, size_t errlen) {
     return (int64_t)bps;
 }
 
+int64_t clewf_chunk_size(clewf_handle *h, char *err, size_t errlen) {
+    libewf_error_t *error = NULL;
+    uint32_t spc = 0, bps = 0;
+    if (libewf_handle_get_sectors_per_chunk(h->handle, &spc, &error) != 1) {
+        take_error(&error, "cannot get the sectors per chunk", err, errlen);
+        return -1;
+    }
+    if (libewf_handle_get_bytes_per_sector(h->handle, &bps, &error) != 1) {
+        take_error(&error, "cannot get the bytes per sector", err, errlen);
+        return -1;
+    }
+    return (int64_t)spc * (int64_t)bps;
+}
+
 int64_t clewf_read(clewf_handle *h, void *buf, uint64_t n, int64_t off, char *err, size_t errlen) {
     libewf_error_t *error = NULL;
     ssize_t r = libewf_handle_read_random(h->handle, buf, (size_t)n, (off64_t)off, &error);

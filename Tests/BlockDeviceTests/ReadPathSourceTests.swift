@@ -61,6 +61,9 @@ struct ReadPathSourceTests {
         #expect(stats.classes.allSatisfy { $0.latency.totalCount == 32 })
         #expect(stats.inFlight.isEmpty)
         if kind == .ewf {
+            // ewfacquire's default chunk: 64 sectors of 512 bytes.
+            #expect((source as? EWFSource)?.describe(offset: 65536, length: 65536) == "chunks 2–3")
+            #expect((source as? EWFSource)?.describe(offset: 40000, length: 100) == "chunk 1")
             #expect(stats.engine == "ewf ×\(ProcessInfo.processInfo.activeProcessorCount)")
             #expect(stats.limits.total == ProcessInfo.processInfo.activeProcessorCount)
         }

@@ -31,6 +31,9 @@ int64_t clewf_media_size(clewf_handle *h, char *err, size_t errlen);
 /// Bytes per sector from the header, or -1.
 int64_t clewf_bytes_per_sector(clewf_handle *h, char *err, size_t errlen);
 
+/// Bytes per chunk (sectors per chunk × bytes per sector), or -1.
+int64_t clewf_chunk_size(clewf_handle *h, char *err, size_t errlen);
+
 /// libewf_handle_read_random: bytes read (0 at or past the end) or -1.
 int64_t clewf_read(clewf_handle *h, void *buf, uint64_t n, int64_t off, char *err, size_t errlen);
 
