@@ -4,44 +4,6 @@ import Foundation
 import Inspector
 import LinuxAIO
 
-/// Options every command that opens media shares.
-struct SourceOptions: ParsableArguments {
-    init() {}
-
-    init(slots: Int, engine: String, sectorSize: Int?) {
-        self.slots = slots
-        self.engine = engine
-        self.sectorSize = sectorSize
-    }
-
-    @Option(help: "AioContext submission slots (requests in flight at most).")
-    var slots: Int = 32
-
-    @Option(help: "I/O engine: auto (AIO when available), aio or threads.")
-    var engine: String = "auto"
-
-    @Option(help: "Logical sector size for LBAs (default: the device's, else 512).")
-    var sectorSize: Int?
-
-    func validate() throws {
-        guard EngineChoice(rawValue: engine) != nil else { throw ValidationError("--engine must be auto, aio or threads (got '\(engine)')") }
-        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be 1 to 4096 (got \(slots))") }
-    }
-
-    var blockSourceOptions: BlockSourceOptions {
-        BlockSourceOptions(engine: EngineChoice(rawValue: engine) ?? .auto, slots: slots, sectorSize: sectorSize)
-    }
-
-    /// Opens `path` read-only; a failure is the one-line message.
-    func open(_ path: String) throws -> any BlockSource {
-        do {
-            return try BlockSources.open(path: path, options: blockSourceOptions)
-        } catch {
-            throw CLIError(error.description)
-        }
-    }
-}
-
 struct ViewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view",
@@ -57,11 +19,7 @@ struct ViewCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Option(help: "Page size of the cache (a power of two, e.g. 64KiB).")
-    var pageSize: String = "64KiB"
-
-    @Option(help: "Memory budget of the page cache (e.g. 64MiB).")
-    var cache: String = "64MiB"
+    @OptionGroup var cacheSize: CacheOptions
 
     @Option(help: "Bytes per row: 8, 16 or 32 (default: 32 when the terminal is wide enough).")
     var width: Int?
@@ -84,12 +42,6 @@ struct ViewCommand: AsyncParsableCommand {
         if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
         if demo && writing.write { throw ValidationError("--write needs a PATH: the demo image is never written") }
         if let w = width, ![8, 16, 32].contains(w) { throw ValidationError("--width must be 8, 16 or 32 (got \(w))") }
-        guard let p = ByteSize.parse(pageSize), p >= 512, p <= 16 << 20, p & (p - 1) == 0 else {
-            throw ValidationError("--page-size must be a power of two from 512 B to 16 MiB (got '\(pageSize)')")
-        }
-        guard let c = ByteSize.parse(cache), c >= p else {
-            throw ValidationError("--cache must be a size of at least one page (got '\(cache)')")
-        }
         do { _ = try HashAlgorithm.parseList(hashAlgorithms) } catch { throw ValidationError(error.description) }
     }
 
@@ -122,8 +74,8 @@ struct ViewCommand: AsyncParsableCommand {
         // With --write, the patch's reads and the screen's share one read path.
         let reader = writable?.reader ?? MediaReader(src)
         var config = PageCacheDriver.defaultConfiguration(for: reader)
-        config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))
-        config.budgetBytes = Int(ByteSize.parse(cache)!)
+        config.pageSize = max(config.pageSize, cacheSize.pageSize.int)
+        config.budgetBytes = cacheSize.cache.int
         let driver: PageCacheDriver
         do {
             driver = try PageCacheDriver(reader: reader, configuration: config)
