@@ -103,7 +103,7 @@ struct BenchTarget {
 
     static func open(_ path: String, write: Bool) throws -> BenchTarget {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw CLIError("cannot open \(path): \(Errno(errno))") }
+        if case let .failure(e) = Syscall.retrying({ stat(path, &st) }) { throw CLIError("cannot open \(path): \(e)") }
         let type = st.st_mode & S_IFMT
         if write && type != S_IFREG {
             throw CLIError("refusing to write to \(path): bench --write only writes to an existing regular file")
@@ -112,15 +112,22 @@ struct BenchTarget {
             throw CLIError("cannot bench \(path): not a regular file or block device")
         }
         let flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | DirectIO.flag
-        let fd = Glibc.open(path, flags)
-        guard fd >= 0 else {
-            let e = Errno(errno)
+        let fd: Int32
+        switch Syscall.retrying({ Glibc.open(path, flags) }) {
+        case let .success(opened): fd = opened
+        case let .failure(e):
             let hint = e.rawValue == EINVAL ? " — the file system refuses O_DIRECT" : ""
             throw CLIError("cannot open \(path) \(write ? "for writing" : "for reading") with O_DIRECT: \(e)\(hint)")
         }
-        let end = lseek(fd, 0, SEEK_END)
+        let end: Int
+        switch Syscall.retrying({ lseek(fd, 0, SEEK_END) }) {
+        case let .success(e): end = e
+        case let .failure(e):
+            Glibc.close(fd)
+            throw CLIError("cannot find the size of \(path): \(e)")
+        }
         let alignment = DirectIOAlignment.query(fd: fd) ?? .conservative
-        return BenchTarget(fd: fd, size: Int64(max(end, 0)), alignment: alignment)
+        return BenchTarget(fd: fd, size: Int64(end), alignment: alignment)
     }
 }
 

@@ -95,20 +95,30 @@ struct ViewCommand: AsyncParsableCommand {
         state.sessionLogPath = forensicSession?.log.path
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let hashing = hash ? ViewerHashing(reader: reader, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
-        hashing?.start(wake: wake.signal)
         state.background = hashing?.status
         let initial = state
         let wakeRead = wake.readFD
-        let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            // The UI runs on its own thread: ncurses blocks in poll(), which
-            // must never happen on the cooperative pool the I/O tasks use.
-            let t = Thread {
-                let frameStats = FrameStats(start: started)
-                ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
-                done.resume(returning: frameStats.json(cache: driver.statistics()))
+        let report: String
+        do {
+            report = try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
+                // The UI runs on its own thread: ncurses blocks in poll(), which
+                // must never happen on the cooperative pool the I/O tasks use.
+                // NativeThread: a thread that cannot start is an error, not a hang.
+                do {
+                    try NativeThread.start(name: "blkview-ui") {
+                        let frameStats = FrameStats(start: started)
+                        ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
+                        done.resume(returning: frameStats.json(cache: driver.statistics()))
+                    }
+                    hashing?.start(wake: wake.signal)
+                } catch {
+                    done.resume(throwing: error)
+                }
             }
-            t.name = "blkview-ui"
-            t.start()
+        } catch {
+            await session.close()
+            wake.close()
+            throw CLIError("cannot start the viewer: \(error)")
         }
         await hashing?.finish(session: forensicSession)
         for f in driver.failedRanges() {
@@ -119,36 +129,5 @@ struct ViewCommand: AsyncParsableCommand {
         if let stats {
             try report.write(toFile: stats, atomically: true, encoding: .utf8)
         }
-    }
-}
-
-/// A self-pipe: background work writes a byte, the UI's poll() wakes up.
-final class WakePipe: Sendable {
-    let readFD: Int32
-    let writeFD: Int32
-
-    init() throws {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw CLIError("cannot create a pipe: \(Errno(errno))") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        readFD = fds[0]
-        writeFD = fds[1]
-    }
-
-    /// Never blocks: a full pipe already means "wake up".
-    var signal: @Sendable () -> Void {
-        let fd = writeFD
-        return {
-            var b: UInt8 = 1
-            _ = write(fd, &b, 1)
-        }
-    }
-
-    func close() {
-        Glibc.close(readFD)
-        Glibc.close(writeFD)
     }
 }
