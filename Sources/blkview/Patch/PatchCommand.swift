@@ -1,6 +1,6 @@
 import ArgumentParser
 import BlockDevice
-internal import CLinuxAIO
+internal import CProcess
 import Foundation
 import Inspector
 import LinuxAIO
@@ -68,7 +68,7 @@ struct PatchCommand: AsyncParsableCommand {
             // the journal then ends with the last block written.
             let interrupt = Interrupt.mark()
             report = await PatchEngine.commit(blocks, to: target, journal: journal, sync: writing.syncLevel,
-                                              stop: { cla_sigint_count() != interrupt })
+                                              stop: { cproc_sigint_count() != interrupt })
             await journal.close()
             print(PatchOutput.patch(report, path: path, offset: offset, length: data.count, journal: journalPath, json: json))
         } catch {
