@@ -15,11 +15,8 @@
 
 const int32_t cla_O_DIRECT = O_DIRECT;
 const int32_t cla_O_NOATIME = O_NOATIME;
-const int32_t cla_O_DSYNC = O_DSYNC;
-const int32_t cla_O_SYNC = O_SYNC;
 const uint32_t cla_RWF_DSYNC = (uint32_t)RWF_DSYNC;
 const uint32_t cla_RWF_SYNC = (uint32_t)RWF_SYNC;
-const uint32_t cla_RWF_NOWAIT = (uint32_t)RWF_NOWAIT;
 const uint32_t cla_IOCB_FLAG_RESFD = 1u << 0;  // IOCB_FLAG_RESFD in linux/aio_abi.h
 
 const int16_t cla_IOCB_CMD_PREAD = IO_CMD_PREAD;

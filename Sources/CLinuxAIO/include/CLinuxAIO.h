@@ -17,11 +17,8 @@
 // Open flags and RWF_* flags (per-I/O flags carried in iocb.aio_rw_flags).
 extern const int32_t cla_O_DIRECT;
 extern const int32_t cla_O_NOATIME;
-extern const int32_t cla_O_DSYNC;
-extern const int32_t cla_O_SYNC;
 extern const uint32_t cla_RWF_DSYNC;
 extern const uint32_t cla_RWF_SYNC;
-extern const uint32_t cla_RWF_NOWAIT;
 extern const uint32_t cla_IOCB_FLAG_RESFD;
 
 // Opcodes (enum io_iocb_cmd), as plain integers.

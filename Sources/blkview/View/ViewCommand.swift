@@ -69,7 +69,7 @@ struct ViewCommand: AsyncParsableCommand {
         }
         guard Terminal.isTTY(0) && Terminal.isTTY(1) else {
             await src.close()
-            throw CLIError("the viewer needs a terminal; for scripts use bench (and, to come, dump, hash, search, info)")
+            throw CLIError("the viewer needs a terminal; for scripts use info, dump, search, hash or bench")
         }
         // With --write, the patch's reads and the screen's share one read path.
         let reader = writable?.reader ?? MediaReader(src)
