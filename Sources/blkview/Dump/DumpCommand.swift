@@ -63,13 +63,7 @@ struct DumpCommand: AsyncParsableCommand {
         guard format == "canonical" || format == "color" else {
             throw failure("--format must be canonical or color (got '\(format)')", status: 1)
         }
-        let src: any BlockSource
-        do {
-            src = try source.open(path)
-            session?.opened(src)
-        } catch {
-            throw failure("\(error)", status: 1)
-        }
+        let src = try source.open(path, recordingIn: session, failureStatus: 1)
         let size = src.geometry.size
         let asked: Int64
         do { asked = try position.resolve(size: .max, sectorSize: src.geometry.logicalSectorSize) } catch {

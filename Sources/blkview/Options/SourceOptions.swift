@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockDevice
+import Inspector
 import LinuxAIO
 
 /// Options every command that opens media shares.
@@ -41,5 +42,14 @@ struct SourceOptions: ParsableArguments {
         } catch {
             throw CLIError(error.description)
         }
+    }
+
+    /// Opens `path` read-only for a batch command and has `session` (under
+    /// --forensic) record it; a failure is one `Error:` line and `status`.
+    func open(_ path: String, recordingIn session: ForensicSession?, failureStatus status: Int32) throws -> any BlockSource {
+        let src: any BlockSource
+        do { src = try open(path) } catch { throw failure("\(error)", status: status) }
+        session?.opened(src)
+        return src
     }
 }
