@@ -21,6 +21,10 @@ let package = Package(
             name: "CLinuxAIO",
             linkerSettings: [.linkedLibrary("aio")]
         ),
+        // C boundary for the process: the Ctrl-C counter, per-thread setfsuid (tests).
+        .target(name: "CProcess"),
+        // C boundary for byte search: glibc's memmem (a _GNU_SOURCE function).
+        .target(name: "CByteSearch"),
         // C boundary: ncursesw macros and globals as functions (libncursesw5-dev).
         .target(
             name: "CNcursesw",
@@ -53,7 +57,7 @@ let package = Package(
         .target(
             name: "Inspector",
             dependencies: [
-                "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO", "CFastMD5",
+                "BlockDevice", "DiskFormats", "LinuxAIO", "CByteSearch", "CFastMD5",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "blkview",
             dependencies: [
-                "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO", "CLinuxAIO",
+                "CursesUI", "Inspector", "BlockDevice", "DiskFormats", "LinuxAIO", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -82,7 +86,7 @@ let package = Package(
             name: "InspectorTests",
             dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
         ),
-        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "TestSubprocess"]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "CProcess", "TestSubprocess"]),
         .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats", "TestSubprocess"]),
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),

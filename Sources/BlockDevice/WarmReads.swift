@@ -28,11 +28,13 @@ public final class WarmReads: Sendable {
     init?(fd sourceFD: Int32, identity: FileIdentity, size: Int64) {
         guard size > 0, size < Int64(Int.max / 2) else { return nil }
         let path = "/proc/self/fd/\(sourceFD)"
-        var fd = open(path, O_RDONLY | O_CLOEXEC | cla_O_NOATIME)
-        if fd < 0, errno == EPERM { fd = open(path, O_RDONLY | O_CLOEXEC) }  // not the owner
-        guard fd >= 0 else { return nil }
+        var opened = Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC | cla_O_NOATIME) }
+        if case let .failure(e) = opened, e.rawValue == EPERM {  // not the owner
+            opened = Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+        }
+        guard case let .success(fd) = opened else { return nil }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+        guard case .success = Syscall.retrying({ fstat(fd, &st) }), st.st_mode & S_IFMT == S_IFREG,
               FileIdentity(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) == identity,
               Self.mincoreTellsTheTruth(path: path, owner: st.st_uid) else {
             close(fd)
@@ -71,7 +73,7 @@ public final class WarmReads: Sendable {
         let pages = (len + Self.page - 1) / Self.page
         var vec = [UInt8](repeating: 0, count: pages)
         guard let base = UnsafeMutableRawPointer(bitPattern: mapAddress + UInt(start)),
-              mincore(base, len, &vec) == 0 else { return false }
+              case .success = Syscall.retrying({ mincore(base, len, &vec) }) else { return false }
         return vec.allSatisfy { $0 & 1 != 0 }
     }
 
@@ -81,11 +83,11 @@ public final class WarmReads: Sendable {
         var done = 0
         let want = Int(min(Int64(length), max(0, size - offset)))
         while done < want {
-            let r = pread(fd, buffer.baseAddress + done, want - done, off_t(offset + Int64(done)))
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw IOError(operation: .read, fd: fd, offset: offset + Int64(done), length: want - done,
-                              errno: Errno(errno))
+            let r: Int
+            switch Syscall.retrying({ pread(fd, buffer.baseAddress + done, want - done, off_t(offset + Int64(done))) }) {
+            case let .success(n): r = n
+            case let .failure(e):
+                throw IOError(operation: .read, fd: fd, offset: offset + Int64(done), length: want - done, errno: e)
             }
             if r == 0 { break }
             done += r

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "CLinuxAIO.h"
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,17 +10,13 @@
 #include <sys/uio.h>
 #include <sys/eventfd.h>
 #include <sys/vfs.h>
-#include <sys/fsuid.h>
 #include <linux/fs.h>
 #include <linux/stat.h>
 
 const int32_t cla_O_DIRECT = O_DIRECT;
 const int32_t cla_O_NOATIME = O_NOATIME;
-const int32_t cla_O_DSYNC = O_DSYNC;
-const int32_t cla_O_SYNC = O_SYNC;
 const uint32_t cla_RWF_DSYNC = (uint32_t)RWF_DSYNC;
 const uint32_t cla_RWF_SYNC = (uint32_t)RWF_SYNC;
-const uint32_t cla_RWF_NOWAIT = (uint32_t)RWF_NOWAIT;
 const uint32_t cla_IOCB_FLAG_RESFD = 1u << 0;  // IOCB_FLAG_RESFD in linux/aio_abi.h
 
 const int16_t cla_IOCB_CMD_PREAD = IO_CMD_PREAD;
@@ -118,9 +113,6 @@ int32_t cla_eventfd(void) {
     return fd < 0 ? -errno : fd;
 }
 
-const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len) {
-    return memmem(hay, hay_len, needle, needle_len);
-}
 int cla_fstatfs_type(int32_t fd, int64_t *type) {
     struct statfs st;
     int r;
@@ -129,39 +121,3 @@ int cla_fstatfs_type(int32_t fd, int64_t *type) {
     *type = (int64_t)st.f_type;
     return 0;
 }
-
-int32_t cla_setfsuid(uint32_t uid) { return setfsuid((uid_t)uid); }
-
-static volatile sig_atomic_t sigint_seen;
-static int sigint_tty;  // stderr is a terminal: the hint first clears a progress line
-
-// Async-signal-safe: counts, says once how to quit at once, and on the second
-// Ctrl-C gives SIGINT back its default action and raises it.
-static void count_sigint(int signo) {
-    if (sigint_seen >= 1) {
-        signal(signo, SIG_DFL);
-        raise(signo);
-        return;
-    }
-    sigint_seen = 1;
-    static const char tty[] = "\r\033[Kblkview: stopping (Ctrl-C again quits at once)\n";
-    static const char plain[] = "blkview: stopping (Ctrl-C again quits at once)\n";
-    ssize_t unused = sigint_tty ? write(2, tty, sizeof(tty) - 1) : write(2, plain, sizeof(plain) - 1);
-    (void)unused;
-}
-
-void cla_sigint_catch(void) {
-    struct sigaction old;
-    // A job started with SIGINT ignored (`cmd &` in a shell without job
-    // control) keeps ignoring it: that Ctrl-C is meant for another job.
-    if (sigaction(SIGINT, NULL, &old) == 0 && (old.sa_handler == SIG_IGN || old.sa_handler == count_sigint)) return;
-    sigint_tty = isatty(2);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = count_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-}
-
-uint64_t cla_sigint_count(void) { return (uint64_t)__atomic_load_n(&sigint_seen, __ATOMIC_SEQ_CST); }

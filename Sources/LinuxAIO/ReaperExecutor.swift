@@ -68,8 +68,9 @@ final class ReaperExecutor: TaskExecutor, @unchecked Sendable {
 
     var hasQueued: Bool { state.withLock { !$0.jobs.isEmpty } }
 
-    /// The reaper is leaving: later jobs run elsewhere. Returns jobs still
-    /// queued, to run before leaving.
+    /// The reaper wants to leave: true when it may (from now on later jobs
+    /// run elsewhere); false, with nothing changed, while jobs are still
+    /// queued, which the reaper runs before asking again.
     func markExited() -> Bool {
         state.withLock { s in
             if !s.jobs.isEmpty { return false }

@@ -125,11 +125,6 @@ final class SlotTable: Sendable {
         }
     }
 
-    /// The operation and where it was aimed, for building an error.
-    func record(slot: Int) -> (IOOperation, Int64, Int)? {
-        state.withLock { s in s.records[slot].map { ($0.operation, $0.offset, $0.length) } }
-    }
-
     func snapshot() -> IOStatistics {
         let now = monotonicNanoseconds()
         return state.withLock { s in

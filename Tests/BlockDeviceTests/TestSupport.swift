@@ -1,5 +1,5 @@
 import BlockDevice
-internal import CLinuxAIO
+internal import CProcess
 import Foundation
 import LinuxAIO
 import TestSubprocess
@@ -123,9 +123,9 @@ func asFileSystemUser<T: Sendable>(_ uid: UInt32, _ body: @escaping @Sendable ()
     let result = Protected<T?>(nil)
     let done = DispatchSemaphore(value: 0)
     let t = Thread {
-        let old = cla_setfsuid(uid)
+        let old = cproc_setfsuid(uid)
         result.withLock { $0 = body() }
-        _ = cla_setfsuid(UInt32(bitPattern: old))
+        _ = cproc_setfsuid(UInt32(bitPattern: old))
         done.signal()
     }
     t.start()

@@ -64,11 +64,11 @@ struct BenchCommandTests {
           arguments: [
             (["bench", "/nonexistent/disk.img"], "cannot open /nonexistent/disk.img: No such file or directory"),
             (["bench", "/dev/null", "--write"], "refusing to write to /dev/null"),
-            (["bench", "FILE", "--block-size", "3x"], "--block-size must be"),
-            (["bench", "FILE", "--mode", "zigzag"], "--mode must be seq, rand, scroll or jumps"),
+            (["bench", "FILE", "--block-size", "3x"], "The value '3x' is invalid for '--block-size"),
+            (["bench", "FILE", "--mode", "zigzag"], "The value 'zigzag' is invalid for '--mode <mode>'. Please provide one of 'seq', 'rand', 'scroll' or 'jumps'."),
             (["bench", "FILE", "--sync", "data"], "--sync applies to --write only"),
             (["bench", "FILE", "--slots", "0"], "--slots must be 1 to 4096"),
-            (["bench", "FILE", "--engine", "uring"], "--engine must be auto, aio or threads"),
+            (["bench", "FILE", "--engine", "uring"], "The value 'uring' is invalid for '--engine <engine>'. Please provide one of 'auto', 'aio' or 'threads'."),
             (["bench", "DIR"], "not a regular file or block device"),
             (["bench", "SMALL"], "smaller than one"),
           ])

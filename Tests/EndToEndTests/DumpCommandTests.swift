@@ -81,6 +81,18 @@ struct DumpCommandTests {
         #expect(lines.last == "0")
     }
 
+    @Test("--offset takes the goto syntax (s1 = one sector, s1+0x10): the same lines as the byte offset")
+    func offsetInSectors() throws {
+        let dir = try ScratchDir()
+        let f = try dir.file("data.img", size: 1 << 20, random: true)
+        let bytes = try Harness.blkview("dump", f, "--offset", "528", "--length", "32")
+        let sectors = try Harness.blkview("dump", f, "--offset", "s1+0x10", "--length", "32")
+        try #require(bytes.status == 0, "\(bytes.stderr)")
+        #expect(sectors.status == 0, "\(sectors.stderr)")
+        #expect(sectors.stdout == bytes.stdout)
+        #expect(sectors.stdout.hasPrefix("00000210  "))
+    }
+
     @Test("bad input: one line on stderr, status 1, nothing on stdout",
           arguments: [
             (["dump", "/nonexistent/disk.img"], "/nonexistent/disk.img"),

@@ -94,7 +94,7 @@ struct PatchCommandTests {
             (["patch", "FILE", "--at", "0"], "give the bytes with either --hex or --from FILE"),
             (["patch", "FILE", "--at", "0x100000", "--hex", "01"], "past the end"),
             (["patch", "FILE", "--at", "0xffffe", "--hex", "01 02 03"], "does not fit in the media"),
-            (["patch", "FILE", "--at", "0", "--hex", "01", "--sync", "often"], "--sync must be none, data or full"),
+            (["patch", "FILE", "--at", "0", "--hex", "01", "--sync", "often"], "The value 'often' is invalid for '--sync <sync>'. Please provide one of 'none', 'data' or 'full'."),
             (["patch", "FILE", "--at", "0", "--hex", "01", "--forensic"], "forensic mode is read-only"),
             (["patch", "FILE", "--at", "0", "--from", "/nonexistent/p.bin"], "cannot read --from /nonexistent/p.bin"),
             (["patch", "/nonexistent/disk.img", "--at", "0", "--hex", "01"], "/nonexistent/disk.img"),

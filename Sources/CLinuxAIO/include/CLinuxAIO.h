@@ -17,11 +17,8 @@
 // Open flags and RWF_* flags (per-I/O flags carried in iocb.aio_rw_flags).
 extern const int32_t cla_O_DIRECT;
 extern const int32_t cla_O_NOATIME;
-extern const int32_t cla_O_DSYNC;
-extern const int32_t cla_O_SYNC;
 extern const uint32_t cla_RWF_DSYNC;
 extern const uint32_t cla_RWF_SYNC;
-extern const uint32_t cla_RWF_NOWAIT;
 extern const uint32_t cla_IOCB_FLAG_RESFD;
 
 // Opcodes (enum io_iocb_cmd), as plain integers.
@@ -67,27 +64,11 @@ int cla_blk_get_readonly(int32_t fd, int32_t *ro);              // BLKROGET
 /// file system ignores or refuses it.
 int cla_fstatfs_type(int32_t fd, int64_t *type);
 
-/// setfsuid(2) for the calling thread only: returns the previous fsuid. Tests
-/// use it to drop file-system credentials (and CAP_DAC_OVERRIDE) on one thread.
-int32_t cla_setfsuid(uint32_t uid);
-
 /// eventfd(0, EFD_CLOEXEC): the fd or -errno.
 int32_t cla_eventfd(void);
 
 /// pwritev2/preadv2 with RWF flags (the threaded engine's sync writes).
 int64_t cla_pwrite2(int32_t fd, const void *buf, uint64_t n, int64_t off, uint32_t rw_flags);
 int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off);
-
-/// glibc's memmem (a _GNU_SOURCE function): the first occurrence or NULL.
-const void *cla_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len);
-
-/// Ctrl-C as a count: `cla_sigint_catch` installs (for the rest of the
-/// process) a handler that counts the first SIGINT, whichever thread takes it,
-/// and prints how to quit at once; a second SIGINT takes the default action.
-/// A SIGINT ignored when the process started stays ignored. A handler, not
-/// SIG_IGN plus a signal source: an ignored signal taken by another thread is
-/// lost. `cla_sigint_count` reads the count.
-void cla_sigint_catch(void);
-uint64_t cla_sigint_count(void);
 
 #endif

@@ -1,6 +1,6 @@
-// C boundary for ncursesw. Swift 6 rejects the mutable globals (stdscr, LINES,
-// COLS) and cannot import function-like macros (getmaxyx, COLOR_PAIR, A_*,
-// WACS_*), so they are wrapped here as inline functions.
+// C boundary for ncursesw. Swift 6 rejects the mutable globals (stdscr) and
+// cannot import function-like macros (getmaxyx, A_*, KEY_F), so the ones
+// CursesUI uses are wrapped here as inline functions.
 #ifndef CNCURSESW_H
 #define CNCURSESW_H
 
@@ -10,8 +10,6 @@
 #include <curses.h>
 
 static inline WINDOW *cnc_stdscr(void) { return stdscr; }
-static inline int cnc_lines(void) { return LINES; }
-static inline int cnc_cols(void) { return COLS; }
 static inline void cnc_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
 static inline int cnc_setlocale_all(void) { return setlocale(LC_ALL, "") != 0; }
 
@@ -19,23 +17,11 @@ static inline attr_t cnc_A_NORMAL(void) { return A_NORMAL; }
 static inline attr_t cnc_A_BOLD(void) { return A_BOLD; }
 static inline attr_t cnc_A_DIM(void) { return A_DIM; }
 static inline attr_t cnc_A_REVERSE(void) { return A_REVERSE; }
-static inline attr_t cnc_A_UNDERLINE(void) { return A_UNDERLINE; }
-static inline attr_t cnc_COLOR_PAIR(int n) { return (attr_t)COLOR_PAIR(n); }
 
 static inline int cnc_KEY_RESIZE(void) { return KEY_RESIZE; }
 static inline int cnc_KEY_MOUSE(void) { return KEY_MOUSE; }
 static inline int cnc_KEY_F(int n) { return KEY_F(n); }
 static inline int cnc_ERR(void) { return ERR; }
-
-// Line-drawing characters (only valid after initscr()).
-static inline const cchar_t *cnc_WACS_HLINE(void) { return WACS_HLINE; }
-static inline const cchar_t *cnc_WACS_VLINE(void) { return WACS_VLINE; }
-static inline const cchar_t *cnc_WACS_ULCORNER(void) { return WACS_ULCORNER; }
-static inline const cchar_t *cnc_WACS_URCORNER(void) { return WACS_URCORNER; }
-static inline const cchar_t *cnc_WACS_LLCORNER(void) { return WACS_LLCORNER; }
-static inline const cchar_t *cnc_WACS_LRCORNER(void) { return WACS_LRCORNER; }
-static inline chtype cnc_ACS_HLINE(void) { return ACS_HLINE; }
-static inline chtype cnc_ACS_VLINE(void) { return ACS_VLINE; }
 
 /// Draws one cell: a single Unicode scalar with attributes and colour pair.
 static inline int cnc_put_cell(WINDOW *w, int y, int x, wchar_t ch, attr_t attrs, short pair) {
@@ -52,40 +38,15 @@ static inline int cnc_mouse_wheel(void) {
     if (ev.bstate & BUTTON4_PRESSED) return -1;
 #ifdef BUTTON5_PRESSED
     if (ev.bstate & BUTTON5_PRESSED) return 1;
-/// Saves the terminal's modes (before initscr) for the fatal-signal handler.
-int cnc_save_terminal(void);
-/// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
-/// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
-/// rmcup, saved termios) and re-raise with the default action. After initscr.
-void cnc_install_fatal_handlers(void);
-/// Whether the handler must reset the terminal (false after endwin).
-void cnc_set_curses_active(int active);
-/// Whether the current LC_CTYPE's codeset is UTF-8 (after setlocale).
-int cnc_locale_is_utf8(void);
-/// Stops the process with SIGTSTP's default action; returns after SIGCONT.
-void cnc_stop_self(void);
-
 #endif
     return 0;
 }
+
 static inline void cnc_enable_wheel(void) {
 #ifdef BUTTON5_PRESSED
     mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 #else
     mousemask(BUTTON4_PRESSED, NULL);
-/// Saves the terminal's modes (before initscr) for the fatal-signal handler.
-int cnc_save_terminal(void);
-/// Installs, once, handlers for SIGSEGV, SIGILL, SIGBUS, SIGABRT, SIGFPE,
-/// SIGTERM and SIGHUP that reset the terminal (terminfo sgr0 cnorm rmkx
-/// rmcup, saved termios) and re-raise with the default action. After initscr.
-void cnc_install_fatal_handlers(void);
-/// Whether the handler must reset the terminal (false after endwin).
-void cnc_set_curses_active(int active);
-/// Whether the current LC_CTYPE's codeset is UTF-8 (after setlocale).
-int cnc_locale_is_utf8(void);
-/// Stops the process with SIGTSTP's default action; returns after SIGCONT.
-void cnc_stop_self(void);
-
 #endif
 }
 

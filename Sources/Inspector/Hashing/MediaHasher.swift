@@ -173,18 +173,29 @@ final class ProgressThrottle: Sendable {
 
 /// One lane: a thread that feeds every chunk, in order, to its digests.
 enum LaneThread {
+    /// Linux's SCHED_IDLE policy (<sched.h>; Glibc hides it behind _GNU_SOURCE).
+    static let schedIdle: Int32 = 5
+    /// The nice value of a lane that gives way to the MD5 lane.
+    static let yieldingNice: Int32 = 5
+
     /// Lowers the calling thread's priority: SCHED_IDLE in the background
     /// (the viewer's `--hash`: run only when nothing else wants the core, so
     /// the UI never waits), else nice +5 (give way to the MD5 lane).
-    static func yieldPriority(background: Bool) {
+    /// - Returns: nil, or why the priority could not be lowered (the lane
+    ///   then runs at normal priority: slower to give way, never wrong).
+    @discardableResult
+    static func yieldPriority(background: Bool) -> Errno? {
         if background {
-            // SCHED_IDLE is 5 (Glibc hides it behind _GNU_SOURCE).
             var param = sched_param(sched_priority: 0)
-            _ = pthread_setschedparam(pthread_self(), 5, &param)
-        } else {
-            // For this thread only (Linux: who 0 = the caller).
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+            // pthread_* return the error number instead of setting errno.
+            let rc = pthread_setschedparam(pthread_self(), schedIdle, &param)
+            return rc == 0 ? nil : Errno(rc)
         }
+        // For this thread only (Linux: who 0 = the caller).
+        if case let .failure(e) = Syscall.retrying({ setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, yieldingNice) }) {
+            return e
+        }
+        return nil
     }
 
     /// - Parameter yields: the lane has less work than the MD5 lane, whose

@@ -1,4 +1,4 @@
-internal import CLinuxAIO
+internal import CByteSearch
 
 /// Finds every occurrence of a pattern in a stream of contiguous pieces,
 /// including occurrences that straddle pieces and overlapping ones: every
@@ -74,7 +74,7 @@ public struct MatchScanner {
             p.withUnsafeBytes { pb in
                 var from = 0
                 while from < limit, wb.count - from >= p.count {
-                    guard let hit = cla_memmem(wb.baseAddress! + from, wb.count - from, pb.baseAddress!, p.count) else { return }
+                    guard let hit = cbs_memmem(wb.baseAddress! + from, wb.count - from, pb.baseAddress!, p.count) else { return }
                     let i = hit - wb.baseAddress!
                     if i >= limit || !body(i) { return }
                     from = i + 1

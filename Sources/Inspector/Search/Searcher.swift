@@ -1,5 +1,5 @@
 import BlockDevice
-internal import CLinuxAIO
+internal import CByteSearch
 import Foundation
 import LinuxAIO
 
@@ -120,7 +120,7 @@ public enum Searcher {
         guard from < w.count, w.count - from >= p.count else { return nil }
         return w.withUnsafeBytes { wb in
             p.withUnsafeBytes { pb in
-                guard let hit = cla_memmem(wb.baseAddress! + from, w.count - from, pb.baseAddress!, p.count) else { return nil }
+                guard let hit = cbs_memmem(wb.baseAddress! + from, w.count - from, pb.baseAddress!, p.count) else { return nil }
                 return hit - UnsafeRawPointer(wb.baseAddress!)
             }
         }

@@ -18,11 +18,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Argument(help: "The file or block device to measure.")
     var path: String
 
-    @Option(help: "seq or rand (the engine, like fio); scroll or jumps (the page cache, like a user).")
-    var mode: String = "seq"
+    @Option(help: "What to measure: the engine (like fio) or the page cache (like a user).")
+    var mode: BenchMode = .seq
 
     @Option(name: .long, help: "Request size: 4096, 4k, 4KiB, 1m, 1MiB.")
-    var blockSize: String = "1MiB"
+    var blockSize = ByteCount(1 << 20)
 
     @Option(help: "AioContext submission slots (queue depth).")
     var slots: Int = 8
@@ -33,11 +33,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Write instead of read (an existing regular file only; its data is overwritten).")
     var write = false
 
-    @Option(help: "Sync level of writes: none, data (O_DSYNC), full (O_SYNC).")
-    var sync: String = "none"
+    @Option(help: "Sync level of writes (with --write).")
+    var sync: SyncLevel = .none
 
-    @Option(help: "I/O engine: auto, aio or threads.")
-    var engine: String = "auto"
+    @Option(help: "I/O engine.")
+    var engine: EngineChoice = .auto
 
     @Option(help: "Seed for the random offsets.")
     var seed: UInt64 = 1
@@ -48,53 +48,39 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "jumps: how many random jumps.")
     var count: Int = 1000
 
-    @Option(help: "scroll/jumps: page size of the cache.")
-    var pageSize: String = "64KiB"
-
-    @Option(help: "scroll/jumps: memory budget of the cache.")
-    var cache: String = "64MiB"
+    /// scroll/jumps: the page cache's page size and budget.
+    @OptionGroup var cacheSize: CacheOptions
 
     @Flag(help: "Print exactly one JSON object.")
     var json = false
 
     func validate() throws {
-        guard ["seq", "rand", "scroll", "jumps"].contains(mode) else {
-            throw ValidationError("--mode must be seq, rand, scroll or jumps (got '\(mode)')")
-        }
-        if isCacheMode {
+        if mode.isCacheMode {
             guard pagesPerSecond > 0 && pagesPerSecond <= 100_000 else { throw ValidationError("--pages-per-second must be between 0 and 100000") }
             guard count > 0 else { throw ValidationError("--count must be at least 1") }
-            guard let p = ByteSize.parse(pageSize), p >= 512, p & (p - 1) == 0 else {
-                throw ValidationError("--page-size must be a power of two of at least 512 B (got '\(pageSize)')")
-            }
-            guard let c = ByteSize.parse(cache), c >= p else { throw ValidationError("--cache must hold at least one page (got '\(cache)')") }
-            if write { throw ValidationError("--write does not apply to --mode \(mode)") }
+            if write { throw ValidationError("--write does not apply to --mode \(mode.rawValue)") }
         }
-        guard let bs = ByteSize.parse(blockSize), bs >= 512, bs <= 64 << 20, bs & (bs - 1) == 0 || bs % 4096 == 0 else {
-            throw ValidationError("--block-size must be a size from 512 B to 64 MiB, a multiple of 4 KiB or a power of two (got '\(blockSize)')")
+        let bs = blockSize.bytes
+        guard bs >= 512, bs <= 64 << 20, blockSize.isPowerOfTwo || bs % 4096 == 0 else {
+            throw ValidationError("--block-size must be a size from 512 B to 64 MiB, a multiple of 4 KiB or a power of two (got '\(bs)')")
         }
-        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be 1 to 4096 (got \(slots))") }
+        try SourceOptions.validateSlots(slots)
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") }
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync)')") }
-        guard EngineChoice(rawValue: engine) != nil else { throw ValidationError("--engine must be auto, aio or threads (got '\(engine)')") }
-        if sync != "none" && !write { throw ValidationError("--sync applies to --write only") }
+        if sync != .none && !write { throw ValidationError("--sync applies to --write only") }
     }
 
-    var isCacheMode: Bool { mode == "scroll" || mode == "jumps" }
-
     func run() async throws {
-        if isCacheMode { return try await runCacheBench() }
-        let blockSize = Int(ByteSize.parse(blockSize)!)
+        guard let pattern = IOBenchConfig.Pattern(rawValue: mode.rawValue) else { return try await runCacheBench() }
+        let blockSize = blockSize.int
         let target = try BenchTarget.open(path, write: write)
         defer { close(target.fd) }
         guard target.size >= Int64(blockSize) else {
             throw CLIError("\(path) is \(target.size) bytes, smaller than one \(blockSize)-byte block")
         }
-        let config = IOBenchConfig(pattern: .init(rawValue: mode)!, blockSize: blockSize, slots: slots,
-                                   seconds: duration, write: write, sync: SyncLevel(rawValue: sync)!,
-                                   engine: EngineChoice(rawValue: engine)!, seed: seed)
+        let config = IOBenchConfig(pattern: pattern, blockSize: blockSize, slots: slots,
+                                   seconds: duration, write: write, sync: sync, engine: engine, seed: seed)
         let progress = Terminal.isTTY(2) ? ProgressLine() : nil
-        let label = "\(mode) \(write ? "write" : "read")"
+        let label = "\(mode.rawValue) \(write ? "write" : "read")"
         var onProgress: (@Sendable (Int, Int64, Double) -> Void)?
         if let progress {
             onProgress = { ops, bytes, secs in
@@ -117,7 +103,7 @@ struct BenchTarget {
 
     static func open(_ path: String, write: Bool) throws -> BenchTarget {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw CLIError("cannot open \(path): \(Errno(errno))") }
+        if case let .failure(e) = Syscall.retrying({ stat(path, &st) }) { throw CLIError("cannot open \(path): \(e)") }
         let type = st.st_mode & S_IFMT
         if write && type != S_IFREG {
             throw CLIError("refusing to write to \(path): bench --write only writes to an existing regular file")
@@ -126,15 +112,22 @@ struct BenchTarget {
             throw CLIError("cannot bench \(path): not a regular file or block device")
         }
         let flags = (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | DirectIO.flag
-        let fd = Glibc.open(path, flags)
-        guard fd >= 0 else {
-            let e = Errno(errno)
+        let fd: Int32
+        switch Syscall.retrying({ Glibc.open(path, flags) }) {
+        case let .success(opened): fd = opened
+        case let .failure(e):
             let hint = e.rawValue == EINVAL ? " — the file system refuses O_DIRECT" : ""
             throw CLIError("cannot open \(path) \(write ? "for writing" : "for reading") with O_DIRECT: \(e)\(hint)")
         }
-        let end = lseek(fd, 0, SEEK_END)
+        let end: Int
+        switch Syscall.retrying({ lseek(fd, 0, SEEK_END) }) {
+        case let .success(e): end = e
+        case let .failure(e):
+            Glibc.close(fd)
+            throw CLIError("cannot find the size of \(path): \(e)")
+        }
         let alignment = DirectIOAlignment.query(fd: fd) ?? .conservative
-        return BenchTarget(fd: fd, size: Int64(max(end, 0)), alignment: alignment)
+        return BenchTarget(fd: fd, size: Int64(end), alignment: alignment)
     }
 }
 
@@ -145,13 +138,13 @@ extension BenchCommand {
         let options = SourceOptions(slots: slots, engine: engine, sectorSize: nil)
         let source = try options.open(path)
         var o = ScrollBenchOptions()
-        o.mode = mode == "scroll" ? .scroll : .jumps
+        o.mode = mode == .scroll ? .scroll : .jumps
         o.pagesPerSecond = pagesPerSecond
         o.duration = duration
         o.count = count
         o.seed = seed
-        o.pageSize = Int(ByteSize.parse(pageSize)!)
-        o.cacheBytes = Int(ByteSize.parse(cache)!)
+        o.pageSize = cacheSize.pageSize.int
+        o.cacheBytes = cacheSize.cache.int
         let report: ScrollBenchReport
         do {
             report = try await runScrollBench(source: source, options: o)

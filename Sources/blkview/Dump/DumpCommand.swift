@@ -27,7 +27,9 @@ struct DumpCommand: AsyncParsableCommand {
     @Argument(help: "A block device or a disk image (raw, split raw .001, EWF .E01).")
     var path: String
 
-    @Option(help: "Where to start: 4096, 0x1000, 4k, 1MiB (default 0).")
+    // Strings parsed in run() by ByteCount/MediaPosition: dump's bad input is one line and status 1
+    // (ArgumentParser's parse errors add the usage and exit 64).
+    @Option(help: "Where to start: 4096, 0x1000, 4k, 1MiB, s2048 (sector 2048) (default 0).")
     var offset: String = "0"
 
     @Option(help: "How many bytes (default: to the end).")
@@ -48,27 +50,26 @@ struct DumpCommand: AsyncParsableCommand {
     }
 
     private func run(session: ForensicSession?) async throws {
-        guard let asked = ByteSize.parse(offset) else {
-            throw failure("--offset must be a byte offset such as 4096, 0x1000 or 4k (got '\(offset)')", status: 1)
+        guard let position = MediaPosition(argument: offset) else {
+            throw failure("--offset must be a byte offset such as 4096, 0x1000, 4k or s2048 (got '\(offset)')", status: 1)
         }
         var count: Int64?
         if let length {
-            guard let l = ByteSize.parse(length) else {
+            guard let l = ByteCount(argument: length) else {
                 throw failure("--length must be a byte count such as 512, 0x200 or 1m (got '\(length)')", status: 1)
             }
-            count = l
+            count = l.bytes
         }
         guard format == "canonical" || format == "color" else {
             throw failure("--format must be canonical or color (got '\(format)')", status: 1)
         }
-        let src: any BlockSource
-        do {
-            src = try source.open(path)
-            session?.opened(src)
-        } catch {
-            throw failure("\(error)", status: 1)
-        }
+        let src = try source.open(path, recordingIn: session, failureStatus: 1)
         let size = src.geometry.size
+        let asked: Int64
+        do { asked = try position.resolve(size: .max, sectorSize: src.geometry.logicalSectorSize) } catch {
+            await src.close()
+            throw failure(MediaPosition.message("--offset", error), status: 1)
+        }
         // Like hexdump -s past the end: nothing to show, the final offset
         // line says the size (and nothing at all for an empty file).
         let start = min(asked, size)

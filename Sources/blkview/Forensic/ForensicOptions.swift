@@ -4,7 +4,7 @@ import Foundation
 import Inspector
 
 /// `--forensic` and its session log: one option group for every command that
-/// reads evidence (view, hash; dump, search and info when they come).
+/// reads evidence (view, info, dump, search, hash).
 ///
 /// Adopting it in a command is one line and one call:
 ///

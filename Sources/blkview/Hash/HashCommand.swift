@@ -29,11 +29,11 @@ struct HashCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated: md5, sha1, sha256.", valueName: "list"))
     var algorithms: String = "md5,sha1,sha256"
 
-    @Option(help: "Hash from this byte offset (4096, 0x1000, 1MiB).")
-    var offset: String?
+    @Option(help: "Hash from this byte offset (4096, 0x1000, 1MiB, s2048 = sector 2048).")
+    var offset: MediaPosition?
 
     @Option(help: "Hash this many bytes (default: to the end).")
-    var length: String?
+    var length: ByteCount?
 
     @Option(help: ArgumentHelp("A hex digest, or an ewfacquire/dc3dd log or FTK Imager summary to verify against.",
                                valueName: "hash-or-log"))
@@ -48,8 +48,6 @@ struct HashCommand: AsyncParsableCommand {
 
     func validate() throws {
         do { _ = try HashAlgorithm.parseList(algorithms) } catch { throw ValidationError(error.description) }
-        if let o = offset, ByteSize.parse(o) == nil { throw ValidationError("--offset must be a byte offset (got '\(o)')") }
-        if let l = length, ByteSize.parse(l) == nil { throw ValidationError("--length must be a size (got '\(l)')") }
     }
 
     func run() async throws {
@@ -62,8 +60,17 @@ struct HashCommand: AsyncParsableCommand {
             session?.opened(src)
             let range: HashRange
             do {
-                range = try HashRange.resolve(offset: offset.flatMap(ByteSize.parse), length: length.flatMap(ByteSize.parse),
-                                              size: src.geometry.size)
+                // The end is HashRange's to judge (its message names the size).
+                var start: Int64?
+                if let offset {
+                    do { start = try offset.resolve(size: .max, sectorSize: src.geometry.logicalSectorSize) } catch {
+                        throw CLIError(MediaPosition.message("--offset", error))
+                    }
+                }
+                range = try HashRange.resolve(offset: start, length: length?.bytes, size: src.geometry.size)
+            } catch let e as CLIError {
+                await src.close()
+                throw e
             } catch {
                 await src.close()
                 throw CLIError("\(path): \(error)")

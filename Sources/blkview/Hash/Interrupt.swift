@@ -1,4 +1,4 @@
-internal import CLinuxAIO
+internal import CProcess
 import Dispatch
 import Foundation
 import Inspector
@@ -10,8 +10,8 @@ enum Interrupt {
     /// (and cancels the work given to `cancelling(since:)`) instead of ending
     /// the process; a second one ends it at once. Returns the mark to pass.
     static func mark() -> UInt64 {
-        let m = cla_sigint_count()
-        cla_sigint_catch()
+        let m = cproc_sigint_count()
+        cproc_sigint_catch()
         return m
     }
 
@@ -22,7 +22,7 @@ enum Interrupt {
         let task = Task { try await body() }
         let watcher = Task {
             while !Task.isCancelled {
-                if cla_sigint_count() != mark {
+                if cproc_sigint_count() != mark {
                     task.cancel()
                     return
                 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BlockDevice
-internal import CLinuxAIO
+internal import CProcess
 import Foundation
 import Inspector
 import LinuxAIO
@@ -21,7 +21,7 @@ struct PatchCommand: AsyncParsableCommand {
     var path: String
 
     @Option(help: "Offset of the first byte: 0x1fe, 510, 4KiB, s2048 (sector 2048), s1+0x10.")
-    var at: String
+    var at: MediaPosition
 
     @Option(help: "The bytes, in hex: \"de ad be ef\" or deadbeef.")
     var hex: String?
@@ -41,7 +41,6 @@ struct PatchCommand: AsyncParsableCommand {
         if let hex, PatchRun.parseHex(hex) == nil {
             throw ValidationError("--hex must be pairs of hex digits, e.g. \"de ad be ef\" (got '\(hex.terminalSafe)')")
         }
-        try writing.validateSync()
     }
 
     func run() async throws {
@@ -52,10 +51,9 @@ struct PatchCommand: AsyncParsableCommand {
         do {
             let offset: Int64
             do {
-                offset = try GotoExpression.resolve(at, cursor: 0, size: target.geometry.size,
-                                                    sectorSize: target.geometry.logicalSectorSize)
+                offset = try at.resolve(size: target.geometry.size, sectorSize: target.geometry.logicalSectorSize)
             } catch {
-                throw CLIError("--at: \(error.description.replacingOccurrences(of: "goto: ", with: ""))")
+                throw CLIError(MediaPosition.message("--at", error))
             }
             let blocks: [PlannedBlock]
             do {
@@ -70,7 +68,7 @@ struct PatchCommand: AsyncParsableCommand {
             // the journal then ends with the last block written.
             let interrupt = Interrupt.mark()
             report = await PatchEngine.commit(blocks, to: target, journal: journal, sync: writing.syncLevel,
-                                              stop: { cla_sigint_count() != interrupt })
+                                              stop: { cproc_sigint_count() != interrupt })
             await journal.close()
             print(PatchOutput.patch(report, path: path, offset: offset, length: data.count, journal: journalPath, json: json))
         } catch {

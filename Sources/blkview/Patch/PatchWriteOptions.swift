@@ -6,28 +6,17 @@ import LinuxAIO
 
 /// Options of the commands that write: sync level, journal, force, forensic.
 struct PatchWriteOptions: ParsableArguments {
-    @Option(help: "How durable each write is: none, data (O_DSYNC, RWF_DSYNC) or full (O_SYNC, RWF_SYNC).")
-    var sync: String = "data"
+    @OptionGroup var safety: WriteSafetyOptions
 
     @Option(help: "Undo journal to create (default: $XDG_STATE_HOME/blkview/journals/…).")
     var journal: String?
 
-    @Flag(help: "Write a block device even though it is mounted or in use.")
-    var force = false
-
-    @Flag(help: "Forensic mode: never writes, so the command is refused.")
-    var forensic = false
-
-    var syncLevel: SyncLevel { SyncLevel(rawValue: sync) ?? .data }
-
-    func validateSync() throws {
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync.terminalSafe)')") }
-    }
+    var syncLevel: SyncLevel { safety.sync }
 
     /// Asks for the write permit and opens `path` writable; a refusal is the one-line message.
     func openTarget(_ path: String, options: BlockSourceOptions) throws -> WritableMedia {
         do {
-            let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
+            let permit = try WritePermit.request(path: path, force: safety.force, forensic: safety.forensic)
             return WritableMedia(try BlockSources.openWritable(permit: permit, options: options))
         } catch {
             throw CLIError(error.description)

@@ -25,29 +25,18 @@ struct UndoCommand: AsyncParsableCommand {
     @Flag(help: "Check the journal against the target and show what would be restored; write nothing.")
     var dryRun = false
 
-    @Option(help: "How durable each restoring write is: none, data or full.")
-    var sync: String = "data"
-
-    @Flag(help: "Write a block device even though it is mounted or in use.")
-    var force = false
+    @OptionGroup var safety: WriteSafetyOptions
 
     @Flag(help: "Restore blocks with 512-byte pieces that hold neither the original nor the patched bytes (a write torn by a power loss); the target's size and first block must still match the journal.")
     var acceptTorn = false
-
-    @Flag(help: "Forensic mode: never writes, so undo is refused.")
-    var forensic = false
 
     @OptionGroup var source: SourceOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    func validate() throws {
-        guard SyncLevel(rawValue: sync) != nil else { throw ValidationError("--sync must be none, data or full (got '\(sync.terminalSafe)')") }
-    }
-
     func run() async throws {
-        if forensic && !dryRun {
+        if safety.forensic && !dryRun {
             throw CLIError("cannot undo in forensic mode: it writes to the target; run without --forensic")
         }
         guard let data = FileManager.default.contents(atPath: journal) else {
@@ -81,7 +70,7 @@ struct UndoCommand: AsyncParsableCommand {
         }
         let w: WritableMedia
         do {
-            let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
+            let permit = try WritePermit.request(path: path, force: safety.force, forensic: safety.forensic)
             w = WritableMedia(try BlockSources.openWritable(permit: permit, options: source.blockSourceOptions))
         } catch {
             throw CLIError(error.description)
@@ -93,7 +82,7 @@ struct UndoCommand: AsyncParsableCommand {
             (settled, steps) = try await plan(parsed, path: path, size: w.geometry.size) { o, n in
                 try await w.readExactly(at: o, length: n)
             }
-            done = await UndoEngine.run(steps, journal: settled, target: w, sync: SyncLevel(rawValue: sync)!)
+            done = await UndoEngine.run(steps, journal: settled, target: w, sync: safety.sync)
         } catch {
             await w.close()
             throw error

@@ -91,13 +91,7 @@ struct SearchCommand: AsyncParsableCommand {
 
     private func run(session: ForensicSession?) async throws {
         let bytes = try pattern()
-        let src: any BlockSource
-        do {
-            src = try source.open(path)
-            session?.opened(src)
-        } catch {
-            throw failure("\(error)", status: 2)
-        }
+        let src = try source.open(path, recordingIn: session, failureStatus: 2)
         let reader = MediaReader(src, residentReads: true)
         let outcome = try await closing(reader, "search", failureStatus: 2) { try await search(reader, pattern: bytes) }
         if !outcome.unreadable.isEmpty {

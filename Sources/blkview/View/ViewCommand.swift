@@ -4,44 +4,6 @@ import Foundation
 import Inspector
 import LinuxAIO
 
-/// Options every command that opens media shares.
-struct SourceOptions: ParsableArguments {
-    init() {}
-
-    init(slots: Int, engine: String, sectorSize: Int?) {
-        self.slots = slots
-        self.engine = engine
-        self.sectorSize = sectorSize
-    }
-
-    @Option(help: "AioContext submission slots (requests in flight at most).")
-    var slots: Int = 32
-
-    @Option(help: "I/O engine: auto (AIO when available), aio or threads.")
-    var engine: String = "auto"
-
-    @Option(help: "Logical sector size for LBAs (default: the device's, else 512).")
-    var sectorSize: Int?
-
-    func validate() throws {
-        guard EngineChoice(rawValue: engine) != nil else { throw ValidationError("--engine must be auto, aio or threads (got '\(engine)')") }
-        guard (1...4096).contains(slots) else { throw ValidationError("--slots must be 1 to 4096 (got \(slots))") }
-    }
-
-    var blockSourceOptions: BlockSourceOptions {
-        BlockSourceOptions(engine: EngineChoice(rawValue: engine) ?? .auto, slots: slots, sectorSize: sectorSize)
-    }
-
-    /// Opens `path` read-only; a failure is the one-line message.
-    func open(_ path: String) throws -> any BlockSource {
-        do {
-            return try BlockSources.open(path: path, options: blockSourceOptions)
-        } catch {
-            throw CLIError(error.description)
-        }
-    }
-}
-
 struct ViewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view",
@@ -57,11 +19,7 @@ struct ViewCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Option(help: "Page size of the cache (a power of two, e.g. 64KiB).")
-    var pageSize: String = "64KiB"
-
-    @Option(help: "Memory budget of the page cache (e.g. 64MiB).")
-    var cache: String = "64MiB"
+    @OptionGroup var cacheSize: CacheOptions
 
     @Option(help: "Bytes per row: 8, 16 or 32 (default: 32 when the terminal is wide enough).")
     var width: Int?
@@ -84,12 +42,6 @@ struct ViewCommand: AsyncParsableCommand {
         if path != nil && demo { throw ValidationError("give either a PATH or --demo, not both") }
         if demo && writing.write { throw ValidationError("--write needs a PATH: the demo image is never written") }
         if let w = width, ![8, 16, 32].contains(w) { throw ValidationError("--width must be 8, 16 or 32 (got \(w))") }
-        guard let p = ByteSize.parse(pageSize), p >= 512, p <= 16 << 20, p & (p - 1) == 0 else {
-            throw ValidationError("--page-size must be a power of two from 512 B to 16 MiB (got '\(pageSize)')")
-        }
-        guard let c = ByteSize.parse(cache), c >= p else {
-            throw ValidationError("--cache must be a size of at least one page (got '\(cache)')")
-        }
         do { _ = try HashAlgorithm.parseList(hashAlgorithms) } catch { throw ValidationError(error.description) }
     }
 
@@ -117,13 +69,13 @@ struct ViewCommand: AsyncParsableCommand {
         }
         guard Terminal.isTTY(0) && Terminal.isTTY(1) else {
             await src.close()
-            throw CLIError("the viewer needs a terminal; for scripts use bench (and, to come, dump, hash, search, info)")
+            throw CLIError("the viewer needs a terminal; for scripts use info, dump, search, hash or bench")
         }
         // With --write, the patch's reads and the screen's share one read path.
         let reader = writable?.reader ?? MediaReader(src)
         var config = PageCacheDriver.defaultConfiguration(for: reader)
-        config.pageSize = max(config.pageSize, Int(ByteSize.parse(pageSize)!))
-        config.budgetBytes = Int(ByteSize.parse(cache)!)
+        config.pageSize = max(config.pageSize, cacheSize.pageSize.int)
+        config.budgetBytes = cacheSize.cache.int
         let driver: PageCacheDriver
         do {
             driver = try PageCacheDriver(reader: reader, configuration: config)
@@ -143,20 +95,30 @@ struct ViewCommand: AsyncParsableCommand {
         state.sessionLogPath = forensicSession?.log.path
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
         let hashing = hash ? ViewerHashing(reader: reader, algorithms: try HashAlgorithm.parseList(hashAlgorithms)) : nil
-        hashing?.start(wake: wake.signal)
         state.background = hashing?.status
         let initial = state
         let wakeRead = wake.readFD
-        let report = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
-            // The UI runs on its own thread: ncurses blocks in poll(), which
-            // must never happen on the cooperative pool the I/O tasks use.
-            let t = Thread {
-                let frameStats = FrameStats(start: started)
-                ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
-                done.resume(returning: frameStats.json(cache: driver.statistics()))
+        let report: String
+        do {
+            report = try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
+                // The UI runs on its own thread: ncurses blocks in poll(), which
+                // must never happen on the cooperative pool the I/O tasks use.
+                // NativeThread: a thread that cannot start is an error, not a hang.
+                do {
+                    try NativeThread.start(name: "blkview-ui") {
+                        let frameStats = FrameStats(start: started)
+                        ViewerLoop(session: session, state: initial, wakeRead: wakeRead, stats: frameStats).run()
+                        done.resume(returning: frameStats.json(cache: driver.statistics()))
+                    }
+                    hashing?.start(wake: wake.signal)
+                } catch {
+                    done.resume(throwing: error)
+                }
             }
-            t.name = "blkview-ui"
-            t.start()
+        } catch {
+            await session.close()
+            wake.close()
+            throw CLIError("cannot start the viewer: \(error)")
         }
         await hashing?.finish(session: forensicSession)
         for f in driver.failedRanges() {
@@ -167,36 +129,5 @@ struct ViewCommand: AsyncParsableCommand {
         if let stats {
             try report.write(toFile: stats, atomically: true, encoding: .utf8)
         }
-    }
-}
-
-/// A self-pipe: background work writes a byte, the UI's poll() wakes up.
-final class WakePipe: Sendable {
-    let readFD: Int32
-    let writeFD: Int32
-
-    init() throws {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw CLIError("cannot create a pipe: \(Errno(errno))") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        readFD = fds[0]
-        writeFD = fds[1]
-    }
-
-    /// Never blocks: a full pipe already means "wake up".
-    var signal: @Sendable () -> Void {
-        let fd = writeFD
-        return {
-            var b: UInt8 = 1
-            _ = write(fd, &b, 1)
-        }
-    }
-
-    func close() {
-        Glibc.close(readFD)
-        Glibc.close(writeFD)
     }
 }
