@@ -7,8 +7,9 @@
 set -euo pipefail
 log=$1
 allowed="$(dirname "$0")/../.ci/allowed-skips"
-# Swift Testing prints: ➜ Test "name" skipped: "reason"  (or 'Test name() skipped')
-mapfile -t skipped < <(grep -E 'Test .* skipped' "$log" | sed -E 's/^[^T]*Test //' || true)
+# Swift Testing prints: ➜ Test "name" skipped: "reason"  (or ➜ Test name() skipped: …)
+# Only those lines: a test whose name contains "skipped" is not a skip.
+mapfile -t skipped < <(grep -E '^➜ Test .* skipped(: |$)' "$log" | sed -E 's/^➜ Test //' || true)
 bad=0
 for line in "${skipped[@]}"; do
   [ -n "$line" ] || continue

@@ -19,11 +19,18 @@ struct PatchEngineTests {
     func undo(_ s: Scratch, _ name: String, journal: String) async throws -> [UndoStep] {
         let parsed = try ParsedJournal.parse(Array(try Data(contentsOf: URL(fileURLWithPath: journal))), name: journal)
         let w = try s.openWritable(name)
-        defer { Task { await w.close() } }
-        let steps = try await UndoEngine.plan(parsed, targetPath: w.path, size: w.geometry.size) { o, n in
-            try await w.readExactly(at: o, length: n)
+        do {
+            let steps = try await UndoEngine.plan(parsed, targetPath: w.path, size: w.geometry.size) { o, n in
+                try await w.readExactly(at: o, length: n)
+            }
+            let done = await UndoEngine.run(steps, journal: parsed, target: w, sync: .data)
+            // Closed before the next writer opens: the writer lock goes with the descriptor.
+            await w.close()
+            return done
+        } catch {
+            await w.close()
+            throw error
         }
-        return await UndoEngine.run(steps, journal: parsed, target: w, sync: .data)
     }
 
     @Test("every sync level writes the right bytes, journals the originals, and verifies", arguments: SyncLevel.allCases)
