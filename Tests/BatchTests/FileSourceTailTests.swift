@@ -1,7 +1,7 @@
 import BlockDevice
 import Foundation
 import LinuxAIO
-import TestSubprocess
+import TestSupport
 import Testing
 
 /// A read that crosses the end of a file at the file system's maximum size.

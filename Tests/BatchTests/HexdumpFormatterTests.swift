@@ -1,5 +1,5 @@
 import Foundation
-import TestSubprocess
+import TestSupport
 import Inspector
 import LinuxAIO
 import Testing
