@@ -78,12 +78,9 @@ let package = Package(
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
         .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO", "TestSupport"]),
-        // The page cache (pure and over real O_DIRECT files); depends on the
-        // executable only for the env-gated scroll/jumps benchmark harness.
-        .testTarget(
-            name: "InspectorTests",
-            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview", "TestSupport"]
-        ),
+        // The page cache (pure and over real O_DIRECT files). Its benchmark is
+        // `blkview bench --mode scroll|jumps` (EndToEndTests run both modes).
+        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "TestSupport"]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "TestSupport"]),
         .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats", "TestSupport"]),
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.

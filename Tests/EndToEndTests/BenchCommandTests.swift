@@ -5,6 +5,22 @@ import Testing
 /// `blkview bench` driven as a user would: the real binary, real files.
 @Suite("blkview bench")
 struct BenchCommandTests {
+    /// The page-cache benchmark (what the env-gated InspectorTests harness ran):
+    /// both modes over a real file, through the binary's own options.
+    @Test("--mode scroll|jumps runs the page cache and reports frames", arguments: [
+        ["--mode", "scroll", "--duration", "0.3", "--pages-per-second", "200"],
+        ["--mode", "jumps", "--count", "20", "--pages-per-second", "200"],
+    ])
+    func cacheModes(arguments: [String]) throws {
+        let dir = try Scratch()
+        let f = try dir.file("data.img", size: 8 << 20, random: true)
+        let r = try Subprocess.run(Harness.blkview, ["bench", f, "--slots", "8", "--json"] + arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(obj["mode"] as? String == arguments[1])
+        #expect((obj["frames"] as? Int ?? 0) > 0, "\(r.stdout)")
+    }
+
     @Test("--json prints exactly one object with the documented fields", arguments: ["aio", "threads"])
     func jsonContract(engine: String) throws {
         let dir = try Scratch()
