@@ -10,7 +10,7 @@ struct FileSourceTailTests {
     /// ext4's maximum file size with 4 KiB blocks.
     static let maxExt4 = Int64(16) << 40 - 4096
     static let varTmpIsExt4: Bool = {
-        (try? Subprocess.run("/usr/bin/stat", ["-f", "-c", "%T", "/var/tmp"]).stdout) == "ext2/ext3\n"
+        (try? Subprocess.run("stat", ["-f", "-c", "%T", "/var/tmp"]).stdout) == "ext2/ext3\n"
     }()
 
     @Test("the last sector of a 16 TiB - 4 KiB sparse file reads through a page-sized request",

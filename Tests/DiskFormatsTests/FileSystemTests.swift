@@ -24,7 +24,7 @@ private let mib: Int64 = 1 << 20
         return layout
     }
 
-    @Test(.enabled(if: Capability.have("mkfs.ext4", "blkid"), "needs e2fsprogs and blkid"),
+    @Test(.enabled(if: Capability.have("mkfs.ext2", "mkfs.ext3", "mkfs.ext4", "blkid"), "needs e2fsprogs and blkid"),
           arguments: ["ext2", "ext3", "ext4"])
     func bareExt(_ type: String) throws {
         let layout = try bare(["mkfs.\(type)", "-q", "-F", "-L", "bare-\(type)"], megabytes: 16, type: type)

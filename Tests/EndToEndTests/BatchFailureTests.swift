@@ -7,7 +7,7 @@ import Testing
 /// the edges where they must say something rather than nothing.
 @Suite("batch commands under failure", .serialized)
 struct BatchFailureTests {
-    static let canFUSE = FileManager.default.fileExists(atPath: "/dev/fuse") && Capability.has("nbdfuse")
+    static let canFUSE = Capability.fuse && Capability.has("nbdfuse")
         && Capability.has("nbdkit") && Capability.has("fusermount3")
 
     /// A 64 MiB image exposed as a file whose bytes 0x2000000..<0x2010000

@@ -323,7 +323,7 @@ struct ForensicStraceTests {
     }
 
     @Test("hash --forensic on a read-only loop device: only asking ioctls",
-          .enabled(if: Capability.isRoot && Capability.has("losetup"), "needs root and losetup"))
+          .enabled(if: Capability.losetup, "needs root and loop devices (losetup)"))
     func loopDevice() throws {
         let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
@@ -344,7 +344,7 @@ struct ForensicStraceTests {
     }
 
     @Test("hash --forensic on a read-only mount (ext4, mount -o ro,loop)",
-          .enabled(if: Capability.isRoot && Capability.has("mkfs.ext4") && Capability.has("mount"), "needs root, mkfs.ext4 and mount"))
+          .enabled(if: Capability.mountExt4, "needs root, loop devices, mkfs.ext4, mount and umount"))
     func readOnlyMount() throws {
         let scratch = try Scratch()
         let mnt = "\(scratch.path)/mnt"

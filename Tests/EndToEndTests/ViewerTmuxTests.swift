@@ -191,7 +191,7 @@ struct ViewerTmuxTests {
         let dir = try Scratch()
         let f = try dir.file("secret.img", size: 1 << 20, random: true)
         try Subprocess.sh("chmod 0600 '\(f)'; chmod 0755 '\(dir.path)'")
-        let r = try Subprocess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.blkview, f])
+        let r = try Subprocess.run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.blkview, f])
         try #require(!r.stderr.contains("Permission denied") || r.stderr.contains(f),
                      "the binary itself may not be reachable by nobody: \(r.stderr)")
         #expect(r.status != 0)
