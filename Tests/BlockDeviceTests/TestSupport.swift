@@ -32,23 +32,6 @@ func readRange(_ source: any BlockSource, at offset: Int64, length: Int, align: 
     return buffer.copyBytes(offset: skip, count: max(0, min(length, n - skip)))
 }
 
-/// A loop device attached for one test; `detach()` afterwards.
-struct Loop {
-    let device: String
-
-    init(_ image: String, readOnly: Bool = true, sectorSize: Int? = nil, partitions: Bool = false) throws {
-        var args = ["losetup", "-f", "--show"]
-        if readOnly { args.append("-r") }
-        if let sectorSize { args += ["-b", "\(sectorSize)"] }
-        if partitions { args.append("-P") }
-        let r = Subprocess.run(args + [image])
-        guard r.status == 0 else { throw TestFailure("losetup failed: \(r.stderr)") }
-        device = r.trimmed
-    }
-
-    func detach() { Subprocess.run(["losetup", "-d", device]) }
-}
-
 /// Runs `body` on a new thread whose file-system uid is `uid` (setfsuid is
 /// per thread; a non-zero fsuid also drops CAP_DAC_OVERRIDE for that thread).
 func asFileSystemUser<T: Sendable>(_ uid: UInt32, _ body: @escaping @Sendable () -> T) -> T {

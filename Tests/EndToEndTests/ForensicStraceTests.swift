@@ -328,10 +328,9 @@ struct ForensicStraceTests {
         let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
-        let attach = try Subprocess.sh("losetup -r -f --show '\(paths[0])'")
-        let dev = attach.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(attach.status == 0 && dev.hasPrefix("/dev/loop"), "losetup: \(attach.stderr)")
-        defer { _ = try? Subprocess.sh("losetup -d '\(dev)'") }
+        let loop = try Loop(paths[0])
+        defer { loop.detach() }
+        let dev = loop.device
         let before = try Self.snapshot(ev, devices: [dev])
         let traces = "\(scratch.path)/trace"
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)

@@ -204,13 +204,9 @@ struct PatchCommandTests {
         let dir = try Scratch()
         let img = try dir.file("fs.img", size: 8 << 20)
         try #require(try Subprocess.sh("mkfs.ext4 -q '\(img)'").status == 0)
-        let attach = try Subprocess.sh("losetup -f --show '\(img)'")
-        guard attach.status == 0 else {
-            Issue.record("losetup failed (skip): \(attach.stderr)")
-            return
-        }
-        let loop = attach.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Subprocess.sh("losetup -d \(loop)") }
+        let attached = try Loop(img, readOnly: false)
+        defer { attached.detach() }
+        let loop = attached.device
         let j = "\(dir.path)/j.bvundo"
         let before = try Self.sha(loop)
         let p = try Harness.blkview("patch", loop, "--at", "s100+3", "--hex", "ca fe", "--sync", "full", "--journal", j)

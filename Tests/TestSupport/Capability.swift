@@ -45,10 +45,8 @@ public enum Capability {
     /// Root, and `losetup` really attaches (and detaches) a loop device.
     public static let losetup: Bool = {
         guard isRoot, let s = try? Scratch(), let p = try? s.write("probe.img", Scratch.random(count: 65536, seed: 1)),
-              let r = try? Subprocess.run("losetup", ["-r", "-f", "--show", p]) else { return false }
-        let device = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard r.status == 0, device.hasPrefix("/dev/loop") else { return false }
-        _ = try? Subprocess.run("losetup", ["-d", device])
+              let loop = try? Loop(p) else { return false }
+        loop.detach()
         return true
     }()
 
