@@ -16,8 +16,9 @@ struct FileSourceTailTests {
     @Test("the last sector of a 16 TiB - 4 KiB sparse file reads through a page-sized request",
           .enabled(if: varTmpIsExt4, "needs /var/tmp on ext4 (its maximum file size is the case)"))
     func lastSector() async throws {
-        let path = "/var/tmp/batch-max-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).img"
-        defer { unlink(path) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = scratch.file("max.img")
         let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         try #require(fd >= 0)
         try #require(ftruncate(fd, off_t(Self.maxExt4)) == 0)

@@ -27,11 +27,10 @@ struct HexdumpFormatterTests {
 
     /// `hexdump -C -s start -n count` of a file holding `prefix` zero bytes and then `bytes`.
     static func hexdump(_ bytes: [UInt8], start: Int64 = 0) throws -> String {
-        let path = NSTemporaryDirectory() + "batch-hd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { unlink(path) }
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = try scratch.sparse("hd.bin", bytes: start)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try h.truncate(atOffset: UInt64(start))
         try h.seek(toOffset: UInt64(start))
         h.write(Data(bytes))
         try h.close()
