@@ -62,7 +62,7 @@ struct HexdumpFormatterTests {
         #expect(Self.format(bytes, pieces: [piece, 1, 31], emptyRange: bytes.isEmpty) == (try Self.hexdump(bytes)))
     }
 
-    @Test("unaligned start and offsets past 4 GiB", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/hexdump")),
+    @Test("unaligned start and offsets past 4 GiB", .enabled(if: Capability.has("hexdump")),
           arguments: [Int64(7), 0x1e, 4095, 0xFFFF_FFF3, 0x1_0000_0005])
     func unalignedStart(start: Int64) throws {
         let bytes = Self.mixed(UInt64(start), count: 777)
