@@ -72,33 +72,32 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // Runs programs for the tests (posix_spawn, output through files).
-        .target(name: "TestSubprocess", path: "Tests/TestSubprocess"),
-        .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO"]),
+        // What every test target shares: running programs (posix_spawn, output
+        // through files), scratch directories, capability probes, polling,
+        // TestFailure, a seeded random generator.
+        .target(name: "TestSupport", dependencies: ["LinuxAIO", "CLinuxAIO"], path: "Tests/TestSupport"),
+        .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO", "TestSupport"]),
         // The viewer without a terminal: reducer, renderer (golden screens), search.
         .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
-        .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO", "TestSubprocess"]),
-        // The page cache (pure and over real O_DIRECT files); depends on the
-        // executable only for the env-gated scroll/jumps benchmark harness.
-        .testTarget(
-            name: "InspectorTests",
-            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "blkview"]
-        ),
-        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "CProcess", "TestSubprocess"]),
-        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats", "TestSubprocess"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO", "TestSupport"]),
+        // The page cache (pure and over real O_DIRECT files). Its benchmark is
+        // `blkview bench --mode scroll|jumps` (EndToEndTests run both modes).
+        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "CLinuxAIO", "TestSupport"]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "LinuxAIO", "CLinuxAIO", "CProcess", "TestSupport"]),
+        .testTarget(name: "DiskFormatsTests", dependencies: ["DiskFormats", "TestSupport"]),
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
         // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
-        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO"]),
+        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSupport"]),
         // dump's formatters and search's scanner, hole map and chunk pipeline.
-        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSubprocess"]),
+        .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSupport"]),
         // Hashing (multi-algorithm, verification logs) and the session log: pure
         // and over real files.
         .testTarget(
             name: "ForensicTests",
-            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
     ]

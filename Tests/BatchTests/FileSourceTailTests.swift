@@ -1,7 +1,7 @@
 import BlockDevice
 import Foundation
 import LinuxAIO
-import TestSubprocess
+import TestSupport
 import Testing
 
 /// A read that crosses the end of a file at the file system's maximum size.
@@ -10,14 +10,15 @@ struct FileSourceTailTests {
     /// ext4's maximum file size with 4 KiB blocks.
     static let maxExt4 = Int64(16) << 40 - 4096
     static let varTmpIsExt4: Bool = {
-        (try? Subprocess.run("/usr/bin/stat", ["-f", "-c", "%T", "/var/tmp"]).stdout) == "ext2/ext3\n"
+        (try? Subprocess.run("stat", ["-f", "-c", "%T", "/var/tmp"]).stdout) == "ext2/ext3\n"
     }()
 
     @Test("the last sector of a 16 TiB - 4 KiB sparse file reads through a page-sized request",
           .enabled(if: varTmpIsExt4, "needs /var/tmp on ext4 (its maximum file size is the case)"))
     func lastSector() async throws {
-        let path = "/var/tmp/batch-max-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).img"
-        defer { unlink(path) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = scratch.file("max.img")
         let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         try #require(fd >= 0)
         try #require(ftruncate(fd, off_t(Self.maxExt4)) == 0)

@@ -1,5 +1,5 @@
 import Foundation
-import TestSubprocess
+import TestSupport
 import Inspector
 import LinuxAIO
 import Testing
@@ -27,15 +27,14 @@ struct HexdumpFormatterTests {
 
     /// `hexdump -C -s start -n count` of a file holding `prefix` zero bytes and then `bytes`.
     static func hexdump(_ bytes: [UInt8], start: Int64 = 0) throws -> String {
-        let path = NSTemporaryDirectory() + "batch-hd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { unlink(path) }
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = try scratch.sparse("hd.bin", bytes: start)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try h.truncate(atOffset: UInt64(start))
         try h.seek(toOffset: UInt64(start))
         h.write(Data(bytes))
         try h.close()
-        return try Subprocess.run("/usr/bin/hexdump", ["-C", "-s", "\(start)", "-n", "\(bytes.count)", path]).stdout
+        return try Subprocess.run("hexdump", ["-C", "-s", "\(start)", "-n", "\(bytes.count)", path]).stdout
     }
 
     /// Random bytes, runs of repeated 16-byte lines, text, a partial tail.
@@ -55,7 +54,7 @@ struct HexdumpFormatterTests {
         return Array(out.prefix(count))
     }
 
-    @Test("equals hexdump -C", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/hexdump")),
+    @Test("equals hexdump -C", .enabled(if: Capability.has("hexdump")),
           arguments: [(0, 0, 1), (1, 5, 1), (2, 16, 3), (3, 1000, 7), (4, 4099, 4096), (5, 65536, 17), (6, 333, 16)])
     func matchesHexdump(seed: UInt64, count: Int, piece: Int) throws {
         let bytes = Self.mixed(seed, count: count)
@@ -63,7 +62,7 @@ struct HexdumpFormatterTests {
         #expect(Self.format(bytes, pieces: [piece, 1, 31], emptyRange: bytes.isEmpty) == (try Self.hexdump(bytes)))
     }
 
-    @Test("unaligned start and offsets past 4 GiB", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/hexdump")),
+    @Test("unaligned start and offsets past 4 GiB", .enabled(if: Capability.has("hexdump")),
           arguments: [Int64(7), 0x1e, 4095, 0xFFFF_FFF3, 0x1_0000_0005])
     func unalignedStart(start: Int64) throws {
         let bytes = Self.mixed(UInt64(start), count: 777)

@@ -2,25 +2,25 @@ import BlockDevice
 import Foundation
 import Inspector
 import Testing
+import TestSupport
 
 /// PatternSearch over real sparse files: holes skipped, edges still found.
 @Suite("PatternSearch over sparse files")
 struct HoleSearchTests {
     /// A sparse file on a disk file system: `size` bytes, `pieces` written at their offsets.
     final class SparseFile {
+        let scratch: Scratch
         let path: String
         init(size: Int, pieces: [(Int, [UInt8])]) throws {
-            path = "/var/tmp/batch-sparse-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).img"
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            scratch = try Scratch()
+            path = try scratch.sparse("sparse.img", bytes: Int64(size))
             let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try h.truncate(atOffset: UInt64(size))
             for (off, bytes) in pieces {
                 try h.seek(toOffset: UInt64(off))
                 h.write(Data(bytes))
             }
             try h.close()
         }
-        deinit { unlink(path) }
         var bytes: [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
     }
 

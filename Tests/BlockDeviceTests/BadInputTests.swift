@@ -3,6 +3,7 @@ internal import CLinuxAIO
 import Foundation
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// Every bad input gives one line naming the path, the reason and what to do.
 @Suite struct BadInputTests {

@@ -1,6 +1,7 @@
 @testable import BlockDevice
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// EWF sets made by ewfacquire, compared byte for byte with the source image.
@@ -9,10 +10,10 @@ struct EWFTests {
     /// Makes `img.E01…` from `count` random bytes with case metadata; returns the bytes.
     static func acquire(_ s: Scratch, count: Int, segment: String = "1MiB", compression: String = "none") throws -> [UInt8] {
         let bytes = try s.writeRandom("src.raw", count: count)
-        let r = sh(["ewfacquire", "-u", "-q", "-t", s.file("img"), "-c", compression, "-S", segment,
+        let r = Subprocess.run(["ewfacquire", "-u", "-q", "-t", s.file("img"), "-c", compression, "-S", segment,
                     "-C", "CASE-42", "-E", "EV-7", "-e", "Jane Examiner", "-D", "suspect laptop disk",
                     "-N", "seized 2026", "-d", "sha1", s.file("src.raw")])
-        guard r.status == 0 else { throw TestFailure("ewfacquire failed: \(r.out) \(r.err)") }
+        guard r.status == 0 else { throw TestFailure("ewfacquire failed: \(r.trimmed) \(r.stderr)") }
         return bytes
     }
 
@@ -70,8 +71,8 @@ struct EWFTests {
         let source = try BlockSources.open(path: s.file("img.E01"))
         let meta = try #require(source.evidence)
         #expect(meta.format == "EWF")
-        #expect(meta.md5 == sh(["md5sum", s.file("src.raw")]).out.split(separator: " ").first.map(String.init))
-        #expect(meta.sha1 == sh(["sha1sum", s.file("src.raw")]).out.split(separator: " ").first.map(String.init))
+        #expect(meta.md5 == Subprocess.run(["md5sum", s.file("src.raw")]).trimmed.split(separator: " ").first.map(String.init))
+        #expect(meta.sha1 == Subprocess.run(["sha1sum", s.file("src.raw")]).trimmed.split(separator: " ").first.map(String.init))
         #expect(meta.storedHashes.keys.sorted() == ["md5", "sha1"])
         #expect(meta.caseNumber == "CASE-42")
         #expect(meta.evidenceNumber == "EV-7")
@@ -142,7 +143,7 @@ extension EWFTests {
     /// Unmounts a FUSE mount whose daemon we started (lazily if still busy), then
     /// ends the daemon.
     static func unmount(_ mountPoint: String, _ daemon: Daemon) {
-        if sh(["fusermount", "-u", mountPoint]).status != 0 { sh(["fusermount", "-u", "-z", mountPoint]) }
+        if Subprocess.run(["fusermount", "-u", mountPoint]).status != 0 { Subprocess.run(["fusermount", "-u", "-z", mountPoint]) }
         daemon.kill()
     }
 
@@ -192,7 +193,7 @@ extension EWFTests {
         let source = try BlockSources.open(path: s.file("img.E01"))
         #expect(source.geometry.size == 1_000_000 / 512 * 512)
         #expect(try await readAll(source) == Array(bytes.prefix(1_000_000 / 512 * 512)))
-        #expect(source.evidence?.md5 == sh(["md5sum", s.file("src.raw")]).out.split(separator: " ").first.map(String.init))
+        #expect(source.evidence?.md5 == Subprocess.run(["md5sum", s.file("src.raw")]).trimmed.split(separator: " ").first.map(String.init))
         await source.close()
     }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import LinuxAIO
 import Testing
+import TestSupport
 
 @Suite struct FileSourceTests {
     @Test func imageFileWithODirectOnAIO() async throws {

@@ -1,6 +1,7 @@
 @testable import BlockDevice
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// Real block devices: read-only loop devices over an image (detached after).
@@ -15,8 +16,8 @@ struct LoopDeviceTests {
         let source = try BlockSources.open(path: loop.device)
         #expect(source.kind == .blockDevice)
         #expect(source.geometry.size == Int64(bytes.count))
-        #expect(source.geometry.logicalSectorSize == Int(sh(["blockdev", "--getss", loop.device]).out))
-        #expect(source.geometry.physicalSectorSize == Int(sh(["blockdev", "--getpbsz", loop.device]).out))
+        #expect(source.geometry.logicalSectorSize == Int(Subprocess.run(["blockdev", "--getss", loop.device]).trimmed))
+        #expect(source.geometry.physicalSectorSize == Int(Subprocess.run(["blockdev", "--getpbsz", loop.device]).trimmed))
         #expect(source.geometry.alignment.offset == source.geometry.logicalSectorSize)
         #expect(source.engine.kind == .aio)
         #expect((source as! FileSource).file.direct)

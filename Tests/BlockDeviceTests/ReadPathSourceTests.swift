@@ -1,6 +1,7 @@
 @testable import BlockDevice
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// The read path over every kind of source blkview opens: raw (AIO and
@@ -21,12 +22,12 @@ struct ReadPathSourceTests {
         case .rawThreads: return (s.file("disk.raw"), BlockSourceOptions(engine: .threads, slots: 8))
         case .split:
             // Segments of 1 MiB + 512 B: boundaries fall inside reads.
-            let r = sh(["split", "-b", "\((1 << 20) + 512)", "--numeric-suffixes=1", "-a", "3", s.file("disk.raw"), s.file("set.")])
-            guard r.status == 0 else { throw TestFailure("split: \(r.err)") }
+            let r = Subprocess.run(["split", "-b", "\((1 << 20) + 512)", "--numeric-suffixes=1", "-a", "3", s.file("disk.raw"), s.file("set.")])
+            guard r.status == 0 else { throw TestFailure("split: \(r.stderr)") }
             return (s.file("set.001"), BlockSourceOptions(slots: 8))
         case .ewf:
-            let r = sh(["ewfacquire", "-u", "-q", "-t", s.file("img"), "-c", "fast", "-S", "1MiB", s.file("disk.raw")])
-            guard r.status == 0 else { throw TestFailure("ewfacquire: \(r.out) \(r.err)") }
+            let r = Subprocess.run(["ewfacquire", "-u", "-q", "-t", s.file("img"), "-c", "fast", "-S", "1MiB", s.file("disk.raw")])
+            guard r.status == 0 else { throw TestFailure("ewfacquire: \(r.trimmed) \(r.stderr)") }
             return (s.file("img.E01"), BlockSourceOptions(slots: 8))
         }
     }
@@ -82,7 +83,7 @@ struct HoleMapTests {
         defer { s.remove() }
         let path = s.file("sparse.img")
         // 8 TiB with data at 1 MiB and at 5 TiB.
-        #expect(sh(["truncate", "-s", "8T", path]).status == 0)
+        #expect(Subprocess.run(["truncate", "-s", "8T", path]).status == 0)
         let fh = try #require(FileHandle(forWritingAtPath: path))
         for at: UInt64 in [1 << 20, 5 << 40] {
             try fh.seek(toOffset: at)
@@ -108,7 +109,7 @@ struct SplitReadPathTests {
         // Two 1 MiB segments and a sparse third: data at 0 and in the middle of the third.
         try s.writeRandom("set.001", count: 1 << 20, seed: 1)
         try s.writeRandom("set.002", count: 1 << 20, seed: 2)
-        #expect(sh(["truncate", "-s", "4M", s.file("set.003")]).status == 0)
+        #expect(Subprocess.run(["truncate", "-s", "4M", s.file("set.003")]).status == 0)
         let fh = try #require(FileHandle(forWritingAtPath: s.file("set.003")))
         try fh.seek(toOffset: 2 << 20)
         fh.write(Data(repeating: 0x5A, count: 4096))

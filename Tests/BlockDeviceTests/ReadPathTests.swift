@@ -2,6 +2,7 @@ import BlockDevice
 import Foundation
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// A source whose reads wait until the test lets them finish: the order in
 /// which reads reach the source is what the read path decided. (A fake, for
@@ -47,15 +48,6 @@ final class GatedSource: BlockSource {
     func close() async { await engine.shutdown() }
 }
 
-/// Polls `condition` until it holds (at most ~5 s).
-func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-    for _ in 0..<5000 {
-        if condition() { return }
-        try await Task.sleep(nanoseconds: 1_000_000)
-    }
-    throw TestFailure("timed out waiting for \(what)")
-}
-
 @Suite("Read path: priorities, cancellation, limits")
 struct ReadPathSchedulingTests {
     @Test("a visible read overtakes every queued readahead and background read")
@@ -70,15 +62,15 @@ struct ReadPathSchedulingTests {
         // background reads queue behind them.
         start(0, .readahead)
         start(4096, .readahead)
-        try await waitUntil("two reads at the source") { source.arrived.count == 2 }
+        try await eventually("two reads at the source") { source.arrived.count == 2 }
         for i in 2..<33 { start(Int64(i) * 4096, .readahead) }
         for i in 0..<8 { start(Int64(100 + i) * 4096, .background) }
-        try await waitUntil("39 queued") { reader.statistics().queued == 39 }
+        try await eventually("39 queued") { reader.statistics().queued == 39 }
         start(999 * 4096, .visible)
-        try await waitUntil("the visible read queued") { reader.statistics()[.visible].queued == 1 }
+        try await eventually("the visible read queued") { reader.statistics()[.visible].queued == 1 }
         source.finish(0)
         // The first freed slot goes to the visible read: after one read, not the queue.
-        try await waitUntil("a third read at the source") { source.arrived.count == 3 }
+        try await eventually("a third read at the source") { source.arrived.count == 3 }
         #expect(source.arrived[2] == 999 * 4096)
         // Then readahead in FIFO order, and background last.
         for off in source.arrived { source.finish(off) }
@@ -99,11 +91,11 @@ struct ReadPathSchedulingTests {
         let source = GatedSource(slots: 1)
         let reader = MediaReader(source, limits: ReadLimits(total: 1))
         let first = Task { try await reader.read(at: 0, into: AlignedBuffer(count: 512), length: 512, as: .visible) }
-        try await waitUntil("first at the source") { source.arrived.count == 1 }
+        try await eventually("first at the source") { source.arrived.count == 1 }
         let queued = (1...20).map { i in
             Task { try await reader.read(at: Int64(i) * 512, into: AlignedBuffer(count: 512), length: 512, as: .readahead) }
         }
-        try await waitUntil("20 queued") { reader.statistics().queued == 20 }
+        try await eventually("20 queued") { reader.statistics().queued == 20 }
         for t in queued { t.cancel() }
         for t in queued {
             await #expect(throws: CancellationError.self) { _ = try await t.value }
@@ -123,16 +115,16 @@ struct ReadPathSchedulingTests {
         let tasks = (0..<8).map { i in
             Task { try await reader.read(at: Int64(i) * 512, into: AlignedBuffer(count: 512), length: 512, as: .background) }
         }
-        try await waitUntil("two background reads through") { source.arrived.count == 2 }
+        try await eventually("two background reads through") { source.arrived.count == 2 }
         try await Task.sleep(nanoseconds: 20_000_000)
         #expect(source.arrived.count == 2)
         #expect(reader.statistics()[.background].queued == 6)
         // A readahead read is not held back by the capped background queue.
         let ra = Task { try await reader.read(at: 1 << 20, into: AlignedBuffer(count: 512), length: 512, as: .readahead) }
-        try await waitUntil("readahead through") { source.arrived.contains(1 << 20) }
+        try await eventually("readahead through") { source.arrived.contains(1 << 20) }
         // The viewer closes: background may use every slot (8 = 1 readahead + 7).
         reader.setInteractive(false)
-        try await waitUntil("every slot in use") { source.arrived.count == 8 }
+        try await eventually("every slot in use") { source.arrived.count == 8 }
         #expect(reader.statistics()[.background].inFlight == 7)
         for i in 0..<8 { source.finish(Int64(i) * 512) }
         source.finish(1 << 20)
@@ -146,9 +138,9 @@ struct ReadPathSchedulingTests {
         let source = GatedSource(slots: 1)
         let reader = MediaReader(source, limits: ReadLimits(total: 1))
         let first = Task { try await reader.read(at: 0, into: AlignedBuffer(count: 512), length: 512, as: .visible) }
-        try await waitUntil("first at the source") { source.arrived.count == 1 }
+        try await eventually("first at the source") { source.arrived.count == 1 }
         let queued = Task { try await reader.read(at: 512, into: AlignedBuffer(count: 512), length: 512, as: .visible) }
-        try await waitUntil("one queued") { reader.statistics().queued == 1 }
+        try await eventually("one queued") { reader.statistics().queued == 1 }
         let closing = Task { await reader.close() }
         await #expect(throws: EngineError.shutDown) { _ = try await queued.value }
         source.finish(0)

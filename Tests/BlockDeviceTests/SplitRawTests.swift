@@ -1,6 +1,7 @@
 @testable import BlockDevice
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// Split raw sets made by split(1), compared byte for byte with the whole image.
@@ -11,7 +12,7 @@ import Testing
         let s = try Scratch()
         defer { s.remove() }
         let bytes = try s.writeRandom("whole.img", count: 3_500_000)
-        #expect(sh(["split", "-b", "1000000", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "1000000", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk.")]).status == 0)
         let source = try BlockSources.open(path: s.file("disk.001"))
         #expect(source.kind == .splitRaw(segments: 4))
         #expect(source.files == ["001", "002", "003", "004"].map { s.file("disk.\($0)") })
@@ -33,13 +34,13 @@ import Testing
         let s = try Scratch()
         defer { s.remove() }
         let bytes = try s.writeRandom("whole.img", count: 5 * 1024 * 1024 + 4096)
-        #expect(sh(["split", "-b", "1M", s.file("whole.img"), s.file("img.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "1M", s.file("whole.img"), s.file("img.")]).status == 0)
         let alpha = try BlockSources.open(path: s.file("img.aa"))
         #expect(alpha.kind == .splitRaw(segments: 6))
         #expect(alpha.files.last == s.file("img.af"))
         #expect(try await readAll(alpha, chunk: 192 * 1024) == bytes)
         await alpha.close()
-        #expect(sh(["split", "-b", "2M", "-d", "-a", "2", s.file("whole.img"), s.file("num.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "2M", "-d", "-a", "2", s.file("whole.img"), s.file("num.")]).status == 0)
         // Opening .01 when .00 exists starts the set at .00.
         for first in ["num.00", "num.01"] {
             let num = try BlockSources.open(path: s.file(first))
@@ -53,7 +54,7 @@ import Testing
         let s = try Scratch()
         defer { s.remove() }
         try s.writeRandom("whole.img", count: 4 * 65536)
-        #expect(sh(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk.")]).status == 0)
         try FileManager.default.removeItem(atPath: s.file("disk.003"))
         let e = await openError(s.file("disk.001"))
         #expect(e?.reason == .missingSegment(missing: "disk.003", present: "disk.004"))
@@ -71,7 +72,7 @@ import Testing
         defer { s.remove() }
         let sizes = [7 * 1024 * 1024 + 513, 20 * 1024 * 1024 - 1, 0, 3 * 1024 * 1024 + 77]
         for (i, n) in sizes.enumerated() {
-            #expect(sh(["sh", "-c", "head -c \(n) /dev/urandom > '\(s.file(String(format: "uneven.%03d", i + 1)))'"]).status == 0)
+            #expect(Subprocess.run(["sh", "-c", "head -c \(n) /dev/urandom > '\(s.file(String(format: "uneven.%03d", i + 1)))'"]).status == 0)
         }
         let parts = (1...sizes.count).map { s.file(String(format: "uneven.%03d", $0)) }
         let source = try BlockSources.open(path: parts[0])
@@ -84,18 +85,18 @@ import Testing
         #expect(source.segmentLayout == zip(parts, zip(offsets, sizes)).map { SegmentExtent(path: $0, offset: $1.0, size: Int64($1.1)) })
         // The whole stream against cat | sha256sum.
         let all = try await readAll(source, chunk: 1024 * 1024)
-        let want = sh(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " | sha256sum"]).out.prefix(64)
+        let want = Subprocess.run(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " | sha256sum"]).trimmed.prefix(64)
         #expect(FileManager.default.createFile(atPath: s.file("got.bin"), contents: Data(all)))
-        #expect(sh(["sh", "-c", "sha256sum < '\(s.file("got.bin"))'"]).out.prefix(64) == want)
+        #expect(Subprocess.run(["sh", "-c", "sha256sum < '\(s.file("got.bin"))'"]).trimmed.prefix(64) == want)
         // Ranges across every boundary, at aligned and unaligned offsets, against dd of the concatenation.
-        #expect(sh(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " > '\(s.file("cat.bin"))'"]).status == 0)
+        #expect(Subprocess.run(["sh", "-c", "cat " + parts.map { "'\($0)'" }.joined(separator: " ") + " > '\(s.file("cat.bin"))'"]).status == 0)
         let a = source.geometry.alignment.offset
         for boundary in offsets.dropFirst() {
             for (back, length) in [(4096, 8192), (1, 2), (513, 1000), (100_000, 300_000)] {
                 let start = max(0, boundary - Int64(back))
-                let r = sh(["sh", "-c", "dd if='\(s.file("cat.bin"))' bs=1M iflag=skip_bytes,count_bytes skip=\(start) count=\(length) status=none | od -An -v -tx1 | tr -d ' \\n'"])
+                let r = Subprocess.run(["sh", "-c", "dd if='\(s.file("cat.bin"))' bs=1M iflag=skip_bytes,count_bytes skip=\(start) count=\(length) status=none | od -An -v -tx1 | tr -d ' \\n'"])
                 let bytes = try await readRange(source, at: start, length: min(length, total - Int(start)), align: a)
-                #expect(bytes.map { String(format: "%02x", $0) }.joined() == r.out, "at \(start)+\(length)")
+                #expect(bytes.map { String(format: "%02x", $0) }.joined() == r.trimmed, "at \(start)+\(length)")
             }
         }
         await source.close()
@@ -116,8 +117,8 @@ import Testing
         let s = try Scratch()
         defer { s.remove() }
         let bytes = try s.writeRandom("whole.img", count: 3 * 65536)
-        #expect(sh(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk1.")]).status == 0)
-        #expect(sh(["split", "-b", "65536", s.file("whole.img"), s.file("alpha.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "65536", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("disk1.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "65536", s.file("whole.img"), s.file("alpha.")]).status == 0)
         let middle = try BlockSources.open(path: s.file("disk1.002"))
         #expect(middle.kind == .regularFile)
         #expect(middle.openNote == "disk1.002 looks like segment 2 of the split raw set disk1.001 — opened alone; open disk1.001 to read the whole set")

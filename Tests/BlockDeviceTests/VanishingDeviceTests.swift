@@ -2,6 +2,7 @@
 import Foundation
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// A device that fails mid-session: the read surfaces as an `IOError` naming
 /// the device, the offset and the errno; the source stays usable.

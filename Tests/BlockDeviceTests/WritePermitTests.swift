@@ -2,6 +2,7 @@
 internal import CLinuxAIO
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// Writing needs a permit; the permit is refused in forensic mode, for
@@ -24,7 +25,7 @@ import Testing
         let s = try Scratch()
         defer { s.remove() }
         try s.writeRandom("whole.img", count: 3 * 4096)
-        #expect(sh(["split", "-b", "4096", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("set.")]).status == 0)
+        #expect(Subprocess.run(["split", "-b", "4096", "--numeric-suffixes=1", "-a", "3", s.file("whole.img"), s.file("set.")]).status == 0)
         #expect(throws: BlockSourceError(path: s.file("set.001"), reason: .writeRefused(.container(.splitRaw(segments: 3))))) {
             try WritePermit.request(path: s.file("set.001"), forensic: false)
         }
@@ -82,15 +83,15 @@ import Testing
     func mountedDeviceIsRefusedUnlessForced() async throws {
         let s = try Scratch()
         defer { s.remove() }
-        #expect(sh(["truncate", "-s", "8M", s.file("fs.img")]).status == 0)
-        #expect(sh(["mkfs.ext4", "-q", s.file("fs.img")]).status == 0)
+        #expect(Subprocess.run(["truncate", "-s", "8M", s.file("fs.img")]).status == 0)
+        #expect(Subprocess.run(["mkfs.ext4", "-q", s.file("fs.img")]).status == 0)
         let loop = try Loop(s.file("fs.img"), readOnly: false)
         defer { loop.detach() }
         let mnt = s.file("mnt point")  // a space: mountinfo escapes it as \040
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
-        guard sh(["mount", loop.device, mnt]).status == 0 else { throw TestFailure("mount failed") }
+        guard Subprocess.run(["mount", loop.device, mnt]).status == 0 else { throw TestFailure("mount failed") }
         var mounted = true
-        defer { if mounted { sh(["umount", mnt]) } }
+        defer { if mounted { Subprocess.run(["umount", mnt]) } }
         do {
             _ = try WritePermit.request(path: loop.device, forensic: false)
             Issue.record("permit granted for a mounted device")
@@ -112,7 +113,7 @@ import Testing
         }
         let imagePermitBeforeMount = try WritePermit.request(path: s.file("fs.img"), force: true, forensic: false)
         #expect(imagePermitBeforeMount.overriddenUsers == imageUsers)
-        #expect(sh(["umount", mnt]).status == 0)
+        #expect(Subprocess.run(["umount", mnt]).status == 0)
         mounted = false
         #expect(try WritePermit.request(path: s.file("fs.img"), forensic: false).overriddenUsers.isEmpty)
         let permit = try WritePermit.request(path: loop.device, forensic: false)
@@ -123,35 +124,35 @@ import Testing
         await w.close()
     }
 
-    @Test(.enabled(if: Capability.mountExt4 && sh(["which", "sfdisk"]).status == 0, "needs root, losetup -P, sfdisk, mkfs.ext4, mount"))
+    @Test(.enabled(if: Capability.mountExt4 && Capability.has("sfdisk"), "needs root, losetup -P, sfdisk, mkfs.ext4, mount"))
     func mountedPartitionRefusesTheWholeDevice() async throws {
         let s = try Scratch()
         defer { s.remove() }
-        #expect(sh(["truncate", "-s", "16M", s.file("disk.img")]).status == 0)
+        #expect(Subprocess.run(["truncate", "-s", "16M", s.file("disk.img")]).status == 0)
         let table = s.file("table")
         try "label: dos\nstart=2048, type=83\n".write(toFile: table, atomically: true, encoding: .utf8)
-        #expect(sh(["sh", "-c", "sfdisk -q '\(s.file("disk.img"))' < '\(table)'"]).status == 0)
+        #expect(Subprocess.run(["sh", "-c", "sfdisk -q '\(s.file("disk.img"))' < '\(table)'"]).status == 0)
         let loop = try Loop(s.file("disk.img"), readOnly: false, partitions: true)
         defer { loop.detach() }
         var part = loop.device + "p1"
         let sysName = "/sys/class/block/\(SplitSet.lastComponent(part))/dev"
         for _ in 0..<10 where !FileManager.default.fileExists(atPath: sysName) { usleep(20_000) }
         // The partition scan of losetup -P is not always there in time (or at all): add it.
-        if !FileManager.default.fileExists(atPath: sysName) { sh(["partx", "-a", loop.device]) }
+        if !FileManager.default.fileExists(atPath: sysName) { Subprocess.run(["partx", "-a", loop.device]) }
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: sysName) { usleep(20_000) }
         if !FileManager.default.fileExists(atPath: part) {
             // No udev here: make the partition's node from sysfs.
             let dev = try String(contentsOfFile: sysName, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let parts = dev.split(separator: ":")
             part = s.file(SplitSet.lastComponent(part))
-            #expect(sh(["mknod", part, "b", String(parts[0]), String(parts[1])]).status == 0)
+            #expect(Subprocess.run(["mknod", part, "b", String(parts[0]), String(parts[1])]).status == 0)
         }
         let partName = "/dev/" + SplitSet.lastComponent(part)
-        #expect(sh(["mkfs.ext4", "-q", part]).status == 0)
+        #expect(Subprocess.run(["mkfs.ext4", "-q", part]).status == 0)
         let mnt = s.file("mnt")
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
-        guard sh(["mount", part, mnt]).status == 0 else { throw TestFailure("mount of \(part) failed") }
-        defer { sh(["umount", mnt]) }
+        guard Subprocess.run(["mount", part, mnt]).status == 0 else { throw TestFailure("mount of \(part) failed") }
+        defer { Subprocess.run(["umount", mnt]) }
         #expect(throws: BlockSourceError(path: loop.device, reason: .writeRefused(.mounted(users: ["\(partName) mounted on \(mnt)"])))) {
             try WritePermit.request(path: loop.device, forensic: false)
         }

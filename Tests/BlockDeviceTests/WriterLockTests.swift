@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// One writer at a time (OFD locks are per open file description, so two
 /// writable opens in one process conflict exactly as two processes would).

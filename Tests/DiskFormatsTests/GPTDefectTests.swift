@@ -1,5 +1,6 @@
 // GPT defects made from real sgdisk images: a mismatched backup, a grown image, a bad backup array.
 import Foundation
+import TestSupport
 import Testing
 @testable import DiskFormats
 
@@ -17,39 +18,39 @@ private let mib: Int64 = 1 << 20
         try output.write(contentsOf: data)
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func backupFromAnotherDiskIsAMismatch() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let a = try dir.sparse("a.img", bytes: 16 * mib), b = try dir.sparse("b.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:one", a])
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+6M", "-c", "1:other", b])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:one", a])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+6M", "-c", "1:other", b])
         // Both backup headers are valid (own CRC) but they describe different disks.
         try copyBytes(from: b, to: a, offset: 16 * mib - 512, length: 512)
         let layout = DiskProbe.probe(FileSource(a))
         #expect(layout.defects.contains { $0.hasPrefix("backup GPT header does not match the primary") && $0.contains("DiskGUID") },
                 "\(layout.defects)")
         #expect(layout.partition(1)?.name == "one")
-        let verify = try Shell.run("sgdisk", ["-v", a], check: false)
-        #expect(!verify.out.contains("No problems found"))
+        let verify = try Subprocess.run("sgdisk", ["-v", a], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(!verify.stdout.contains("No problems found"))
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func grownImageHasBackupBeforeTheEnd() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("grown.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", img])
         guard truncate(img, off_t(20 * mib)) == 0 else { throw CocoaError(.fileWriteUnknown) }
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.defects == ["backup GPT header is at LBA \(16 * mib / 512 - 1), not at the last LBA \(20 * mib / 512 - 1)"])
-        let verify = try Shell.run("sgdisk", ["-v", img], check: false)
-        #expect(!verify.out.contains("No problems found"))
+        let verify = try Subprocess.run("sgdisk", ["-v", img], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(!verify.stdout.contains("No problems found"))
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func corruptBackupArrayIsReported() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("bk.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:keep", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:keep", img])
         // The backup array sits in the 32 sectors before the backup header.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: img))
         try handle.seek(toOffset: UInt64(16 * mib - 33 * 512 + 60))
@@ -60,11 +61,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.partition(1)?.name == "keep")
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func fieldsAreNamedForTheViewer() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("f.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:named", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", "-c", "1:named", img])
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.describe(512) == "GPT header › Signature = \"EFI PART\"")
         #expect(layout.describe(512 + 16)?.hasSuffix("(ok)") == true)

@@ -1,5 +1,6 @@
 // Real tables and superblocks (sgdisk, mkfs) forged with extreme values: a defect, never a trap.
 import Foundation
+import TestSupport
 import Testing
 @testable import DiskFormats
 
@@ -36,11 +37,11 @@ private let mib: Int64 = 1 << 20
         try poke(img, at: 512 + 16, UInt64(CRC32.checksum(header)), width: 4)
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func gptEntryAt2To55IsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("gpt.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", "-n", "2:12288:+2M", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", "-n", "2:12288:+2M", img])
         // Entry 1: StartingLBA 2^55, EndingLBA 2^55 + 10; CRCs made valid again.
         try Self.poke(img, at: 1024 + 32, 1 << 55, width: 8)
         try Self.poke(img, at: 1024 + 40, (1 << 55) + 10, width: 8)
@@ -55,11 +56,11 @@ private let mib: Int64 = 1 << 20
         _ = layout.byteRange(of: p1)  // the saturating accessor stays total
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func gptEntryPastInt64IsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("gpt.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", img])
         try Self.poke(img, at: 1024 + 32, UInt64.max - 5, width: 8)
         try Self.poke(img, at: 1024 + 40, UInt64.max, width: 8)
         try Self.fixPrimaryCRCs(img)
@@ -67,11 +68,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.defects.contains { $0.hasPrefix("partition 1: sectors") && $0.contains("overflow") }, "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk"), "needs gdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk"), "needs gdisk"))
     func gptArrayLBAOverflowIsNamed() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("gpt.img", bytes: 16 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+4M", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+4M", img])
         try Self.poke(img, at: 512 + 72, 1 << 60, width: 8)  // PartitionEntryLBA
         try Self.fixPrimaryCRCs(img)
         let layout = DiskProbe.probe(FileSource(img))
@@ -80,11 +81,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.partition(1) != nil)  // from the backup array
     }
 
-    @Test(.enabled(if: Tools.have("mkfs.ext4"), "needs e2fsprogs"))
+    @Test(.enabled(if: Capability.have("mkfs.ext4"), "needs e2fsprogs"))
     func extBlockCountOverflowIsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("ext4.img", bytes: 8 * mib)
-        try Shell.run("mkfs.ext4", ["-q", "-O", "64bit", img])
+        try Subprocess.checked("mkfs.ext4", ["-q", "-O", "64bit", img])
         try Self.poke(img, at: 1024 + 0x150, 0xFFFF_FFFF, width: 4)  // s_blocks_count_hi
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.filesystem?.type == "ext4")
@@ -93,22 +94,22 @@ private let mib: Int64 = 1 << 20
                 "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("mkfs.xfs"), "needs xfsprogs"))
+    @Test(.enabled(if: Capability.have("mkfs.xfs"), "needs xfsprogs"))
     func xfsBlockCountOverflowIsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("xfs.img", bytes: 300 * mib)
-        try Shell.run("mkfs.xfs", ["-q", img])
+        try Subprocess.checked("mkfs.xfs", ["-q", img])
         try Self.poke(img, at: 8, UInt64(1) << 62, width: 8, bigEndian: true)  // sb_dblocks
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.filesystem?.type == "xfs")
         #expect(layout.defects.contains { $0.hasPrefix("XFS superblock at 0: sb_dblocks") }, "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("sfdisk", "mkfs.exfat"), "needs sfdisk and exfatprogs"))
+    @Test(.enabled(if: Capability.have("sfdisk", "mkfs.exfat"), "needs sfdisk and exfatprogs"))
     func mbrWithExfatVolumeLengthOverflow() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("mbr.img", bytes: 40 * mib)
-        try Shell.run("sfdisk", ["-q", img], input: "label: dos\nstart=2048, size=32768, type=7\n")
+        try Subprocess.checked("sfdisk", ["-q", img], input: "label: dos\nstart=2048, size=32768, type=7\n")
         try dir.makeFilesystem(["mkfs.exfat"], bytes: 16 * mib, into: img, at: 2048 * 512)
         try Self.poke(img, at: 2048 * 512 + 72, UInt64.max, width: 8)  // VolumeLength
         let layout = DiskProbe.probe(FileSource(img))
@@ -116,11 +117,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.defects.contains { $0.hasPrefix("exFAT boot sector at \(2048 * 512): VolumeLength") }, "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("mkfs.exfat"), "needs exfatprogs"))
+    @Test(.enabled(if: Capability.have("mkfs.exfat"), "needs exfatprogs"))
     func exfatRootDirectoryPastTheEndIsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("exfat.img", bytes: 16 * mib)
-        try Shell.run("mkfs.exfat", ["-L", "keep", img])
+        try Subprocess.checked("mkfs.exfat", ["-L", "keep", img])
         #expect(DiskProbe.probe(FileSource(img)).filesystem?.label == "keep")
         try Self.poke(img, at: 96, 0xFFFF_FFF0, width: 4)  // FirstClusterOfRootDirectory
         let layout = DiskProbe.probe(FileSource(img))
@@ -129,11 +130,11 @@ private let mib: Int64 = 1 << 20
         #expect(layout.defects.contains { $0.hasPrefix("exFAT boot sector at 0: root directory at +") }, "\(layout.defects)")
     }
 
-    @Test(.enabled(if: Tools.have("mkfs.ntfs"), "needs ntfs-3g"))
+    @Test(.enabled(if: Capability.have("mkfs.ntfs"), "needs ntfs-3g"))
     func ntfsMftClusterOverflowIsADefect() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("ntfs.img", bytes: 16 * mib)
-        try Shell.run("mkfs.ntfs", ["-q", "-F", "-f", "-L", "keep", img])
+        try Subprocess.checked("mkfs.ntfs", ["-q", "-F", "-f", "-L", "keep", img])
         try Self.poke(img, at: 48, UInt64(1) << 62, width: 8)  // mft_lcn
         let layout = DiskProbe.probe(FileSource(img))
         #expect(layout.filesystem?.type == "ntfs")

@@ -1,17 +1,18 @@
 // Partition tables made with real tools, checked against sfdisk, sgdisk, fdisk and mmls.
 import Foundation
+import TestSupport
 import Testing
 @testable import DiskFormats
 
 private let mib: Int64 = 1 << 20
 
 @Suite struct PartitionTableTests {
-    @Test(.enabled(if: Tools.have("sfdisk", "mmls", "blkid", "mkfs.vfat", "mkfs.ext4", "mkfs.ext2", "mkswap"),
+    @Test(.enabled(if: Capability.have("sfdisk", "mmls", "blkid", "mkfs.vfat", "mkfs.ext4", "mkfs.ext2", "mkswap"),
                    "needs fdisk (sfdisk), sleuthkit (mmls), dosfstools, e2fsprogs, util-linux (mkswap, blkid)"))
     func mbrWithFAT32Ext4AndLogicals() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("mbr.img", bytes: 128 * mib)
-        try Shell.run("sfdisk", ["-q", "--no-reread", img], input: """
+        try Subprocess.checked("sfdisk", ["-q", "--no-reread", img], input: """
             label: dos
             size=40MiB, type=c, bootable
             size=16MiB, type=83
@@ -47,16 +48,16 @@ private let mib: Int64 = 1 << 20
     /// The GPT made by sgdisk, with ext4, FAT16 and NTFS in it.
     static func makeGPT(_ dir: Scratch, bytes: Int64 = 64 * mib) throws -> String {
         let img = try dir.sparse("gpt.img", bytes: bytes)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+16M", "-t", "1:8300", "-c", "1:rootfs",
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+16M", "-t", "1:8300", "-c", "1:rootfs",
                                  "-n", "2:0:+16M", "-t", "2:0700", "-c", "2:fat16", "-A", "2:set:2",
                                  "-n", "3:0:+16M", "-t", "3:0700", "-c", "3:Windows Data", img])
         return img
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk", "sfdisk", "mmls", "blkid", "mkfs.ext4", "mkfs.vfat", "mkfs.ntfs"),
+    @Test(.enabled(if: Capability.have("sgdisk", "sfdisk", "mmls", "blkid", "mkfs.ext4", "mkfs.vfat", "mkfs.ntfs"),
                    "needs gdisk, fdisk, sleuthkit, e2fsprogs, dosfstools, ntfs-3g"))
     func gptWithExt4FAT16AndNTFS() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try Self.makeGPT(dir)
         let table = try sfdisk(img)
         func at(_ index: Int) -> (Int64, Int64) {
@@ -93,10 +94,10 @@ private let mib: Int64 = 1 << 20
 
     /// The caller that pre-reads: first and last MiB, then whatever the probe
     /// says is missing, until nothing is. Ends with the same answer as a direct probe.
-    @Test(.enabled(if: Tools.have("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkfs.ntfs"),
+    @Test(.enabled(if: Capability.have("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkfs.ntfs"),
                    "needs gdisk, e2fsprogs, dosfstools, ntfs-3g"))
     func prefetchedRoundsReachTheDirectAnswer() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try Self.makeGPT(dir)
         try dir.makeFilesystem(["mkfs.ext4", "-q", "-F", "-L", "rootfs"], bytes: 16 * mib, into: img, at: 2048 * 512)
         try dir.makeFilesystem(["mkfs.vfat", "-F", "16", "-n", "FAT16VOL"], bytes: 16 * mib, into: img, at: 34816 * 512)
@@ -121,13 +122,13 @@ private let mib: Int64 = 1 << 20
         #expect(layout.partitions.map { $0.filesystem?.label ?? "-" } == ["rootfs", "FAT16VOL", "NTFSVOL"])
     }
 
-    @Test(.enabled(if: Tools.have("fdisk", "mmls", "blkid", "mkfs.ext4", "mkfs.vfat"),
+    @Test(.enabled(if: Capability.have("fdisk", "mmls", "blkid", "mkfs.ext4", "mkfs.vfat"),
                    "needs fdisk, sleuthkit, e2fsprogs, dosfstools"))
     func gptWith4096ByteSectors() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("gpt4k.img", bytes: 64 * mib)
         // fdisk -b 4096 lays the GPT out in 4096-byte logical sectors, as on a 4Kn disk.
-        try Shell.run("fdisk", ["-b", "4096", img], input: "g\nn\n\n\n+16M\nn\n\n\n+16M\nt\n2\n11\nw\n")
+        try Subprocess.checked("fdisk", ["-b", "4096", img], input: "g\nn\n\n\n+16M\nn\n\n\n+16M\nt\n2\n11\nw\n")
         let rows = try fdiskRows(img, sectorSize: 4096)
         #expect(rows.count == 2)
         try dir.makeFilesystem(["mkfs.ext4", "-q", "-F", "-b", "4096", "-L", "four-k"],
@@ -155,26 +156,26 @@ private let mib: Int64 = 1 << 20
         #expect(DiskProbe.probe(FileSource(img), logicalSectorSize: 512).sectorSize == 4096)
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk", "sfdisk"), "needs gdisk and fdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk", "sfdisk"), "needs gdisk and fdisk"))
     func gptWithBackupTruncatedAway() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("cut.img", bytes: 32 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+8M", "-c", "1:first", "-n", "2:0:+8M", "-c", "2:second", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+8M", "-c", "1:first", "-n", "2:0:+8M", "-c", "2:second", img])
         let before = try sfdisk(img)
         guard truncate(img, off_t(31 * mib)) == 0 else { throw CocoaError(.fileWriteUnknown) }
         let layout = DiskProbe.probe(FileSource(img))
         expectAgrees(layout, withSfdisk: before)
         #expect(layout.defects.contains { $0.hasPrefix("backup GPT header missing") }, "\(layout.defects)")
         // sgdisk agrees something is wrong with the backup.
-        let verify = try Shell.run("sgdisk", ["-v", img], check: false)
-        #expect(!verify.out.contains("No problems found"))
+        let verify = try Subprocess.run("sgdisk", ["-v", img], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(!verify.stdout.contains("No problems found"))
     }
 
-    @Test(.enabled(if: Tools.have("sgdisk", "sfdisk"), "needs gdisk and fdisk"))
+    @Test(.enabled(if: Capability.have("sgdisk", "sfdisk"), "needs gdisk and fdisk"))
     func damagedPrimaryGPTFallsBackToBackup() throws {
-        let dir = try Scratch()
+        let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("bad.img", bytes: 32 * mib)
-        try Shell.run("sgdisk", ["-o", "-n", "1:2048:+8M", "-c", "1:alpha", img])
+        try Subprocess.checked("sgdisk", ["-o", "-n", "1:2048:+8M", "-c", "1:alpha", img])
         let before = try sfdisk(img)
         // Corrupt the primary array (first entry's name), leaving its CRC stale.
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: img))
@@ -186,7 +187,7 @@ private let mib: Int64 = 1 << 20
         #expect(layout.defects.contains("using the backup GPT partition array"))
         #expect(layout.partition(1)?.name == "alpha")
         #expect(layout.partition(1)?.start == before.partitions[0].start)
-        let verify = try Shell.run("sgdisk", ["-v", img], check: false)
-        #expect(!verify.out.contains("No problems found"))
+        let verify = try Subprocess.run("sgdisk", ["-v", img], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(!verify.stdout.contains("No problems found"))
     }
 }

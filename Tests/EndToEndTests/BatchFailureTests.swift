@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The batch commands where the media or the machine fails them: real EIO
@@ -6,21 +7,21 @@ import Testing
 /// the edges where they must say something rather than nothing.
 @Suite("batch commands under failure", .serialized)
 struct BatchFailureTests {
-    static let canFUSE = FileManager.default.fileExists(atPath: "/dev/fuse") && Harness.has("nbdfuse")
-        && Harness.has("nbdkit") && Harness.has("fusermount3")
+    static let canFUSE = Capability.fuse && Capability.has("nbdfuse")
+        && Capability.has("nbdkit") && Capability.has("fusermount3")
 
     /// A 64 MiB image exposed as a file whose bytes 0x2000000..<0x2010000
     /// fail with EIO (ddrescue map: "-" = not rescued), with "hello" at
     /// 0x1000000 and at 0x2100000 (after the bad range).
     final class BadImage {
-        let dir: ScratchDir
+        let dir: Scratch
         let disk: String
         init() throws {
-            dir = try ScratchDir()
+            dir = try Scratch()
             disk = "\(dir.path)/disk"
             let src = "\(dir.path)/src.img"
             let map = "\(dir.path)/map"
-            let r = try Harness.sh("""
+            let r = try Subprocess.sh("""
                 head -c 64M /dev/urandom | tr -d 'h' > '\(src)' 2>/dev/null; truncate -s 64M '\(src)' &&
                 printf hello | dd of='\(src)' bs=1 seek=\(0x1000000) conv=notrunc status=none &&
                 printf hello | dd of='\(src)' bs=1 seek=\(0x2100000) conv=notrunc status=none &&
@@ -30,9 +31,9 @@ struct BatchFailureTests {
                     >'\(dir.path)/fuse.log' 2>&1 &) &&
                 for i in $(seq 50); do [ "$(stat -c %s '\(disk)')" = 67108864 ] && exit 0; sleep 0.1; done; exit 1
                 """)
-            guard r.status == 0 else { throw HarnessFailure("nbdfuse: \(r.stderr)") }
+            guard r.status == 0 else { throw TestFailure("nbdfuse: \(r.stderr)") }
         }
-        deinit { _ = try? Harness.sh("fusermount3 -u '\(disk)'") }
+        deinit { _ = try? Subprocess.sh("fusermount3 -u '\(disk)'") }
     }
 
     @Test("dump stops with an error naming the range at a read error (no silent truncation)",
@@ -80,14 +81,14 @@ struct BatchFailureTests {
     }
 
     @Test("under ulimit -v, hash and dump end within seconds: a digest, or one clear line and a failure status",
-          .enabled(if: Harness.has("timeout"), "needs timeout(1)"))
+          .enabled(if: Capability.has("timeout"), "needs timeout(1)"))
     func addressSpaceLimit() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 8 << 20, random: true)
         var refused = 0
         for kib in [100_000, 120_000, 400_000] {
             for cmd in ["hash", "dump"] {
-                let r = try Harness.sh("ulimit -v \(kib); exec timeout 30 '\(Harness.blkview)' \(cmd) '\(f)'")
+                let r = try Subprocess.sh("ulimit -v \(kib); exec timeout 30 '\(Harness.blkview)' \(cmd) '\(f)'")
                 #expect(r.status != 124, "\(cmd) under ulimit -v \(kib) hung")
                 #expect(r.status < 128, "\(cmd) under ulimit -v \(kib) crashed: \(r.stderr.prefix(300))")
                 if r.status == 0 {
@@ -108,9 +109,9 @@ struct BatchFailureTests {
 
     @Test("search --hex with no match says where the byte-swapped pattern occurs")
     func byteSwappedHint() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("e.img", size: 1 << 20)
-        try #require(try Harness.sh("printf '\\123\\357' | dd of='\(f)' bs=1 seek=\(0x438) conv=notrunc status=none").status == 0)
+        try #require(try Subprocess.sh("printf '\\123\\357' | dd of='\(f)' bs=1 seek=\(0x438) conv=notrunc status=none").status == 0)
         let r = try Harness.blkview("search", f, "--hex", "ef53")
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)

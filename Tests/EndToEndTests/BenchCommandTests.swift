@@ -1,12 +1,29 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview bench` driven as a user would: the real binary, real files.
 @Suite("blkview bench")
 struct BenchCommandTests {
+    /// The page-cache benchmark (what the env-gated InspectorTests harness ran):
+    /// both modes over a real file, through the binary's own options.
+    @Test("--mode scroll|jumps runs the page cache and reports frames", arguments: [
+        ["--mode", "scroll", "--duration", "0.3", "--pages-per-second", "200"],
+        ["--mode", "jumps", "--count", "20", "--pages-per-second", "200"],
+    ])
+    func cacheModes(arguments: [String]) throws {
+        let dir = try Scratch()
+        let f = try dir.file("data.img", size: 8 << 20, random: true)
+        let r = try Subprocess.run(Harness.blkview, ["bench", f, "--slots", "8", "--json"] + arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(obj["mode"] as? String == arguments[1])
+        #expect((obj["frames"] as? Int ?? 0) > 0, "\(r.stdout)")
+    }
+
     @Test("--json prints exactly one object with the documented fields", arguments: ["aio", "threads"])
     func jsonContract(engine: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 8 << 20, random: true)
         let r = try Harness.blkview("bench", f, "--mode", "rand", "--block-size", "4k", "--slots", "4",
                                     "--duration", "0.3", "--engine", engine, "--json")
@@ -30,13 +47,13 @@ struct BenchCommandTests {
     }
 
     @Test("sync levels reach aio_rw_flags in the real io_submit (strace)",
-          .enabled(if: Harness.has("strace"), "strace is not installed"),
+          .enabled(if: Capability.has("strace"), "strace is not installed"),
           arguments: [("data", "aio_rw_flags=RWF_DSYNC"), ("full", "aio_rw_flags=RWF_SYNC")])
     func straceShowsRwFlags(level: String, expected: String) throws {
-        let strace = try #require(Harness.which("strace"))
-        let dir = try ScratchDir()
+        let strace = try #require(Subprocess.which("strace"))
+        let dir = try Scratch()
         let f = try dir.file("w.img", size: 1 << 20)
-        let r = try Harness.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "bench", f, "--write",
+        let r = try Subprocess.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "bench", f, "--write",
                                          "--sync", level, "--block-size", "4k", "--slots", "1",
                                          "--duration", "0.05", "--engine", "aio", "--json"])
         try #require(r.status == 0, "\(r.stderr)")
@@ -47,12 +64,12 @@ struct BenchCommandTests {
         #expect(submits.allSatisfy { $0.contains("aio_flags=IOCB_FLAG_RESFD,") })
     }
 
-    @Test("writes without a sync level carry no RWF flag", .enabled(if: Harness.has("strace"), "strace is not installed"))
+    @Test("writes without a sync level carry no RWF flag", .enabled(if: Capability.has("strace"), "strace is not installed"))
     func straceNoSync() throws {
-        let strace = try #require(Harness.which("strace"))
-        let dir = try ScratchDir()
+        let strace = try #require(Subprocess.which("strace"))
+        let dir = try Scratch()
         let f = try dir.file("w.img", size: 1 << 20)
-        let r = try Harness.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "bench", f, "--write",
+        let r = try Subprocess.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "bench", f, "--write",
                                          "--block-size", "4k", "--slots", "1", "--duration", "0.05",
                                          "--engine", "aio", "--json"])
         try #require(r.status == 0, "\(r.stderr)")
@@ -73,12 +90,12 @@ struct BenchCommandTests {
             (["bench", "SMALL"], "smaller than one"),
           ])
     func badInput(arguments: [String], message: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 1 << 20, random: true)
         let small = try dir.file("small.img", size: 100)
         let before = try Data(contentsOf: URL(fileURLWithPath: f))
         let args = arguments.map { $0 == "FILE" ? f : $0 == "DIR" ? dir.path : $0 == "SMALL" ? small : $0 }
-        let r = try Harness.run(Harness.blkview, args)
+        let r = try Subprocess.run(Harness.blkview, args)
         #expect(r.status != 0)
         #expect(r.stderr.contains(message), "stderr was: \(r.stderr)")
         #expect(r.stdout.isEmpty)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview dump` against the real `hexdump -C`, driven as a user would.
@@ -6,22 +7,22 @@ import Testing
 struct DumpCommandTests {
     /// An ext4 image made by mkfs.ext4 (zero runs, metadata, a partial tail)
     /// and a sparse file with some data: both with odd sizes.
-    static func fixtures(_ dir: ScratchDir) throws -> (ext4: String, sparse: String) {
+    static func fixtures(_ dir: Scratch) throws -> (ext4: String, sparse: String) {
         let ext4 = "\(dir.path)/ext4.img"
         let sparse = "\(dir.path)/sparse.img"
-        let r = try Harness.sh("""
+        let r = try Subprocess.sh("""
             truncate -s 8M '\(ext4)' && mkfs.ext4 -q -F -L batch '\(ext4)' && truncate -s 8389000 '\(ext4)' &&
             truncate -s 3000001 '\(sparse)' && printf 'hello, sparse world\\n' | dd of='\(sparse)' bs=1 seek=1048570 conv=notrunc status=none &&
             head -c 5000 /dev/urandom | dd of='\(sparse)' bs=1 seek=2000000 conv=notrunc status=none
             """)
-        guard r.status == 0 else { throw HarnessFailure("fixtures: \(r.stderr)") }
+        guard r.status == 0 else { throw TestFailure("fixtures: \(r.stderr)") }
         return (ext4, sparse)
     }
 
     @Test("--format canonical equals hexdump -C on several ranges",
-          .enabled(if: Harness.has("hexdump") && Harness.has("mkfs.ext4"), "needs hexdump and mkfs.ext4"))
+          .enabled(if: Capability.has("hexdump") && Capability.has("mkfs.ext4"), "needs hexdump and mkfs.ext4"))
     func equalsHexdump() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let (ext4, sparse) = try Self.fixtures(dir)
         let cases: [(String, Int64?, Int64?)] = [
             (ext4, nil, nil),  // the whole image: repeated-line runs, partial tail
@@ -45,8 +46,8 @@ struct DumpCommandTests {
                 mine += ["--length", "0x\(String(length, radix: 16))"]
                 theirs += ["-n", "\(length)"]
             }
-            let a = try Harness.run(Harness.blkview, mine)
-            let b = try Harness.run(try #require(Harness.which("hexdump")), theirs + [path])
+            let a = try Subprocess.run(Harness.blkview, mine)
+            let b = try Subprocess.run(try #require(Subprocess.which("hexdump")), theirs + [path])
             #expect(a.status == 0, "\(mine): \(a.stderr)")
             #expect(a.stderr.isEmpty)
             #expect(a.stdout == b.stdout, "\(mine) differs from hexdump \(theirs)")
@@ -56,14 +57,14 @@ struct DumpCommandTests {
 
     @Test("--format color: classes coloured, NO_COLOR honoured")
     func color() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = "\(dir.path)/t.bin"
         try Data("AB\u{0}\n\u{1}".utf8 + [0xFF]).write(to: URL(fileURLWithPath: f))
-        let c = try Harness.run(Harness.blkview, ["dump", f, "--format", "color"], environment: ["NO_COLOR": ""])
+        let c = try Subprocess.run(Harness.blkview, ["dump", f, "--format", "color"], environment: ["NO_COLOR": ""])
         #expect(c.status == 0)
         #expect(c.stdout.contains("\u{1B}[36m41 42"), "printable ASCII in cyan")
         #expect(c.stdout.contains("\u{1B}[33mff"), "non-ASCII in yellow")
-        let plain = try Harness.run(Harness.blkview, ["dump", f, "--format", "color"], environment: ["NO_COLOR": "1"])
+        let plain = try Subprocess.run(Harness.blkview, ["dump", f, "--format", "color"], environment: ["NO_COLOR": "1"])
         #expect(plain.status == 0)
         #expect(!plain.stdout.contains("\u{1B}"))
         #expect(plain.stdout.contains("│00000000│ 41 42 00 0a 01 ff"))
@@ -72,9 +73,9 @@ struct DumpCommandTests {
 
     @Test("dump | head -1 ends quietly with status 0")
     func epipe() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("big.img", size: 16 << 20, random: true)
-        let r = try Harness.run("/bin/bash", ["-c", "'\(Harness.blkview)' dump '\(f)' 2>'\(dir.path)/err' | head -1; echo \"${PIPESTATUS[0]}\"; cat '\(dir.path)/err'"])
+        let r = try Subprocess.run("/bin/bash", ["-c", "'\(Harness.blkview)' dump '\(f)' 2>'\(dir.path)/err' | head -1; echo \"${PIPESTATUS[0]}\"; cat '\(dir.path)/err'"])
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2, "one dump line, the status, no error text: \(r.stdout)")
         #expect(lines.first?.hasPrefix("00000000  ") == true)
@@ -83,7 +84,7 @@ struct DumpCommandTests {
 
     @Test("--offset takes the goto syntax (s1 = one sector, s1+0x10): the same lines as the byte offset")
     func offsetInSectors() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 1 << 20, random: true)
         let bytes = try Harness.blkview("dump", f, "--offset", "528", "--length", "32")
         let sectors = try Harness.blkview("dump", f, "--offset", "s1+0x10", "--length", "32")
@@ -102,9 +103,9 @@ struct DumpCommandTests {
             (["dump", "FILE", "--format", "xxd"], "--format must be canonical or color"),
           ])
     func badInput(arguments: [String], message: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 1 << 20, random: true)
-        let r = try Harness.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
+        let r = try Subprocess.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains(message), "stderr was: \(r.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import LinuxAIO
+import TestSupport
 import Testing
 
 /// The write-blocker test: every forensic command runs under `strace -f` and
@@ -8,7 +9,7 @@ import Testing
 /// change of times, mode or xattrs, and no file created beside it. The
 /// evidence's SHA-256, mtime and ctime must be as before, and its directory
 /// must list the same files.
-@Suite("--forensic under strace", .enabled(if: Harness.has("strace"), "strace is not installed"), .serialized)
+@Suite("--forensic under strace", .enabled(if: Capability.has("strace"), "strace is not installed"), .serialized)
 struct ForensicStraceTests {
     /// What is traced: every call that could open for writing, write, map,
     /// change metadata, lock, create or remove.
@@ -44,23 +45,23 @@ struct ForensicStraceTests {
 
     /// Root, setpriv, and a binary whose path `nobody` can traverse and run.
     static let nobodyCanRun: Bool = {
-        guard getuid() == 0, Harness.has("setpriv") else { return false }
-        let r = try? Harness.sh("setpriv --reuid=65534 --regid=65534 --clear-groups '\(Harness.blkview)' --version")
+        guard Capability.isRoot, Capability.has("setpriv") else { return false }
+        let r = try? Subprocess.sh("setpriv --reuid=65534 --regid=65534 --clear-groups '\(Harness.blkview)' --version")
         return r?.status == 0
     }()
 
     /// The evidence's state: SHA-256, size, mtime, ctime per file, and the directory listing.
     static func snapshot(_ dir: String, devices: [String] = []) throws -> String {
-        try Harness.sh("cd '\(dir)' && ls -lA --time-style=full-iso && stat -c '. mtime=%y ctime=%z' . && for f in * \(devices.joined(separator: " ")); do "
+        try Subprocess.sh("cd '\(dir)' && ls -lA --time-style=full-iso && stat -c '. mtime=%y ctime=%z' . && for f in * \(devices.joined(separator: " ")); do "
             + "[ -f \"$f\" ] || [ -b \"$f\" ] || continue; stat -c '%n %s mtime=%y ctime=%z mode=%a' \"$f\"; sha256sum < \"$f\"; done").stdout
     }
 
     /// Runs `command` (argv) under strace, as `user` (via setpriv) when given;
     /// returns the trace lines of every thread.
-    static func traced(_ command: [String], traceDir: String, asNobody: Bool = false) throws -> (Harness.Result, [String]) {
+    static func traced(_ command: [String], traceDir: String, asNobody: Bool = false) throws -> (Subprocess.Result, [String]) {
         var argv = ["-ff", "-y", "-qq", "-s", "8", "-o", "\(traceDir)/t", "-e", "trace=\(syscalls)"]
         if asNobody { argv += ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] }
-        let r = try Harness.run(Harness.which("strace")!, argv + command)
+        let r = try Subprocess.run(Subprocess.which("strace")!, argv + command)
         return (r, try traceLines(traceDir))
     }
 
@@ -207,18 +208,18 @@ struct ForensicStraceTests {
     /// Evidence for the tests: a raw image, a split set and (with ewfacquire) an E01 set, in `dir`.
     static func makeEvidence(_ dir: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var r = try Harness.sh("cd '\(dir)' && head -c 3145728 /dev/urandom > disk.raw && split -b 1M -d -a 3 --numeric-suffixes=1 disk.raw set.")
-        guard r.status == 0 else { throw HarnessFailure("evidence: \(r.stderr)") }
+        var r = try Subprocess.sh("cd '\(dir)' && head -c 3145728 /dev/urandom > disk.raw && split -b 1M -d -a 3 --numeric-suffixes=1 disk.raw set.")
+        guard r.status == 0 else { throw TestFailure("evidence: \(r.stderr)") }
         var paths = ["\(dir)/disk.raw", "\(dir)/set.001"]
-        if Harness.has("ewfacquire") {
-            r = try Harness.sh("cd '\(dir)' && ewfacquire -u -q -t img -S 1MiB -C C-1 disk.raw && rm -f *.log")
+        if Capability.has("ewfacquire") {
+            r = try Subprocess.sh("cd '\(dir)' && ewfacquire -u -q -t img -S 1MiB -C C-1 disk.raw && rm -f *.log")
             if r.status == 0 { paths.append("\(dir)/img.E01") }
         }
         return paths
     }
 
     /// Checks one traced run: exit 0, the trace saw the evidence read, and no violation.
-    static func audit(_ r: Harness.Result, _ lines: [String], evidenceDir: String, devices: [String] = [],
+    static func audit(_ r: Subprocess.Result, _ lines: [String], evidenceDir: String, devices: [String] = [],
                       noatime: Bool = false, _ what: String) {
         #expect(r.status == 0, "\(what): \(r.stdout) \(r.stderr)")
         let opened = lines.contains { line in
@@ -235,7 +236,7 @@ struct ForensicStraceTests {
 
     @Test("hash, info, dump and search --forensic on raw, split and E01 evidence: nothing written, nothing changed")
     func hashAsRoot() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
         let before = try Self.snapshot(ev)
@@ -274,12 +275,12 @@ struct ForensicStraceTests {
     @Test("as nobody, on 0444 root-owned files in a directory nobody can write: hash, info, dump, search and view",
           .enabled(if: nobodyCanRun, "needs root (to make root-owned evidence), setpriv, and a blkview binary nobody may run"))
     func unprivileged() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
         let logs = "\(scratch.path)/logs"
-        try Harness.sh("chmod 0444 '\(ev)'/* && chmod 0555 '\(ev)' && chmod 0755 '\(scratch.path)' && mkdir -m 0777 '\(logs)'")
-        defer { _ = try? Harness.sh("chmod 0755 '\(ev)'") }
+        try Subprocess.sh("chmod 0444 '\(ev)'/* && chmod 0555 '\(ev)' && chmod 0755 '\(scratch.path)' && mkdir -m 0777 '\(logs)'")
+        defer { _ = try? Subprocess.sh("chmod 0755 '\(ev)'") }
         let before = try Self.snapshot(ev)
         for (i, p) in paths.enumerated() {
             let traces = "\(scratch.path)/trace-\(i)"
@@ -302,16 +303,16 @@ struct ForensicStraceTests {
                 Self.audit(r, lines, evidenceDir: ev, "nobody: \(cmd[0]) \(p)")
             }
         }
-        if Harness.has("tmux") {
+        if Capability.has("tmux") {
             try viewerRun(evidence: paths[0], evidenceDir: ev, scratch: scratch.path, logs: logs, asNobody: true)
         }
         #expect(try Self.snapshot(ev) == before)
     }
 
     @Test("view --forensic --hash in tmux with a long random key sequence (edit keys included)",
-          .enabled(if: Harness.has("tmux"), "tmux is not installed"))
+          .enabled(if: Capability.has("tmux"), "tmux is not installed"))
     func viewer() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
         let before = try Self.snapshot(ev)
@@ -322,42 +323,41 @@ struct ForensicStraceTests {
     }
 
     @Test("hash --forensic on a read-only loop device: only asking ioctls",
-          .enabled(if: getuid() == 0 && Harness.has("losetup"), "needs root and losetup"))
+          .enabled(if: Capability.losetup, "needs root and loop devices (losetup)"))
     func loopDevice() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
-        let attach = try Harness.sh("losetup -r -f --show '\(paths[0])'")
-        let dev = attach.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(attach.status == 0 && dev.hasPrefix("/dev/loop"), "losetup: \(attach.stderr)")
-        defer { _ = try? Harness.sh("losetup -d '\(dev)'") }
+        let loop = try Loop(paths[0])
+        defer { loop.detach() }
+        let dev = loop.device
         let before = try Self.snapshot(ev, devices: [dev])
         let traces = "\(scratch.path)/trace"
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
         let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--json", "--log", "\(scratch.path)/s.log", dev],
                                          traceDir: traces)
         Self.audit(r, lines, evidenceDir: ev, devices: [dev], noatime: true, dev)
-        let sum = try Harness.sh("sha256sum < '\(paths[0])'").stdout.prefix(64)
+        let sum = try Subprocess.sh("sha256sum < '\(paths[0])'").stdout.prefix(64)
         #expect(r.stdout.contains("\"sha256\":\"\(sum)\""))
         #expect(try Self.snapshot(ev, devices: [dev]) == before)
     }
 
     @Test("hash --forensic on a read-only mount (ext4, mount -o ro,loop)",
-          .enabled(if: getuid() == 0 && Harness.has("mkfs.ext4") && Harness.has("mount"), "needs root, mkfs.ext4 and mount"))
+          .enabled(if: Capability.mountExt4, "needs root, loop devices, mkfs.ext4, mount and umount"))
     func readOnlyMount() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let mnt = "\(scratch.path)/mnt"
-        let made = try Harness.sh("cd '\(scratch.path)' && mkdir -p root mnt && head -c 2097152 /dev/urandom > root/ev.raw && "
+        let made = try Subprocess.sh("cd '\(scratch.path)' && mkdir -p root mnt && head -c 2097152 /dev/urandom > root/ev.raw && "
             + "truncate -s 16M fs.img && mkfs.ext4 -q -F -d root fs.img && mount -o ro,loop fs.img mnt")
         try #require(made.status == 0, "cannot mount: \(made.stderr)")
-        defer { _ = try? Harness.sh("umount '\(mnt)' || umount -l '\(mnt)'") }
+        defer { _ = try? Subprocess.sh("umount '\(mnt)' || umount -l '\(mnt)'") }
         let before = try Self.snapshot(mnt)
         let traces = "\(scratch.path)/trace"
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
         let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--json", "--log", "\(scratch.path)/s.log",
                                           "\(mnt)/ev.raw"], traceDir: traces)
         Self.audit(r, lines, evidenceDir: mnt, noatime: true, "read-only mount")
-        let sum = try Harness.sh("sha256sum < '\(scratch.path)/root/ev.raw'").stdout.prefix(64)
+        let sum = try Subprocess.sh("sha256sum < '\(scratch.path)/root/ev.raw'").stdout.prefix(64)
         #expect(r.stdout.contains("\"sha256\":\"\(sum)\""))
         #expect(try Self.snapshot(mnt) == before)
         let log = try String(contentsOfFile: "\(scratch.path)/s.log", encoding: .utf8)
@@ -366,7 +366,7 @@ struct ForensicStraceTests {
 
     @Test("view --forensic --write is refused before anything is opened or created")
     func writeRefused() throws {
-        let scratch = try ScratchDir()
+        let scratch = try Scratch()
         let ev = "\(scratch.path)/evidence"
         let paths = try Self.makeEvidence(ev)
         let before = try Self.snapshot(ev)
@@ -421,7 +421,7 @@ struct ForensicStraceTests {
         let screen = try t.waitFor("exit", seconds: 60) { $0.contains("[exit ") }
         #expect(screen.contains("[exit 0 tty-sane]"), "\(screen)")
         #expect(screen.contains("media hash at") || screen.contains("background hash cancelled"), "\(screen)")
-        Self.audit(Harness.Result(status: 0, stdout: "", stderr: ""), try Self.traceLines(traces), evidenceDir: evidenceDir,
+        Self.audit(Subprocess.Result(status: 0, stdout: "", stderr: ""), try Self.traceLines(traces), evidenceDir: evidenceDir,
                    "view \(evidence)\(asNobody ? " as nobody" : "")")
         let log = try String(contentsOfFile: "\(logs)/view.log", encoding: .utf8)
         #expect(log.contains("examiner: tester") && log.contains("exit hash") && log.contains("status 0"))

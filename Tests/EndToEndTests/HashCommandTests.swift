@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview hash` against md5sum/sha1sum/sha256sum on images made by real tools.
@@ -8,15 +9,15 @@ struct HashCommandTests {
     static func toolDigests(_ path: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for (k, tool) in [("md5", "md5sum"), ("sha1", "sha1sum"), ("sha256", "sha256sum")] {
-            let r = try Harness.sh("\(tool) < '\(path)'")
+            let r = try Subprocess.sh("\(tool) < '\(path)'")
             out[k] = String(r.stdout.prefix { $0 != " " })
         }
         return out
     }
 
-    static func json(_ r: Harness.Result) throws -> [String: Any] {
+    static func json(_ r: Subprocess.Result) throws -> [String: Any] {
         guard let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
-            throw HarnessFailure("not a JSON object: \(r.stdout) \(r.stderr)")
+            throw TestFailure("not a JSON object: \(r.stdout) \(r.stderr)")
         }
         return obj
     }
@@ -27,9 +28,9 @@ struct HashCommandTests {
     }
 
     /// A 24 MiB MBR disk: sfdisk, a FAT32 and an ext4 partition with random files.
-    static func diskImage(_ dir: ScratchDir) throws -> String {
+    static func diskImage(_ dir: Scratch) throws -> String {
         let img = "\(dir.path)/disk.img"
-        let r = try Harness.sh("""
+        let r = try Subprocess.sh("""
             set -e; cd '\(dir.path)'; truncate -s 24M disk.img
             printf 'label: dos\\nstart=2048, size=20480, type=c\\nstart=22528, size=26624, type=83\\n' | sfdisk --quiet disk.img
             truncate -s $((20480*512)) p1; mkfs.vfat -F 32 -n EVIDENCE p1 >/dev/null
@@ -39,14 +40,14 @@ struct HashCommandTests {
             dd if=p2 of=disk.img bs=512 seek=22528 conv=notrunc status=none
             rm -rf p1 p2 root
             """)
-        guard r.status == 0 else { throw HarnessFailure("image: \(r.stderr)") }
+        guard r.status == 0 else { throw TestFailure("image: \(r.stderr)") }
         return img
     }
 
     @Test("raw image (sfdisk + mkfs.vfat + mkfs.ext4): JSON and text equal the coreutils digests",
-          .enabled(if: Harness.has("sfdisk") && Harness.has("mkfs.ext4") && Harness.has("mkfs.vfat"), "sfdisk/mkfs missing"))
+          .enabled(if: Capability.has("sfdisk") && Capability.has("mkfs.ext4") && Capability.has("mkfs.vfat"), "sfdisk/mkfs missing"))
     func rawImage() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try Self.diskImage(dir)
         let tools = try Self.toolDigests(img)
         let r = try Harness.blkview("hash", "--json", img)
@@ -60,10 +61,10 @@ struct HashCommandTests {
 
     @Test("split raw sets (.001 and .aa): the reassembled stream's digests")
     func splitSets() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("src.raw", size: (5 << 20) + 4096 + 17, random: true)
         let tools = try Self.toolDigests(img)
-        try Harness.sh("cd '\(dir.path)' && split -b 1M -d -a 3 --numeric-suffixes=1 src.raw num. && split -b 2M src.raw alpha.")
+        try Subprocess.sh("cd '\(dir.path)' && split -b 1M -d -a 3 --numeric-suffixes=1 src.raw num. && split -b 2M src.raw alpha.")
         for first in ["num.001", "alpha.aa"] {
             let r = try Harness.blkview("hash", "--json", "\(dir.path)/\(first)")
             #expect(r.status == 0, "\(r.stderr)")
@@ -73,9 +74,9 @@ struct HashCommandTests {
 
     @Test("--offset/--length equal dd piped into the tools")
     func range() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("src.raw", size: 3 << 20, random: true)
-        try Harness.sh("tail -c +1002 '\(img)' | head -c 1234567 > '\(dir.path)/part'")
+        try Subprocess.sh("tail -c +1002 '\(img)' | head -c 1234567 > '\(dir.path)/part'")
         let tools = try Self.toolDigests("\(dir.path)/part")
         let r = try Harness.blkview("hash", "--json", "--offset", "1001", "--length", "1234567", img)
         Self.expectDigests(try Self.json(r), tools, size: 1_234_567, "range")
@@ -84,13 +85,13 @@ struct HashCommandTests {
     }
 
     @Test("E01 by ewfacquire: media digests, stored hashes and the ewfacquire log verify; a corrupted copy fails",
-          .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
+          .enabled(if: Capability.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
     func ewf() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         // Whole sectors: the packaged ewfacquire drops a partial last sector.
         let raw = try dir.file("src.raw", size: (3 << 20) + 512 * 7, random: true)
         let tools = try Self.toolDigests(raw)
-        let acq = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -S 1MiB -d sha1,sha256 "
+        let acq = try Subprocess.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -S 1MiB -d sha1,sha256 "
             + "-l acquire.log -C CASE-1 -e Examiner src.raw")
         #expect(acq.status == 0, "\(acq.stderr)")
         let e01 = "\(dir.path)/img.E01"
@@ -105,7 +106,7 @@ struct HashCommandTests {
 
         // Damage the copy: libewf's chunk checksum fails the read, so there is
         // no digest and the verification fails.
-        try Harness.sh("cd '\(dir.path)' && mkdir bad && cp img.E0* bad/ && "
+        try Subprocess.sh("cd '\(dir.path)' && mkdir bad && cp img.E0* bad/ && "
             + "printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' | dd of=bad/img.E01 bs=1 seek=400000 conv=notrunc status=none")
         let bad = try Harness.blkview("hash", "--verify", "\(dir.path)/acquire.log", "\(dir.path)/bad/img.E01")
         #expect(bad.status == 1, "\(bad.stdout) \(bad.stderr)")
@@ -114,11 +115,11 @@ struct HashCommandTests {
 
     @Test("--verify: a dc3dd log (match), a wrong hex digest (exit 1), junk (an error)")
     func verifyForms() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("src.raw", size: 2 << 20, random: true)
         let tools = try Self.toolDigests(img)
-        if Harness.has("dc3dd") {
-            try Harness.sh("cd '\(dir.path)' && dc3dd if=src.raw of=/dev/null hash=md5 hash=sha256 log=dc3dd.log >/dev/null 2>&1")
+        if Capability.has("dc3dd") {
+            try Subprocess.sh("cd '\(dir.path)' && dc3dd if=src.raw of=/dev/null hash=md5 hash=sha256 log=dc3dd.log >/dev/null 2>&1")
             let ok = try Harness.blkview("hash", "--verify", "\(dir.path)/dc3dd.log", img)
             #expect(ok.status == 0, "\(ok.stdout) \(ok.stderr)")
             #expect(ok.stdout.contains("MD5 match") && ok.stdout.contains("SHA-256 match") && ok.stdout.contains("dc3dd log"))
@@ -135,8 +136,8 @@ struct HashCommandTests {
 
     @Test("--forensic: the session log records the run; a log in the evidence directory is refused")
     func forensicLog() throws {
-        let dir = try ScratchDir()
-        let logs = try ScratchDir()
+        let dir = try Scratch()
+        let logs = try Scratch()
         let img = try dir.file("src.raw", size: 1 << 20, random: true)
         let tools = try Self.toolDigests(img)
         let log = "\(logs.path)/case.log"
@@ -160,13 +161,13 @@ struct HashCommandTests {
     }
 
     @Test("Ctrl-C stops hash (one line, exit 130, no digest) and a forensic dump; the session logs end 'interrupted'",
-          .enabled(if: Harness.has("tmux"), "tmux is not installed"))
+          .enabled(if: Capability.has("tmux"), "tmux is not installed"))
     func interrupted() throws {
-        let dir = try ScratchDir()
-        let logs = try ScratchDir()
+        let dir = try Scratch()
+        let logs = try Scratch()
         let img = "\(dir.path)/big.img"
         // 64 GiB of holes: about a minute of hashing, so Ctrl-C comes first.
-        try #require(try Harness.sh("truncate -s 64G '\(img)'").status == 0)
+        try #require(try Subprocess.sh("truncate -s 64G '\(img)'").status == 0)
         for forensic in [false, true] {
             let extra = forensic ? "--forensic --log '\(logs.path)/s.log' " : ""
             let t = try TmuxSession("\(Harness.blkview) hash \(extra)'\(img)'")

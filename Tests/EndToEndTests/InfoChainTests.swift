@@ -1,26 +1,27 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `info` on long EBR chains and on file systems in many logical partitions:
 /// every link is followed (compared with sfdisk -d and mmls), and every probe's
 /// follow-up read (the exFAT label) is made.
-@Suite("blkview info: EBR chains", .enabled(if: Harness.has("sfdisk") && Harness.has("mmls") && Harness.has("blkid"),
+@Suite("blkview info: EBR chains", .enabled(if: Capability.has("sfdisk") && Capability.has("mmls") && Capability.has("blkid"),
                                              "needs sfdisk, mmls (sleuthkit) and blkid"))
 struct InfoChainTests {
     /// An MBR image with an extended partition holding `count` logicals of `sectors` each.
-    static func chain(_ dir: ScratchDir, count: Int, sectors: Int = 4096) throws -> String {
+    static func chain(_ dir: Scratch, count: Int, sectors: Int = 4096) throws -> String {
         let total = 2048 + (count + 1) * (sectors + 4096)
         let img = try dir.file("chain\(count).img", size: total * 512)
         var script = "label: dos\nx1 : start=2048, size=\(total - 2048 - 8), type=5\n"
         for i in 0..<count { script += "x\(i + 5) : size=\(sectors), type=83\n" }
-        let r = try Harness.sh("printf '\(script.replacingOccurrences(of: "\n", with: "\\n"))' | sfdisk -q '\(img)'")
+        let r = try Subprocess.sh("printf '\(script.replacingOccurrences(of: "\n", with: "\\n"))' | sfdisk -q '\(img)'")
         try #require(r.status == 0, "sfdisk: \(r.stderr)")
         return img
     }
 
     /// mmls's non-meta partitions: (start, length) in sectors.
     static func mmls(_ img: String) throws -> [(Int, Int)] {
-        let r = try Harness.run(Harness.which("mmls")!, ["-a", img])
+        let r = try Subprocess.run(Subprocess.which("mmls")!, ["-a", img])
         return r.stdout.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 6, f[0].hasSuffix(":"), f[1].contains(":"), let s = Int(f[2]), let n = Int(f[4]) else { return nil }
@@ -48,19 +49,19 @@ struct InfoChainTests {
 
     @Test("10 logical partitions made by sfdisk are all listed")
     func ten() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         try Self.checkChain(try Self.chain(dir, count: 10), count: 10)
     }
 
     @Test("40 logical partitions made by sfdisk are all listed")
     func forty() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         try Self.checkChain(try Self.chain(dir, count: 40, sectors: 2048), count: 40)
     }
 
-    @Test("exFAT labels in 5 logical partitions match blkid", .enabled(if: Harness.has("mkfs.exfat"), "needs mkfs.exfat (exfatprogs)"))
+    @Test("exFAT labels in 5 logical partitions match blkid", .enabled(if: Capability.has("mkfs.exfat"), "needs mkfs.exfat (exfatprogs)"))
     func exfatLabels() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try Self.chain(dir, count: 5, sectors: 16384)
         let starts = try InfoCommandTests.sfdisk(img).filter { $0.2 == "83" }
         for (i, s) in starts.enumerated() {
@@ -81,7 +82,7 @@ struct InfoChainTests {
     @Test("a chain longer than the parser follows is reported, not silently cut")
     func tooLong() throws {
         // sfdisk stops at 60 partitions: forge 300 links, each EBR followed by a 1-sector logical.
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let links = 300
         // 2 MiB of zeros after the chain: the first and last MiB read up front miss every EBR.
         var image = [UInt8](repeating: 0, count: (2048 + 2 * links + 8 + 4096) * 512)

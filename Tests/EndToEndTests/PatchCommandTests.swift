@@ -1,26 +1,27 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview patch` and `blkview undo` driven as a user would: the real binary, real files, real loop devices.
 @Suite("blkview patch and undo", .serialized)
 struct PatchCommandTests {
     static func sha(_ path: String) throws -> String {
-        try Harness.sh("sha256sum < '\(path)'").stdout
+        try Subprocess.sh("sha256sum < '\(path)'").stdout
     }
 
     static func xxd(_ path: String, at offset: Int, length: Int) throws -> String {
-        try Harness.sh("xxd -s \(offset) -l \(length) -p '\(path)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Subprocess.sh("xxd -s \(offset) -l \(length) -p '\(path)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A 1 MiB random image patched at `at` with 150,000 random bytes (three
     /// journal records): the image, its SHA-256 before, the journal, the data.
-    static func patched(_ dir: ScratchDir, at: String) throws -> (image: String, before: String, journal: String, data: String) {
+    static func patched(_ dir: Scratch, at: String) throws -> (image: String, before: String, journal: String, data: String) {
         let f = try dir.file("disk.img", size: 1 << 20, random: true)
         let before = try sha(f)
-        try Harness.sh("cp '\(f)' '\(dir.path)/orig.img'")  // the original bytes, for forging torn pieces
+        try Subprocess.sh("cp '\(f)' '\(dir.path)/orig.img'")  // the original bytes, for forging torn pieces
         let j = "\(dir.path)/j.bvundo"
         let data = "\(dir.path)/p.bin"
-        try Harness.sh("head -c 150000 /dev/urandom > '\(data)'")
+        try Subprocess.sh("head -c 150000 /dev/urandom > '\(data)'")
         let r = try Harness.blkview("patch", f, "--at", at, "--from", data, "--journal", j)
         try #require(r.status == 0, "\(r.stderr)")
         return (f, before, j, data)
@@ -29,7 +30,7 @@ struct PatchCommandTests {
     @Test("every sync level writes the right bytes; undo restores; undo again changes nothing",
           arguments: ["none", "data", "full"])
     func patchAndUndo(sync: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("disk.img", size: 1 << 20, random: true)
         let before = try Self.sha(f)
         let j = "\(dir.path)/j.bvundo"
@@ -51,13 +52,13 @@ struct PatchCommandTests {
     }
 
     @Test("strace: data and full patches carry RWF_DSYNC / RWF_SYNC in aio_rw_flags",
-          .enabled(if: Harness.has("strace"), "strace is not installed"),
+          .enabled(if: Capability.has("strace"), "strace is not installed"),
           arguments: [("data", "aio_rw_flags=RWF_DSYNC"), ("full", "aio_rw_flags=RWF_SYNC"), ("none", "")])
     func strace(sync: String, expected: String) throws {
-        let strace = try #require(Harness.which("strace"))
-        let dir = try ScratchDir()
+        let strace = try #require(Subprocess.which("strace"))
+        let dir = try Scratch()
         let f = try dir.file("disk.img", size: 1 << 20, random: true)
-        let r = try Harness.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "patch", f, "--at", "4096",
+        let r = try Subprocess.run(strace, ["-f", "-e", "trace=io_submit", Harness.blkview, "patch", f, "--at", "4096",
                                          "--hex", "de ad be ef", "--sync", sync, "--engine", "aio",
                                          "--journal", "\(dir.path)/j.bvundo"])
         try #require(r.status == 0, "\(r.stderr)")
@@ -73,7 +74,7 @@ struct PatchCommandTests {
 
     @Test("undo refuses another image of the same size, and one of another size; nothing written")
     func undoRefusesMismatch() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("disk.img", size: 1 << 20, random: true)
         let other = try dir.file("other.img", size: 1 << 20, random: true)
         let small = try dir.file("small.img", size: 1 << 19, random: true)
@@ -103,10 +104,10 @@ struct PatchCommandTests {
             (["undo", "/nonexistent/j.bvundo"], "cannot read the journal /nonexistent/j.bvundo"),
           ])
     func badInput(arguments: [String], message: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 1 << 20, random: true)
         let before = try Data(contentsOf: URL(fileURLWithPath: f))
-        let r = try Harness.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
+        let r = try Subprocess.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
         #expect(r.status != 0)
         #expect(r.stderr.contains(message), "stderr was: \(r.stderr)")
         #expect(r.stdout.isEmpty)
@@ -115,13 +116,13 @@ struct PatchCommandTests {
 
     @Test("a last journal record whose header is garbage cannot be judged: refused, nothing written; an empty journal has nothing to undo")
     func tornJournal() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let (f, _, j, _) = try Self.patched(dir, at: "777")
         let after = try Self.sha(f)
         // A fourth record with a garbage header: which block it names, and
         // whether it was written, cannot be told (see UndoDamagedJournalTests
         // for the decidable shapes).
-        try Harness.sh("head -c 70000 /dev/urandom | tail -c +1 | head -c 35000 > '\(dir.path)/garbage'; printf 'BVRC\\003\\000\\000\\000' >> '\(j)'; cat '\(dir.path)/garbage' >> '\(j)'")
+        try Subprocess.sh("head -c 70000 /dev/urandom | tail -c +1 | head -c 35000 > '\(dir.path)/garbage'; printf 'BVRC\\003\\000\\000\\000' >> '\(j)'; cat '\(dir.path)/garbage' >> '\(j)'")
         let r = try Harness.blkview("undo", j)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("last record (3,") && r.stderr.contains("its header is lost"), "\(r.stderr)")
@@ -135,15 +136,15 @@ struct PatchCommandTests {
 
     /// Puts `count` original bytes at `offset` back into the patched image: a
     /// piece that is part old, part new, as a write torn inside it leaves.
-    static func tear(_ dir: ScratchDir, _ image: String, at offset: Int, count: Int) throws {
-        try Harness.sh("dd if='\(dir.path)/orig.img' of='\(image)' bs=1 skip=\(offset) seek=\(offset) count=\(count) conv=notrunc status=none")
+    static func tear(_ dir: Scratch, _ image: String, at offset: Int, count: Int) throws {
+        try Subprocess.sh("dd if='\(dir.path)/orig.img' of='\(image)' bs=1 skip=\(offset) seek=\(offset) count=\(count) conv=notrunc status=none")
     }
 
     @Test("100 foreign bytes in a journaled piece: refused, --accept-torn is not suggested and does not write them")
     func foreignBytes() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let (f, _, j, _) = try Self.patched(dir, at: "0x10000")
-        try Harness.sh("head -c 100 /dev/urandom | dd of='\(f)' bs=1 seek=\(0x20000 + 3 * 512 + 200) conv=notrunc status=none")
+        try Subprocess.sh("head -c 100 /dev/urandom | dd of='\(f)' bs=1 seek=\(0x20000 + 3 * 512 + 200) conv=notrunc status=none")
         let changed = try Self.sha(f)
         let r = try Harness.blkview("undo", j)
         #expect(r.status != 0 && r.stderr.contains("with bytes the journal never wrote there"), "\(r.stderr)")
@@ -153,14 +154,14 @@ struct PatchCommandTests {
         #expect(try Self.sha(f) == changed, "the foreign bytes are not overwritten")
         // Old and new bytes interleaved (no single tear) are not a torn write either.
         for k in stride(from: 0, to: 512, by: 64) { try Self.tear(dir, f, at: 0x30000 + 7 * 512 + k, count: 32) }
-        try Harness.sh("dd if='\(dir.path)/orig.img' of='\(f)' bs=1 skip=\(0x20000 + 3 * 512 + 200) seek=\(0x20000 + 3 * 512 + 200) count=100 conv=notrunc status=none")
+        try Subprocess.sh("dd if='\(dir.path)/orig.img' of='\(f)' bs=1 skip=\(0x20000 + 3 * 512 + 200) seek=\(0x20000 + 3 * 512 + 200) count=100 conv=notrunc status=none")
         let mixed = try Harness.blkview("undo", j, "--dry-run")
         #expect(mixed.status != 0 && !mixed.stderr.contains("--accept-torn"), "\(mixed.stderr)")
     }
 
     @Test("a 512-byte piece torn by a power loss: undo refuses and names --accept-torn, which restores the original")
     func tornPiece() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let (f, before, j, data) = try Self.patched(dir, at: "0x10000")
         // A piece in the middle of a patched block that is neither version:
         // its first 200 bytes old, the rest new (a write torn inside it).
@@ -191,25 +192,21 @@ struct PatchCommandTests {
                 "\(w.stderr)")
         #expect(try Self.sha(other) == otherBefore, "nothing written to the other image")
         // Torn pieces in two different blocks are not one torn write either.
-        try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x1000 / 512) conv=notrunc status=none")
-        try Harness.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x18000 / 512) conv=notrunc status=none")
+        try Subprocess.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x1000 / 512) conv=notrunc status=none")
+        try Subprocess.sh("head -c 512 /dev/urandom | dd of='\(f)' bs=512 seek=\(0x18000 / 512) conv=notrunc status=none")
         let two = try Harness.blkview("undo", j0, "--accept-torn", "--dry-run")
         #expect(two.status != 0 && two.stderr.contains("the journal is not for this target"), "\(two.stderr)")
     }
 
     @Test("a real loop device: patch and undo; mounted, it is refused without --force",
-          .enabled(if: getuid() == 0 && Harness.has("losetup") && Harness.has("mkfs.ext4"), "needs root, losetup and mkfs.ext4"))
+          .enabled(if: Capability.losetup && Capability.has("mkfs.ext4"), "needs root, loop devices (losetup) and mkfs.ext4"))
     func loopDevice() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("fs.img", size: 8 << 20)
-        try #require(try Harness.sh("mkfs.ext4 -q '\(img)'").status == 0)
-        let attach = try Harness.sh("losetup -f --show '\(img)'")
-        guard attach.status == 0 else {
-            Issue.record("losetup failed (skip): \(attach.stderr)")
-            return
-        }
-        let loop = attach.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Harness.sh("losetup -d \(loop)") }
+        try #require(try Subprocess.sh("mkfs.ext4 -q '\(img)'").status == 0)
+        let attached = try Loop(img, readOnly: false)
+        defer { attached.detach() }
+        let loop = attached.device
         let j = "\(dir.path)/j.bvundo"
         let before = try Self.sha(loop)
         let p = try Harness.blkview("patch", loop, "--at", "s100+3", "--hex", "ca fe", "--sync", "full", "--journal", j)
@@ -220,11 +217,11 @@ struct PatchCommandTests {
 
         let mnt = "\(dir.path)/mnt"
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
-        guard try Harness.sh("mount \(loop) '\(mnt)'").status == 0 else {
+        guard try Subprocess.sh("mount \(loop) '\(mnt)'").status == 0 else {
             Issue.record("mount failed here; the mounted case is not tested")
             return
         }
-        defer { _ = try? Harness.sh("umount '\(mnt)'") }
+        defer { _ = try? Subprocess.sh("umount '\(mnt)'") }
         let refused = try Harness.blkview("patch", loop, "--at", "0", "--hex", "00", "--journal", "\(dir.path)/j2.bvundo")
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("in use") && refused.stderr.contains("--force"), "\(refused.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Ctrl-C during `blkview patch`: the real binary in tmux (a real terminal
@@ -6,15 +7,15 @@ import Testing
 @Suite("blkview patch: Ctrl-C", .serialized)
 struct PatchInterruptTests {
     @Test("Ctrl-C stops a patch between blocks: exit 130, says how far it got, and undo restores the original exactly",
-          .enabled(if: Harness.has("tmux"), "tmux is not installed"))
+          .enabled(if: Capability.has("tmux"), "tmux is not installed"))
     func interrupted() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = "\(dir.path)/big.img"
         let data = "\(dir.path)/p.bin"
         // 4 MiB = 64 blocks of 64 KiB with --sync full: seconds of work (a
         // journal fsync, a synchronous write and a read-back per block), so
         // that Ctrl-C lands in the middle.
-        try #require(try Harness.sh("head -c \(8 << 20) /dev/urandom > '\(img)' && head -c \(4 << 20) /dev/urandom > '\(data)'").status == 0)
+        try #require(try Subprocess.sh("head -c \(8 << 20) /dev/urandom > '\(img)' && head -c \(4 << 20) /dev/urandom > '\(data)'").status == 0)
         let before = try PatchCommandTests.sha(img)
         let j = "\(dir.path)/j.bvundo"
         let t = try TmuxSession("\(Harness.blkview) patch '\(img)' --at 0x1000 --from '\(data)' --sync full --journal '\(j)' > '\(dir.path)/out.txt'", width: 300)

@@ -1,21 +1,22 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Edit mode in the real viewer (tmux): what is typed lands on the disk only
 /// after `W` and a confirmation; read-only sessions refuse and change nothing.
-@Suite("Viewer edit mode in tmux", .enabled(if: Harness.has("tmux"), "tmux is not installed"), .serialized)
+@Suite("Viewer edit mode in tmux", .enabled(if: Capability.has("tmux"), "tmux is not installed"), .serialized)
 struct PatchViewerTmuxTests {
     /// Hash, mtime and ctime (nanoseconds) of a file.
     static func fingerprint(_ path: String) throws -> String {
-        try Harness.sh("sha256sum < '\(path)'; stat -c '%y %z' '\(path)'").stdout
+        try Subprocess.sh("sha256sum < '\(path)'; stat -c '%y %z' '\(path)'").stdout
     }
 
     @Test("--write: e, hex and text, W, pick full, confirm: the bytes on disk equal xxd's and the journal panel shows verified")
     func editAndWrite() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let journal = "\(dir.path)/session.bvundo"
-        let before = try Harness.sh("sha256sum < '\(img)'").stdout
+        let before = try Subprocess.sh("sha256sum < '\(img)'").stdout
         let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(journal)'")
         try t.waitFor(text: "writable")
         try t.send("w")
@@ -32,7 +33,7 @@ struct PatchViewerTmuxTests {
         try t.type("OK")
         try t.waitFor(text: "6 staged")
         #expect(!FileManager.default.fileExists(atPath: journal), "nothing touches the disk before W")
-        #expect(try Harness.sh("sha256sum < '\(img)'").stdout == before)
+        #expect(try Subprocess.sh("sha256sum < '\(img)'").stdout == before)
         try t.send("Escape", "W")
         try t.waitFor(text: "write with sync")
         try t.send("f", "Enter")
@@ -41,19 +42,19 @@ struct PatchViewerTmuxTests {
         let screen = try t.waitFor(text: "written and verified")
         #expect(screen.contains("verified"))
         #expect(screen.contains("full"))
-        let xxd = try Harness.sh("xxd -s 0x200 -l 6 -p '\(img)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let xxd = try Subprocess.sh("xxd -s 0x200 -l 6 -p '\(img)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(xxd == "deadbeef4f4b")
         let row = try #require(ViewerTmuxTests.row(screen, offset: 0x200))
         #expect(row.contains("de ad be ef 4f 4b"))
         try t.send("q")
         try t.waitFor(text: "[exit 0 tty-sane]")
         #expect(try Harness.blkview("undo", journal).status == 0)
-        #expect(try Harness.sh("sha256sum < '\(img)'").stdout == before)
+        #expect(try Subprocess.sh("sha256sum < '\(img)'").stdout == before)
     }
 
     @Test("q with staged bytes asks first; u undoes the last staged change")
     func quitAsks() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let before = try Self.fingerprint(img)
         let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(dir.path)/j.bvundo'")
@@ -73,7 +74,7 @@ struct PatchViewerTmuxTests {
 
     @Test("read-only (the default): e and W say why; hash, mtime and ctime unchanged")
     func readOnlyRefuses() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let before = try Self.fingerprint(img)
         let t = try TmuxSession("\(Harness.blkview) '\(img)'")
@@ -90,18 +91,18 @@ struct PatchViewerTmuxTests {
     }
 
     @Test("--write is refused on a file behind a mounted loop device without --force",
-          .enabled(if: getuid() == 0 && Harness.has("losetup") && Harness.has("mkfs.ext4"), "needs root, losetup and mkfs.ext4"))
+          .enabled(if: Capability.losetup && Capability.has("mkfs.ext4"), "needs root, loop devices (losetup) and mkfs.ext4"))
     func writeRefusedWhenMounted() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("fs.img", size: 8 << 20)
-        try #require(try Harness.sh("mkfs.ext4 -q '\(img)'").status == 0)
+        try #require(try Subprocess.sh("mkfs.ext4 -q '\(img)'").status == 0)
         let mnt = "\(dir.path)/mnt"
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
-        guard try Harness.sh("mount -o loop '\(img)' '\(mnt)'").status == 0 else {
+        guard try Subprocess.sh("mount -o loop '\(img)' '\(mnt)'").status == 0 else {
             Issue.record("mount -o loop failed here")
             return
         }
-        defer { _ = try? Harness.sh("umount '\(mnt)'") }
+        defer { _ = try? Subprocess.sh("umount '\(mnt)'") }
         let r = try Harness.blkview(img, "--write")
         #expect(r.status != 0)
         #expect(r.stderr.contains("in use") && r.stderr.contains("--force"), "\(r.stderr)")
@@ -109,13 +110,13 @@ struct PatchViewerTmuxTests {
 }
 
 /// Coherence and one writer at a time, in the real viewer.
-@Suite("Viewer writes: coherence and the writer lock", .enabled(if: Harness.has("tmux") && Harness.has("mkfs.ext4"), "needs tmux and mkfs.ext4"), .serialized)
+@Suite("Viewer writes: coherence and the writer lock", .enabled(if: Capability.has("tmux") && Capability.has("mkfs.ext4"), "needs tmux and mkfs.ext4"), .serialized)
 struct ViewerCoherenceTmuxTests {
     @Test("a byte written with W shows at once in the hex view and in the field decode; a second writer is refused meanwhile")
     func writeIsSeenEverywhere() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("fs.img", size: 8 << 20)
-        try #require(try Harness.sh("mkfs.ext4 -q -L SYSVOL '\(img)'").status == 0)
+        try #require(try Subprocess.sh("mkfs.ext4 -q -L SYSVOL '\(img)'").status == 0)
         let t = try TmuxSession("\(Harness.blkview) '\(img)' --write --journal '\(dir.path)/j.bvundo'")
         try t.waitFor(text: "writable")
         try t.send(":")
@@ -142,6 +143,6 @@ struct ViewerCoherenceTmuxTests {
         #expect(row.contains("58 59 53 56 4f 4c"), "\(row)")
         try t.send("q")
         try t.waitFor(text: "[exit 0 tty-sane]")
-        #expect(try Harness.sh("xxd -s 0x478 -l 6 -p '\(img)'").stdout.hasPrefix("585953564f4c"))
+        #expect(try Subprocess.sh("xxd -s 0x478 -l 6 -p '\(img)'").stdout.hasPrefix("585953564f4c"))
     }
 }

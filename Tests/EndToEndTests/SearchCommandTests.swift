@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview search` against Python's count of every (overlapping) occurrence.
@@ -6,28 +7,28 @@ import Testing
 struct SearchCommandTests {
     /// Every start offset of `hex` bytes in `path`, overlapping ones included, as `0x…` lines.
     static func python(_ path: String, hex: String) throws -> String {
-        let r = try Harness.run(try #require(Harness.which("python3")), ["-c", """
+        let r = try Subprocess.run(try #require(Subprocess.which("python3")), ["-c", """
             import re, sys
             d = open(sys.argv[1], 'rb').read(); p = bytes.fromhex(sys.argv[2])
             print(''.join(hex(m.start()) + '\\n' for m in re.finditer(b'(?=' + re.escape(p) + b')', d)), end='')
             """, path, hex])
-        guard r.status == 0 else { throw HarnessFailure(r.stderr) }
+        guard r.status == 0 else { throw TestFailure(r.stderr) }
         return r.stdout
     }
 
     @Test("offsets equal Python's on an ext4 image, text and hex, overlapping ones included",
-          .enabled(if: Harness.has("mkfs.ext4") && Harness.has("python3"), "needs mkfs.ext4 and python3"))
+          .enabled(if: Capability.has("mkfs.ext4") && Capability.has("python3"), "needs mkfs.ext4 and python3"))
     func matchesPython() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = "\(dir.path)/ext4.img"
-        let r = try Harness.sh("""
+        let r = try Subprocess.sh("""
             truncate -s 24M '\(img)' && mkfs.ext4 -q -F -L batchlabel '\(img)' &&
             printf 'aaaaaaa' | dd of='\(img)' bs=1 seek=\(8 << 20 - 3) conv=notrunc status=none
             """)
         try #require(r.status == 0, "\(r.stderr)")
         for (args, hex) in [(["--text", "batchlabel"], "62617463686c6162656c"), (["--hex", "53 ef"], "53ef"),
                             (["--text", "aaa"], "616161"), (["--hex", "0x0000000000000000ffff"], "0000000000000000ffff")] {
-            let mine = try Harness.run(Harness.blkview, ["search", img] + args)
+            let mine = try Subprocess.run(Harness.blkview, ["search", img] + args)
             let expected = try Self.python(img, hex: hex)
             #expect(mine.status == (expected.isEmpty ? 1 : 0), "\(args): \(mine.stderr)")
             #expect(mine.stdout == expected, "\(args)")
@@ -37,7 +38,7 @@ struct SearchCommandTests {
 
     @Test("--first and --json")
     func firstAndJSON() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = "\(dir.path)/t.bin"
         try Data(repeating: 0x41, count: 10).write(to: URL(fileURLWithPath: f))
         let first = try Harness.blkview("search", f, "--text", "AA", "--first")
@@ -59,10 +60,10 @@ struct SearchCommandTests {
 
     @Test("a 20 GiB sparse file: holes skipped, matches at hole edges found")
     func sparse20G() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = "\(dir.path)/sparse20g.img"
         let g: Int64 = 1 << 30
-        let r = try Harness.sh("""
+        let r = try Subprocess.sh("""
             truncate -s 20G '\(f)' &&
             head -c 1048576 /dev/urandom | dd of='\(f)' bs=1M seek=3 conv=notrunc status=none &&
             head -c 1048576 /dev/urandom | dd of='\(f)' bs=1M seek=\(10 * 1024) conv=notrunc status=none &&
@@ -92,9 +93,9 @@ struct SearchCommandTests {
             (["search", "FILE", "--text", ""], "--text must not be empty"),
           ])
     func badInput(arguments: [String], message: String) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("data.img", size: 1 << 20, random: true)
-        let r = try Harness.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
+        let r = try Subprocess.run(Harness.blkview, arguments.map { $0 == "FILE" ? f : $0 })
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains(message), "stderr was: \(r.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Drives the real binary in a tmux session, fzf-style: start, send keys,
@@ -11,7 +12,7 @@ final class TmuxSession {
 
     /// Starts `command` in a detached session of `width`×`height` with UTF-8.
     init(_ command: String, width: Int = 120, height: Int = 40) throws {
-        guard let t = Harness.which("tmux") else { throw HarnessFailure("tmux is not installed") }
+        guard let t = Subprocess.which("tmux") else { throw TestFailure("tmux is not installed") }
         tmux = t
         name = "blkview-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         // `; sleep` keeps the pane after exit so the final screen can be read.
@@ -19,7 +20,7 @@ final class TmuxSession {
         let wrapped = "saved=$(stty -g); LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \(command); rc=$?; "
             + "[ \"$(stty -g)\" = \"$saved\" ] && t=tty-sane || t=tty-changed; echo \"[exit $rc $t]\"; sleep 600"
         let r = try run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", wrapped])
-        guard r.status == 0 else { throw HarnessFailure("tmux new-session failed: \(r.stderr)") }
+        guard r.status == 0 else { throw TestFailure("tmux new-session failed: \(r.stderr)") }
     }
 
     deinit {
@@ -31,8 +32,8 @@ final class TmuxSession {
 
     /// Runs a tmux command against this session's own server.
     @discardableResult
-    func run(_ arguments: [String]) throws -> Harness.Result {
-        try Harness.run(tmux, ["-L", name] + arguments)
+    func run(_ arguments: [String]) throws -> Subprocess.Result {
+        try Subprocess.run(tmux, ["-L", name] + arguments)
     }
 
     /// Sends tmux key names (`Enter`, `PageDown`, `F1`) or literal text.
@@ -63,7 +64,7 @@ final class TmuxSession {
             if predicate(last) { return last }
             usleep(20_000)
         }
-        throw HarnessFailure("timed out waiting for \(what); the screen was:\n\(last)")
+        throw TestFailure("timed out waiting for \(what); the screen was:\n\(last)")
     }
 
     @discardableResult

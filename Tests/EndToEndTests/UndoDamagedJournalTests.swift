@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `blkview undo` on journals that were damaged after the patch, or forged:
@@ -14,7 +15,7 @@ struct UndoDamagedJournalTests {
     /// A 1 MiB random image, a copy of it, and a completed 5-block patch
     /// (5 × 64 KiB at 0x10000) with its journal.
     struct Patched {
-        let dir: ScratchDir
+        let dir: Scratch
         let image: String, original: String, journal: String
         let before: String, after: String
         var headerLength: Int {
@@ -24,12 +25,12 @@ struct UndoDamagedJournalTests {
         var lastRecord: Int { headerLength + 4 * UndoDamagedJournalTests.recordLength }
     }
 
-    static func patched(_ dir: ScratchDir) throws -> Patched {
+    static func patched(_ dir: Scratch) throws -> Patched {
         let f = try dir.file("disk.img", size: 1 << 20, random: true)
         let orig = "\(dir.path)/orig.img"
-        try Harness.sh("cp '\(f)' '\(orig)'")
+        try Subprocess.sh("cp '\(f)' '\(orig)'")
         let j = "\(dir.path)/j.bvundo"
-        try Harness.sh("head -c \(5 * block) /dev/urandom > '\(dir.path)/p.bin'")
+        try Subprocess.sh("head -c \(5 * block) /dev/urandom > '\(dir.path)/p.bin'")
         let r = try Harness.blkview("patch", f, "--at", "0x10000", "--from", "\(dir.path)/p.bin", "--journal", j)
         try #require(r.status == 0 && r.stdout.contains("5 blocks"), "\(r.stdout) \(r.stderr)")
         return Patched(dir: dir, image: f, original: orig, journal: j, before: try PatchCommandTests.sha(orig),
@@ -43,7 +44,7 @@ struct UndoDamagedJournalTests {
     }
 
     /// The rule of the issue: exit 0 only with the original image back.
-    static func neverNeither(_ r: Harness.Result, _ p: Patched, _ what: String) throws {
+    static func neverNeither(_ r: Subprocess.Result, _ p: Patched, _ what: String) throws {
         let now = try PatchCommandTests.sha(p.image)
         if r.status == 0 {
             #expect(now == p.before, "\(what): exit 0, but the image is not the original:\n\(r.stdout)")
@@ -56,7 +57,7 @@ struct UndoDamagedJournalTests {
 
     @Test("a journal cut inside its last record's original bytes: the block was written and cannot be restored: refused")
     func truncatedInOriginal() throws {
-        let p = try Self.patched(try ScratchDir())
+        let p = try Self.patched(try Scratch())
         try #require(truncate(p.journal, off_t(p.lastRecord + Self.recordHeader + 1000)) == 0)
         let r = try Harness.blkview("undo", p.journal)
         #expect(r.status != 0)
@@ -70,7 +71,7 @@ struct UndoDamagedJournalTests {
     func originalIntact() throws {
         for (what, damage) in [("cut", { (d: inout [UInt8], at: Int) in d.removeLast(d.count - (at + Self.recordHeader + Self.block + 100)) }),
                                ("flipped", { (d: inout [UInt8], at: Int) in d[at + Self.recordHeader + Self.block + 7] ^= 0x40 })] {
-            let p = try Self.patched(try ScratchDir())
+            let p = try Self.patched(try Scratch())
             try Self.edit(p.journal) { damage(&$0, p.lastRecord) }
             let r = try Harness.blkview("undo", p.journal)
             #expect(r.status == 0, "\(what): \(r.stderr)")
@@ -89,10 +90,10 @@ struct UndoDamagedJournalTests {
             ("record header", 9, "its header is lost"),
         ]
         for (what, at, needle) in cases {
-            let p = try Self.patched(try ScratchDir())
+            let p = try Self.patched(try Scratch())
             try Self.edit(p.journal) { $0[p.lastRecord + at] ^= 0x01 }
             for dry in [true, false] {
-                let r = try Harness.run(Harness.blkview, ["undo", p.journal] + (dry ? ["--dry-run"] : []))
+                let r = try Subprocess.run(Harness.blkview, ["undo", p.journal] + (dry ? ["--dry-run"] : []))
                 #expect(r.status != 0 && r.stderr.contains(needle), "\(what): \(r.stderr)")
                 try Self.neverNeither(r, p, what)
             }
@@ -101,10 +102,10 @@ struct UndoDamagedJournalTests {
 
     @Test("a crash while appending the last record (its block never written): ignored, and the image is the original")
     func crashShape() throws {
-        let p = try Self.patched(try ScratchDir())
+        let p = try Self.patched(try Scratch())
         // As if the patch died during the fifth append: that block was never
         // written (put its original back), and its record is cut short.
-        try Harness.sh("dd if='\(p.original)' of='\(p.image)' bs=65536 skip=5 seek=5 count=1 conv=notrunc status=none")
+        try Subprocess.sh("dd if='\(p.original)' of='\(p.image)' bs=65536 skip=5 seek=5 count=1 conv=notrunc status=none")
         try #require(truncate(p.journal, off_t(p.lastRecord + Self.recordHeader + 30000)) == 0)
         let r = try Harness.blkview("undo", p.journal)
         #expect(r.status == 0, "\(r.stderr)")
@@ -116,8 +117,8 @@ struct UndoDamagedJournalTests {
 
     @Test("the damaged last record's block holds neither version: refused")
     func neitherVersion() throws {
-        let p = try Self.patched(try ScratchDir())
-        try Harness.sh("head -c 100 /dev/urandom | dd of='\(p.image)' bs=1 seek=\(0x50000 + 300) conv=notrunc status=none")
+        let p = try Self.patched(try Scratch())
+        try Subprocess.sh("head -c 100 /dev/urandom | dd of='\(p.image)' bs=1 seek=\(0x50000 + 300) conv=notrunc status=none")
         let changed = try PatchCommandTests.sha(p.image)
         try #require(truncate(p.journal, off_t(p.lastRecord + 500)) == 0)
         let r = try Harness.blkview("undo", p.journal)
@@ -141,7 +142,7 @@ struct UndoDamagedJournalTests {
 
     @Test("a forged record offset of 0x7FFFFFFFFFFFFE00 with its CRCs recomputed: one line naming the record, no trap")
     func forgedOffset() throws {
-        let p = try Self.patched(try ScratchDir())
+        let p = try Self.patched(try Scratch())
         let second = p.headerLength + Self.recordLength
         try Self.edit(p.journal) { d in
             for i in 0..<8 { d[second + 8 + i] = UInt8(truncatingIfNeeded: UInt64(0x7FFF_FFFF_FFFF_FE00) >> (8 * i)) }
@@ -150,7 +151,7 @@ struct UndoDamagedJournalTests {
             Self.put32(&d, end, Self.crc32c(d[second..<end]))
         }
         for extra in [[], ["--dry-run"], ["--accept-torn"]] {
-            let r = try Harness.run(Harness.blkview, ["undo", p.journal] + extra)
+            let r = try Subprocess.run(Harness.blkview, ["undo", p.journal] + extra)
             #expect(r.status == 1, "\(extra): status \(r.status) (a trap is 132 or 133): \(r.stderr)")
             #expect(r.stderr.contains("refusing to undo: record 1 (0x7ffffffffffffe00, 65536 B) does not fit"), "\(r.stderr)")
             try Self.neverNeither(r, p, "forged offset \(extra)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Paths with ESC and newline in them (a hostile file name, a journal's
@@ -21,7 +22,7 @@ struct UndoTerminalSafeTests {
             ["dump", "/nonexistent/x\u{1B}[2J\n.img"],
           ])
     func missing(arguments: [String]) throws {
-        let r = try Harness.run(Harness.blkview, arguments)
+        let r = try Subprocess.run(Harness.blkview, arguments)
         #expect(r.status != 0)
         Self.clean(r.stderr, arguments[0])
         #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr.debugDescription)")
@@ -31,11 +32,11 @@ struct UndoTerminalSafeTests {
 
     @Test("an image and a journal named with ESC and newline: patch and undo print them escaped, and work")
     func realFiles() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = "\(dir.path)/disk\(Self.esc)[31m\nred.img"
         let j = "\(dir.path)/j\(Self.esc)[2J\nx.bvundo"
-        try #require(try Harness.run("/bin/sh", ["-c", "head -c 1048576 /dev/urandom > \"$1\"", "sh", img]).status == 0)
-        let before = try Harness.run("/bin/sh", ["-c", "sha256sum < \"$1\"", "sh", img]).stdout
+        try #require(try Subprocess.run("/bin/sh", ["-c", "head -c 1048576 /dev/urandom > \"$1\"", "sh", img]).status == 0)
+        let before = try Subprocess.run("/bin/sh", ["-c", "sha256sum < \"$1\"", "sh", img]).stdout
         let p = try Harness.blkview("patch", img, "--at", "0x200", "--hex", "de ad", "--journal", j)
         #expect(p.status == 0, "\(p.stderr)")
         Self.clean(p.stdout, "patch")
@@ -45,7 +46,7 @@ struct UndoTerminalSafeTests {
         #expect(u.status == 0, "\(u.stderr)")
         Self.clean(u.stdout, "undo")
         #expect(u.stdout.hasPrefix("undo \(dir.path)/disk\\e[31m\\nred.img from \(dir.path)/j\\e[2J\\nx.bvundo:"), "\(u.stdout)")
-        #expect(try Harness.run("/bin/sh", ["-c", "sha256sum < \"$1\"", "sh", img]).stdout == before)
+        #expect(try Subprocess.run("/bin/sh", ["-c", "sha256sum < \"$1\"", "sh", img]).stdout == before)
         // JSON escapes them its own way (and stays valid JSON).
         let json = try Harness.blkview("undo", j, "--dry-run", "--json")
         #expect(json.status == 0, "\(json.stderr)")

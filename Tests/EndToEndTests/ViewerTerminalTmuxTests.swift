@@ -1,17 +1,18 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The viewer and the terminal it borrows: hostile partition starts, fatal
 /// signals, Ctrl-Z, a non-UTF-8 locale, and the notes it owes the user.
 @Suite("Viewer and its terminal, in tmux",
-       .enabled(if: Harness.has("tmux") && Harness.has("sgdisk") && Harness.has("python3"), "needs tmux, sgdisk (gdisk) and python3"),
+       .enabled(if: Capability.has("tmux") && Capability.has("sgdisk") && Capability.has("python3"), "needs tmux, sgdisk (gdisk) and python3"),
        .serialized)
 struct ViewerTerminalTmuxTests {
     /// An 8 MiB GPT disk made by sgdisk whose entry 1 has StartingLBA 2^55,
     /// with both CRCs (array, header) recomputed so the table is "valid".
-    static func forgedGPT(_ dir: ScratchDir) throws -> String {
+    static func forgedGPT(_ dir: Scratch) throws -> String {
         let img = try dir.file("gpt.img", size: 8 << 20)
-        let mk = try Harness.sh("sgdisk -o -n 1:2048:+1M -n 2:4096:+1M '\(img)'")
+        let mk = try Subprocess.sh("sgdisk -o -n 1:2048:+1M -n 2:4096:+1M '\(img)'")
         try #require(mk.status == 0, "\(mk.stderr)")
         let forge = """
         import struct, zlib, sys
@@ -26,14 +27,14 @@ struct ViewerTerminalTmuxTests {
         """
         let script = "\(dir.path)/forge.py"
         try forge.write(toFile: script, atomically: true, encoding: .utf8)
-        let r = try Harness.sh("python3 '\(script)' '\(img)'")
+        let r = try Subprocess.sh("python3 '\(script)' '\(img)'")
         try #require(r.status == 0, "\(r.stderr)")
         return img
     }
 
     @Test("StartingLBA 2^55: F7, s and goto p1 show a message, no trap, terminal sane after q")
     func forgedStart() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try Self.forgedGPT(dir)
         let t = try TmuxSession("\(Harness.blkview) '\(img)'")
         try t.waitFor(text: "read-only")
@@ -57,11 +58,11 @@ struct ViewerTerminalTmuxTests {
     }
 
     @Test("real tables: each EBR before its logical partition, a bad primary GPT header's defects and array, all on screen at 120x40",
-          .enabled(if: Harness.has("sfdisk"), "needs sfdisk (fdisk)"))
+          .enabled(if: Capability.has("sfdisk"), "needs sfdisk (fdisk)"))
     func realTablesInPanel() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let mbr = try dir.file("mbr.img", size: 32 << 20)
-        let mk = try Harness.sh("printf 'label: dos\\n,2048,L\\n,,E\\n,2048,L\\n,2048,L\\n,2048,L\\n,2048,L\\n' | sfdisk -q '\(mbr)'")
+        let mk = try Subprocess.sh("printf 'label: dos\\n,2048,L\\n,,E\\n,2048,L\\n,2048,L\\n,2048,L\\n,2048,L\\n' | sfdisk -q '\(mbr)'")
         try #require(mk.status == 0, "\(mk.stderr)")
         let t = try TmuxSession("\(Harness.blkview) '\(mbr)'")
         try t.waitFor(text: "read-only")
@@ -78,9 +79,9 @@ struct ViewerTerminalTmuxTests {
         try t.waitFor(text: "[exit 0 tty-sane]")
 
         let gpt = try dir.file("gpt.img", size: 8 << 20)
-        try #require(try Harness.sh("sgdisk -o -n 1:2048:+1M -n 2:4096:+1M '\(gpt)'").status == 0)
+        try #require(try Subprocess.sh("sgdisk -o -n 1:2048:+1M -n 2:4096:+1M '\(gpt)'").status == 0)
         // Spoil the primary header's CRC: the backup header is used, and the panel says so.
-        try Harness.sh("printf '\\377' | dd of='\(gpt)' bs=1 seek=528 conv=notrunc status=none")
+        try Subprocess.sh("printf '\\377' | dd of='\(gpt)' bs=1 seek=528 conv=notrunc status=none")
         let g = try TmuxSession("\(Harness.blkview) '\(gpt)'")
         try g.waitFor(text: "read-only")
         try g.send("s")
@@ -97,26 +98,26 @@ struct ViewerTerminalTmuxTests {
     /// The pid of the viewer: the child of the pane's shell.
     static func viewerPID(_ t: TmuxSession) throws -> Int32 {
         let pane = try t.run(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let child = try Harness.sh("ps -o pid= --ppid \(pane)").stdout.split(separator: "\n").first
+        let child = try Subprocess.sh("ps -o pid= --ppid \(pane)").stdout.split(separator: "\n").first
         return try #require(child.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }, "no child of pane \(pane)")
     }
 
     @Test("a fatal signal gives the terminal back (modes restored, default action kept)",
           arguments: [("ABRT", 134), ("TERM", 143), ("HUP", 129), ("SEGV", 139)])
     func fatalSignal(signal: String, status: Int) throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let t = try TmuxSession("\(Harness.blkview) '\(img)'")
         try t.waitFor(text: "read-only")
         let pid = try Self.viewerPID(t)
-        try Harness.sh("kill -\(signal) \(pid)")
+        try Subprocess.sh("kill -\(signal) \(pid)")
         let screen = try t.waitFor(text: "[exit ")
         #expect(screen.contains("[exit \(status) tty-sane]"), "\(screen)")
     }
 
     @Test("Ctrl-Z stops the viewer and gives the shell its prompt; fg redraws; input goes to the shell")
     func suspendResume() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let t = try TmuxSession("PS1='shell$ ' bash --norc --noprofile -i")
         try t.waitFor(text: "shell$")
@@ -143,9 +144,9 @@ struct ViewerTerminalTmuxTests {
 
     @Test("LANG=C: markers, separators and borders fall back to ASCII instead of vanishing")
     func asciiLocale() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20)
-        try Harness.sh("printf 'A\\200\\001\\tB_ C' | dd of='\(img)' bs=1 seek=16 conv=notrunc status=none")
+        try Subprocess.sh("printf 'A\\200\\001\\tB_ C' | dd of='\(img)' bs=1 seek=16 conv=notrunc status=none")
         let t = try TmuxSession("env LANG=C LC_ALL=C \(Harness.blkview) '\(img)'")
         try t.waitFor(text: "read-only")
         let screen = try t.waitFor(text: "00000000+ 00 00")
@@ -160,13 +161,13 @@ struct ViewerTerminalTmuxTests {
 
     @Test("--width 32 at 120 columns says why it shows 16; a forensic session names its log")
     func notes() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try dir.file("disk.img", size: 1 << 20, random: true)
         let t = try TmuxSession("\(Harness.blkview) --width 32 '\(img)'")
         try t.waitFor(text: "--width 32 needs 143 columns (this terminal has 120); showing 16")
         try t.send("q")
         try t.waitFor(text: "[exit 0 tty-sane]")
-        let logs = try ScratchDir()  // a forensic session's log never sits beside the evidence
+        let logs = try Scratch()  // a forensic session's log never sits beside the evidence
         let log = "\(logs.path)/s.log"
         let f = try TmuxSession("\(Harness.blkview) --forensic --log '\(log)' '\(img)'", width: 220)
         try f.waitFor(text: "log \(log)")

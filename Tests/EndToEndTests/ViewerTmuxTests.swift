@@ -1,19 +1,20 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real viewer in tmux: what a user sees and types.
-@Suite("Viewer in tmux", .enabled(if: Harness.has("tmux"), "tmux is not installed"), .serialized)
+@Suite("Viewer in tmux", .enabled(if: Capability.has("tmux"), "tmux is not installed"), .serialized)
 struct ViewerTmuxTests {
     /// A 4 MiB image with a marker at a known offset and random bytes elsewhere.
-    static func image(_ dir: ScratchDir) throws -> String {
+    static func image(_ dir: Scratch) throws -> String {
         let f = try dir.file("disk.img", size: 4 << 20, random: true)
-        try Harness.sh("printf 'NEEDLE-IN-HAYSTACK' | dd of='\(f)' bs=1 seek=\(0x2345f7) conv=notrunc status=none")
+        try Subprocess.sh("printf 'NEEDLE-IN-HAYSTACK' | dd of='\(f)' bs=1 seek=\(0x2345f7) conv=notrunc status=none")
         return f
     }
 
     /// The row of `xxd` for `offset` (16 bytes) as the viewer prints it: "aabb ccdd…" → "aa bb cc dd …".
     static func xxdBytes(_ path: String, at offset: Int) throws -> [String] {
-        let r = try Harness.sh("xxd -s \(offset) -l 16 -p '\(path)'")
+        let r = try Subprocess.sh("xxd -s \(offset) -l 16 -p '\(path)'")
         let hex = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return stride(from: 0, to: hex.count, by: 2).map {
             String(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)])
@@ -27,7 +28,7 @@ struct ViewerTmuxTests {
 
     @Test("goto shows the same bytes as xxd; paging, search, panels, resize and quit work")
     func session() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = try Self.image(dir)
         let stats = "\(dir.path)/stats.json"
         let t = try TmuxSession("\(Harness.blkview) '\(img)' --stats '\(stats)'")
@@ -102,10 +103,10 @@ struct ViewerTmuxTests {
 
     @Test("--hash: the status bar shows progress, H H cancels the background pass, Ctrl-C the exit pass")
     func cancelBackgroundHash() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let img = "\(dir.path)/big.img"
         // 64 GiB of holes: no disk space, ~70 s of MD5, so nothing finishes on its own.
-        try #require(try Harness.sh("truncate -s 64G '\(img)'").status == 0)
+        try #require(try Subprocess.sh("truncate -s 64G '\(img)'").status == 0)
         let t = try TmuxSession("\(Harness.blkview) view --hash --hash-algorithms md5 '\(img)'")
         try t.waitFor("progress") { $0.range(of: #"hash [1-9][0-9]?%"#, options: .regularExpression) != nil }
         try t.send("H")
@@ -127,14 +128,14 @@ struct ViewerTmuxTests {
     }
 
     @Test("an E01 in the viewer: case and stored MD5 in the structure panel, bytes by goto, --hash checked against the stored MD5",
-          .enabled(if: Harness.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
+          .enabled(if: Capability.has("ewfacquire"), "ewfacquire is not installed (ewf-tools)"))
     func ewfInViewer() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let raw = try Self.image(dir)
-        let acq = try Harness.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -C 'CASE-9' -e 'J. Doe' '\(raw)'")
+        let acq = try Subprocess.sh("cd '\(dir.path)' && ewfacquire -u -q -t img -c none -C 'CASE-9' -e 'J. Doe' '\(raw)'")
         try #require(acq.status == 0, "\(acq.stderr)")
-        let md5 = try Harness.sh("md5sum < '\(raw)'").stdout.prefix(32)
-        let logs = try ScratchDir()
+        let md5 = try Subprocess.sh("md5sum < '\(raw)'").stdout.prefix(32)
+        let logs = try Scratch()
         let t = try TmuxSession("\(Harness.blkview) --forensic --hash --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
         try t.waitFor(text: "libewf decodes on")
         try t.send("s")
@@ -162,12 +163,12 @@ struct ViewerTmuxTests {
 
     @Test("bad paths: one clear line and a non-zero exit, before any screen")
     func badPaths() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let empty = try dir.file("empty.img", size: 0)
         let fifo = "\(dir.path)/fifo"
-        try Harness.sh("mkfifo '\(fifo)'")
+        try Subprocess.sh("mkfifo '\(fifo)'")
         let sock = "\(dir.path)/sock"
-        try Harness.sh("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('\(sock)')\"")
+        try Subprocess.sh("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('\(sock)')\"")
         var cases: [([String], String)] = [
             (["/nonexistent/x.img"], "/nonexistent/x.img"),
             ([dir.path], "directory"),
@@ -177,7 +178,7 @@ struct ViewerTmuxTests {
         ]
         if FileManager.default.fileExists(atPath: sock) { cases.append(([sock], "socket")) }
         for (args, needle) in cases {
-            let r = try Harness.run(Harness.blkview, args)
+            let r = try Subprocess.run(Harness.blkview, args)
             #expect(r.status != 0, "\(args)")
             #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count <= 2, "one line (plus usage hint at most): \(r.stderr)")
@@ -185,12 +186,12 @@ struct ViewerTmuxTests {
     }
 
     @Test("an unreadable image says read access is missing (run as nobody)",
-          .enabled(if: getuid() == 0 && Harness.has("setpriv"), "needs root to switch to nobody"))
+          .enabled(if: Capability.isRoot && Capability.has("setpriv"), "needs root to switch to nobody"))
     func permissionDenied() throws {
-        let dir = try ScratchDir()
+        let dir = try Scratch()
         let f = try dir.file("secret.img", size: 1 << 20, random: true)
-        try Harness.sh("chmod 0600 '\(f)'; chmod 0755 '\(dir.path)'")
-        let r = try Harness.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.blkview, f])
+        try Subprocess.sh("chmod 0600 '\(f)'; chmod 0755 '\(dir.path)'")
+        let r = try Subprocess.run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Harness.blkview, f])
         try #require(!r.stderr.contains("Permission denied") || r.stderr.contains(f),
                      "the binary itself may not be reachable by nobody: \(r.stderr)")
         #expect(r.status != 0)

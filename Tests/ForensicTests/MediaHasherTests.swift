@@ -3,6 +3,7 @@ import Foundation
 import Inspector
 import LinuxAIO
 import Testing
+import TestSupport
 
 @Suite("MediaHasher: one pass of reads, lanes on threads")
 struct MediaHasherTests {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Inspector
 import Testing
+import TestSupport
 
 @Suite("Session log: location, record, stamps")
 struct SessionLogTests {

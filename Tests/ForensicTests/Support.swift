@@ -24,22 +24,6 @@ enum Fixtures {
     }
 }
 
-/// A scratch directory on a disk file system (O_DIRECT works there).
-final class Scratch: Sendable {
-    let path: String
-    init() throws {
-        path = "/var/tmp/blkview-forensic-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let p = path + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-}
-
 /// A source whose reads fail in `bad` (EIO) and otherwise serve `data`; for
 /// read-error paths that no real disk here can produce on demand.
 final class FaultySource: BlockSource {

@@ -3,21 +3,13 @@ import Glibc
 import Inspector
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// The driver over real O_DIRECT files and a real AioContext, with wrappers
 /// that inject failures or hold reads back.
-@Suite(.enabled(if: TestFiles.unavailableReason == nil, "needs O_DIRECT files in /var/tmp and io_setup"))
+@Suite(.enabled(if: Capability.realAIO, "needs O_DIRECT files in /var/tmp and io_setup"))
 struct PageCacheDriverTests {
     static let size = 200_000  // three full 64 KiB pages and a short one
-
-    /// Waits (by polling; the timeout only guards against a hang) until `done`.
-    func eventually(_ what: String, _ done: () -> Bool) async throws {
-        for _ in 0..<2000 {
-            if done() { return }
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
 
     func expected(_ range: Range<Int64>) -> [ByteCell] {
         range.map { $0 < Int64(Self.size) ? .byte(TestFiles.pattern(Int($0))) : .pastEnd }

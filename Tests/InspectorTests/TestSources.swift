@@ -3,6 +3,7 @@ import Inspector
 internal import CLinuxAIO
 import Glibc
 import LinuxAIO
+import TestSupport
 
 /// A test-only `BlockSource` over a real file opened with O_DIRECT and read
 /// through a real `AioContext`.
@@ -16,9 +17,9 @@ final class DirectFileSource: BlockSource {
     /// `threaded`: read through `ThreadPoolEngine` (the fallback) instead of AIO.
     init(path: String, slots: Int = 4, threaded: Bool = false) throws {
         let fd = open(path, O_RDONLY | cla_O_DIRECT)
-        guard fd >= 0 else { throw TestSetupError("open(\(path), O_DIRECT): errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("open(\(path), O_DIRECT): errno \(errno)") }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { Glibc.close(fd); throw TestSetupError("fstat \(path)") }
+        guard fstat(fd, &st) == 0 else { Glibc.close(fd); throw TestFailure("fstat \(path)") }
         let align = DirectIOAlignment.query(fd: fd) ?? .conservative
         self.path = path
         self.fd = fd
@@ -39,11 +40,6 @@ final class DirectFileSource: BlockSource {
         await engine.shutdown()
         Glibc.close(fd)
     }
-}
-
-struct TestSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }
 
 /// Wraps a source; reads overlapping `failing` ranges throw EIO (as a
@@ -124,26 +120,15 @@ enum TestFiles {
         let clean = name.filter { $0.isLetter || $0.isNumber }
         let path = "\(directory)/blkview-cache-\(clean)-\(getpid()).bin"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TestSetupError("create \(path): errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("create \(path): errno \(errno)") }
         defer { close(fd) }
         let bytes = (0..<size).map(pattern)
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard n == size else { throw TestSetupError("write \(path)") }
+        guard n == size else { throw TestFailure("write \(path)") }
         return path
     }
 
     static func pattern(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
-
-    /// Nil when O_DIRECT files and io_setup work here; else why not.
-    static let unavailableReason: String? = {
-        guard let path = try? make(size: 4096, name: "probe") else { return "cannot create files in \(directory)" }
-        defer { unlink(path) }
-        let fd = open(path, O_RDONLY | cla_O_DIRECT)
-        if fd < 0 { return "O_DIRECT is not supported in \(directory)" }
-        close(fd)
-        if let e = AioContext.refusal(slots: 32) { return "io_setup would fail: \(e)" }
-        return nil
-    }()
 }
 
 extension PageCacheDriver {

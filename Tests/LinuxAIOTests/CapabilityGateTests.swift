@@ -1,5 +1,6 @@
 import LinuxAIO
 import Testing
+import TestSupport
 
 /// The engine-parameterised tests run the AIO engine only where io_setup and
 /// O_DIRECT work (`runnableEngines`). Where they do not, that would silently
@@ -7,8 +8,8 @@ import Testing
 /// (scripts/check-skips.sh).
 @Suite struct CapabilityGateTests {
     @Test("the AIO engine is among the engines the parameterised tests run",
-          .enabled(if: Capabilities.realAIO,
-                   "AIO unavailable here: \(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "?")"))
+          .enabled(if: Capability.realAIO,
+                   "AIO unavailable here: \(Capability.realAIOUnavailable ?? "?")"))
     func aioEngineRuns() {
         #expect(runnableEngines.contains(.aio))
     }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import LinuxAIO
+import TestSupport
 
 /// The engine contract, run against both engines on real files.
 @Suite("Engine behaviour (real kernel)")
@@ -57,7 +58,7 @@ struct EngineBehaviourTests {
 
     @Test("a misaligned O_DIRECT read fails with EINVAL and an alignment hint")
     func misalignedRead() async throws {
-        try #require(Capabilities.realAIO, "\(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "")")
+        try #require(Capability.realAIO, "\(Capability.realAIOUnavailable ?? "")")
         let file = try TempFile(size: 65536)
         let fd = try file.open()
         defer { close(fd) }
@@ -169,7 +170,7 @@ struct EngineBehaviourTests {
 struct ReaperExecutorTests {
     @Test("tasks that prefer the context's executor run on the reaper thread and read correctly")
     func runsOnReaper() async throws {
-        try #require(Capabilities.realAIO, "\(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "")")
+        try #require(Capability.realAIO, "\(Capability.realAIOUnavailable ?? "")")
         let file = try TempFile(size: 1 << 20)
         let fd = try file.open()
         defer { close(fd) }
@@ -206,7 +207,7 @@ struct ReaperExecutorTests {
 
     @Test("a task that prefers the executor of a context that is gone still runs")
     func outlivesContext() async throws {
-        try #require(Capabilities.realAIO, "\(Capabilities.aioUnavailable ?? Capabilities.directUnavailable ?? "")")
+        try #require(Capability.realAIO, "\(Capability.realAIOUnavailable ?? "")")
         var ctx: AioContext? = try AioContext(slots: 1)
         let executor = try #require(ctx?.preferredExecutor)
         await ctx?.shutdown()

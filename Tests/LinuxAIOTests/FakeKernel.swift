@@ -100,13 +100,3 @@ final class FakeKernel: AIOBackend {
         _ = Glibc.write(Int32(bitPattern: fd), &one, 8)
     }
 }
-
-/// Waits (polling) until `condition` holds; fails the test after `seconds`.
-/// Not a timing assertion: the limit only stops a hung test.
-func eventually(_ what: String, seconds: Double = 10, _ condition: () -> Bool) async throws {
-    let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
-    while !condition() {
-        if monotonicNanoseconds() > deadline { throw TestFailure("timed out waiting for: \(what)") }
-        try await Task.sleep(nanoseconds: 1_000_000)
-    }
-}

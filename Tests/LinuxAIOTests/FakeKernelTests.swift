@@ -2,6 +2,7 @@ import CLinuxAIO
 import Glibc
 import Testing
 @testable import LinuxAIO
+import TestSupport
 
 /// Faults and layouts the real kernel will not show on demand.
 @Suite("AioContext against a fake kernel")
@@ -216,7 +217,7 @@ struct FakeKernelTests {
     }
 
     @Test("io_setup refusals are predicted without a context: this kernel has AIO and room for one",
-          .enabled(if: Capabilities.aioUnavailable == nil, "io_setup does not work here"))
+          .enabled(if: Capability.aioUnavailable == nil, "io_setup does not work here"))
     func availability() {
         #expect(AioContext.refusal(slots: 32) == nil)
         #expect(AioContext.refusal(slots: 1 << 40) == .setupFailed(.EAGAIN, slots: 1 << 40))

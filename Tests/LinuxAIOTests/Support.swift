@@ -2,6 +2,7 @@ import CLinuxAIO
 import Foundation
 import Glibc
 @testable import LinuxAIO
+import TestSupport
 
 /// A file on a disk file system (not tmpfs), removed when the value goes away.
 final class TempFile: Sendable {
@@ -38,35 +39,6 @@ final class TempFile: Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-
-/// Capabilities probed once; tests that need one skip with the reason.
-enum Capabilities {
-    /// Nil when io_setup works here, else why not.
-    static let aioUnavailable: String? = {
-        var ctx: io_context_t?
-        let rc = io_setup(1, &ctx)
-        if rc != 0 { return "io_setup failed: \(Errno(-rc))" }
-        io_destroy(ctx)
-        return nil
-    }()
-
-    /// Nil when O_DIRECT opens on /var/tmp, else why not.
-    static let directUnavailable: String? = {
-        guard let f = try? TempFile(size: 4096) else { return "cannot create a file in /var/tmp" }
-        let fd = Glibc.open(f.path, O_RDONLY | cla_O_DIRECT)
-        if fd < 0 { return "O_DIRECT refused on /var/tmp: \(Errno(errno))" }
-        close(fd)
-        return nil
-    }()
-
-    static var realAIO: Bool { aioUnavailable == nil && directUnavailable == nil }
-}
-
 /// Makes each engine kind for parameterised behavioural tests.
 func makeEngine(_ kind: EngineKind, slots: Int) throws -> any IOEngine {
     switch kind {
@@ -76,4 +48,4 @@ func makeEngine(_ kind: EngineKind, slots: Int) throws -> any IOEngine {
 }
 
 /// Engines that can run here (AIO only where io_setup and O_DIRECT work).
-let runnableEngines: [EngineKind] = Capabilities.realAIO ? [.aio, .threads] : [.threads]
+let runnableEngines: [EngineKind] = Capability.realAIO ? [.aio, .threads] : [.threads]

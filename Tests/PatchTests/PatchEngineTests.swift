@@ -3,6 +3,7 @@ import Foundation
 import Inspector
 import LinuxAIO
 import Testing
+import TestSupport
 
 @Suite("Patch and undo on real files", .serialized)
 struct PatchEngineTests {
@@ -36,7 +37,7 @@ struct PatchEngineTests {
     @Test("every sync level writes the right bytes, journals the originals, and verifies", arguments: SyncLevel.allCases)
     func syncLevels(sync: SyncLevel) async throws {
         let s = try Scratch()
-        var bytes = try s.image("disk.img", count: 1 << 20)
+        var bytes = try s.writeRandom("disk.img", count: 1 << 20)
         let original = bytes
         let data = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let r = try await patch(s, "disk.img", [PatchRun(offset: 1234, replacing: data)], sync: sync, journal: s.file("j"))
@@ -59,7 +60,7 @@ struct PatchEngineTests {
     @Test("the journal record is durable before its block is written; read-back catches a device that flips a bit")
     func readBackMismatch() async throws {
         let s = try Scratch()
-        let original = try s.image("disk.img", count: 256 * 1024)
+        let original = try s.writeRandom("disk.img", count: 256 * 1024)
         let w = try s.openWritable("disk.img")
         let target = FlippingTarget(w, journal: s.file("j"), flip: true)
         let blocks = try PatchPlan.blocks(for: [PatchRun(offset: 0, replacing: [UInt8](repeating: 9, count: 100_000))],
@@ -82,7 +83,7 @@ struct PatchEngineTests {
     @Test("the write-ahead order holds for every block of a multi-block patch")
     func writeAheadOrder() async throws {
         let s = try Scratch()
-        try s.image("disk.img", count: 512 * 1024)
+        try s.writeRandom("disk.img", count: 512 * 1024)
         let w = try s.openWritable("disk.img")
         let target = FlippingTarget(w, journal: s.file("j"), flip: false)
         let blocks = try PatchPlan.blocks(for: [PatchRun(offset: 100, replacing: [UInt8](repeating: 1, count: 300_000))],
@@ -98,7 +99,7 @@ struct PatchEngineTests {
     @Test("undo restores the original bytes, newest first, and is idempotent (also after overlapping patches)")
     func undoRestores() async throws {
         let s = try Scratch()
-        let original = try s.image("disk.img", count: 1 << 20)
+        let original = try s.writeRandom("disk.img", count: 1 << 20)
         let w = try s.openWritable("disk.img")
         let j = try await UndoJournalWriter.create(for: w, explicitPath: s.file("j"))
         for (off, v) in [(Int64(10), UInt8(1)), (Int64(300), 2), (Int64(200_000), 3)] {
@@ -122,9 +123,9 @@ struct PatchEngineTests {
     @Test("undo refuses a target of another size or identity, and writes nothing")
     func undoRefuses() async throws {
         let s = try Scratch()
-        try s.image("disk.img", count: 1 << 20)
-        let other = try s.image("other.img", count: 1 << 20, seed: 99)
-        let small = try s.image("small.img", count: 1 << 19)
+        try s.writeRandom("disk.img", count: 1 << 20)
+        let other = try s.writeRandom("other.img", count: 1 << 20, seed: 99)
+        let small = try s.writeRandom("small.img", count: 1 << 19)
         _ = try await patch(s, "disk.img", [PatchRun(offset: 8192, replacing: [1, 2, 3])], sync: .data, journal: s.file("j"))
         do {
             _ = try await undo(s, "other.img", journal: s.file("j"))
@@ -145,7 +146,7 @@ struct PatchEngineTests {
     @Test("a journal never goes into the target, nor into the image's directory unless asked")
     func journalPlaces() async throws {
         let s = try Scratch()
-        try s.image("disk.img", count: 1 << 16)
+        try s.writeRandom("disk.img", count: 1 << 16)
         let w = try s.openWritable("disk.img")
         await #expect(throws: JournalError.self) { _ = try await UndoJournalWriter.create(for: w, explicitPath: s.file("disk.img")) }
         await w.close()

@@ -2,33 +2,10 @@ import BlockDevice
 import Foundation
 import Inspector
 import LinuxAIO
+import TestSupport
 
-/// A scratch directory on a disk file system (O_DIRECT works there).
-final class Scratch: Sendable {
-    let path: String
-    init() throws {
-        path = "/var/tmp/blkview-patch-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    /// Writes `count` deterministic pseudo-random bytes to `name`; returns them.
-    @discardableResult
-    func image(_ name: String, count: Int, seed: UInt64 = 1) throws -> [UInt8] {
-        var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var out = [UInt8](repeating: 0, count: count)
-        for i in 0..<count {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17
-            out[i] = UInt8(truncatingIfNeeded: x >> 24)
-        }
-        try Data(out).write(to: URL(fileURLWithPath: file(name)))
-        return out
-    }
-
-    func contents(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: file(name)))) }
-
+extension Scratch {
+    /// `name` opened for patching through the read path (no forensic mode).
     func openWritable(_ name: String) throws -> WritableMedia {
         WritableMedia(try BlockSources.openWritable(permit: try WritePermit.request(path: file(name), forensic: false),
                                                     options: BlockSourceOptions(slots: 4)))

@@ -1,15 +1,16 @@
 // The independent tools' answers, parsed: blkid, sfdisk --json, sgdisk -p, fdisk -l, mmls.
 import Foundation
+import TestSupport
 
 /// `blkid -p -o export` for the area at `offset` (of `size` bytes) of `image`: KEY → value.
 /// Empty when blkid finds nothing (exit status 2).
 func blkid(_ image: String, offset: Int64 = 0, size: Int64? = nil) throws -> [String: String] {
     var args = ["-p", "-o", "export", "-O", String(offset)]
     if let size { args += ["-S", String(size)] }
-    let output = try Shell.run("blkid", args + [image], check: false)
+    let output = try Subprocess.run("blkid", args + [image], environment: ["LC_ALL": "C.UTF-8"])
     guard output.status == 0 else { return [:] }
     var values: [String: String] = [:]
-    for line in output.out.split(separator: "\n") {
+    for line in output.stdout.split(separator: "\n") {
         guard let eq = line.firstIndex(of: "=") else { continue }
         values[String(line[..<eq])] = unescapeBlkid(Array(line[line.index(after: eq)...].utf8))
     }
@@ -53,8 +54,8 @@ struct SfdiskPartition {
 
 /// `sfdisk --json image`: the label (`dos`/`gpt`), sector size and partitions.
 func sfdisk(_ image: String) throws -> (label: String, sectorSize: Int, partitions: [SfdiskPartition]) {
-    let output = try Shell.run("sfdisk", ["--json", image])
-    let root = try JSONSerialization.jsonObject(with: Data(output.out.utf8)) as? [String: Any]
+    let output = try Subprocess.checked("sfdisk", ["--json", image])
+    let root = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
     let table = root?["partitiontable"] as? [String: Any] ?? [:]
     let parts = (table["partitions"] as? [[String: Any]] ?? []).map { p -> SfdiskPartition in
         let node = p["node"] as? String ?? ""
@@ -74,9 +75,9 @@ func sfdisk(_ image: String) throws -> (label: String, sectorSize: Int, partitio
 func mmls(_ image: String, sectorSize: Int = 512) throws -> [(start: Int64, length: Int64)] {
     var args = [image]
     if sectorSize != 512 { args = ["-b", String(sectorSize), image] }
-    let output = try Shell.run("mmls", args)
+    let output = try Subprocess.checked("mmls", args)
     var rows: [(Int64, Int64)] = []
-    for line in output.out.split(separator: "\n") {
+    for line in output.stdout.split(separator: "\n") {
         let cols = line.split(separator: " ", omittingEmptySubsequences: true)
         guard cols.count >= 5, cols[0].hasSuffix(":"), cols[1] != "Meta", cols[1] != "-------",
               let start = Int64(cols[2]), let length = Int64(cols[4]) else { continue }
@@ -87,10 +88,10 @@ func mmls(_ image: String, sectorSize: Int = 512) throws -> [(start: Int64, leng
 
 /// `sgdisk -p` rows: number, start, end (inclusive) and name.
 func sgdiskRows(_ image: String) throws -> [(index: Int, start: Int64, end: Int64, name: String)] {
-    let output = try Shell.run("sgdisk", ["-p", image])
+    let output = try Subprocess.checked("sgdisk", ["-p", image])
     var rows: [(Int, Int64, Int64, String)] = []
     var inTable = false
-    for line in output.out.split(separator: "\n") {
+    for line in output.stdout.split(separator: "\n") {
         if line.hasPrefix("Number") { inTable = true; continue }
         guard inTable else { continue }
         let cols = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -103,10 +104,10 @@ func sgdiskRows(_ image: String) throws -> [(index: Int, start: Int64, end: Int6
 
 /// `fdisk -b SIZE -l` rows: number, start, sectors, type GUID, unique GUID.
 func fdiskRows(_ image: String, sectorSize: Int) throws -> [(index: Int, start: Int64, size: Int64, type: String, uuid: String)] {
-    let output = try Shell.run("fdisk", ["-b", String(sectorSize), "-l", "-o", "Device,Start,Sectors,Type-UUID,UUID", image])
+    let output = try Subprocess.checked("fdisk", ["-b", String(sectorSize), "-l", "-o", "Device,Start,Sectors,Type-UUID,UUID", image])
     var rows: [(Int, Int64, Int64, String, String)] = []
     let base = (image as NSString).lastPathComponent
-    for line in output.out.split(separator: "\n") {
+    for line in output.stdout.split(separator: "\n") {
         let cols = line.split(separator: " ", omittingEmptySubsequences: true)
         guard cols.count >= 5, cols[0].contains(base), let start = Int64(cols[1]), let size = Int64(cols[2]) else { continue }
         let digits = String(cols[0].reversed().prefix { $0.isNumber }.reversed())

@@ -1,31 +1,9 @@
-// Temporary image files under /tmp, removed when the test ends.
+// Building disk images in a scratch directory: splicing file systems in.
 import Foundation
 import DiskFormats
+import TestSupport
 
-/// A temporary directory for one test's images.
-final class Scratch {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/blkview-formats.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: made)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// `name` inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// A sparse file of `bytes` bytes.
-    @discardableResult
-    func sparse(_ name: String, bytes: Int64) throws -> String {
-        let p = file(name)
-        _ = FileManager.default.createFile(atPath: p, contents: nil)
-        guard truncate(p, off_t(bytes)) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        return p
-    }
-
+extension Scratch {
     /// Copies the non-zero MiB chunks of `source` into `image` at byte `offset` (keeps the image sparse).
     func splice(_ source: String, into image: String, at offset: Int64) throws {
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: source))
@@ -45,7 +23,7 @@ final class Scratch {
     /// and splices it into `image` at `offset`.
     func makeFilesystem(_ command: [String], bytes: Int64, into image: String, at offset: Int64) throws {
         let part = try sparse("part-\(offset)", bytes: bytes)
-        try Shell.run(command[0], Array(command.dropFirst()) + [part])
+        try Subprocess.checked(command[0], Array(command.dropFirst()) + [part])
         try splice(part, into: image, at: offset)
         try FileManager.default.removeItem(atPath: part)
     }

@@ -19,11 +19,9 @@ public enum Subprocess {
             self.stdout = stdout
             self.stderr = stderr
         }
-    }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(_ description: String) { self.description = description }
+        /// stdout without surrounding white space (a device path, a number).
+        public var trimmed: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
     /// Runs `executable` (a path; a bare name is looked up with `which`) with
@@ -43,7 +41,7 @@ public enum Subprocess {
         if let input {
             stdin = base + ".in"
             guard FileManager.default.createFile(atPath: stdin, contents: Data(input.utf8)) else {
-                throw Failure("cannot write \(stdin)")
+                throw TestFailure("cannot write \(stdin)")
             }
         }
         var actions = posix_spawn_file_actions_t()
@@ -82,10 +80,10 @@ public enum Subprocess {
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argvList[0], &actions, &attributes, &argv, &envp)
-        guard rc == 0 else { throw Failure("cannot run \(path): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw TestFailure("cannot run \(path): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw Failure("waitpid \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else { throw TestFailure("waitpid \(path): \(String(cString: strerror(errno)))") }
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import.
         let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
@@ -106,6 +104,26 @@ public enum Subprocess {
     @discardableResult
     public static func sh(_ command: String) throws -> Result {
         try run("/bin/sh", ["-c", command])
+    }
+
+    /// Runs `argv` (argv[0] looked up on PATH) for a fixture step whose status
+    /// the test checks; never throws: a program that cannot start gives 127
+    /// and the reason in stderr.
+    @discardableResult
+    public static func run(_ argv: [String]) -> Result {
+        (try? run(argv[0], Array(argv.dropFirst()))) ?? Result(status: 127, stdout: "", stderr: "cannot run \(argv[0])")
+    }
+
+    /// Runs `tool` under LC_ALL=C.UTF-8 (the same output everywhere; blkid
+    /// escapes non-ASCII labels under plain C) and throws `TestFailure` with
+    /// the command line, status and output unless it exits 0.
+    @discardableResult
+    public static func checked(_ tool: String, _ arguments: [String], input: String? = nil, cwd: String? = nil) throws -> Result {
+        let r = try run(tool, arguments, environment: ["LC_ALL": "C.UTF-8"], input: input, cwd: cwd)
+        guard r.status == 0 else {
+            throw TestFailure("`\(([tool] + arguments).joined(separator: " "))` exited \(r.status): \(r.stderr)\(r.stdout)")
+        }
+        return r
     }
 
     /// Full path of a tool on PATH (and the sbin directories), or nil.
