@@ -139,9 +139,10 @@ struct ViewerTmuxTests {
         let t = try TmuxSession("\(Harness.blkview) --forensic --hash --log '\(logs.path)/s.log' '\(dir.path)/img.E01'")
         try t.waitFor(text: "libewf decodes on")
         try t.send("s")
-        let screen = try t.waitFor(text: "examiner J. Doe")
+        // The panel grows to its content once the structure probe is in.
+        let screen = try t.waitFor(text: "stored md5 \(md5)")
         #expect(screen.contains("EWF · case CASE-9"), "\(screen)")
-        #expect(screen.contains("stored md5 \(md5)"), "\(screen)")
+        #expect(screen.contains("examiner J. Doe"), "\(screen)")
         try t.send(":")
         for c in "0x2345f7" { try t.send(String(c)) }
         try t.send("Enter")
