@@ -264,8 +264,9 @@ extension AioContext {
                 executor.runQueued()
                 if executor.hasQueued { continue }
                 var count: UInt64 = 0
-                let r = Glibc.read(eventFD.fd, &count, 8)
-                if r < 0 && errno == EINTR { continue }
+                // Retries EINTR; any other failure still drains (nothing is lost:
+                // completions wait in the ring until io_getevents takes them).
+                _ = Syscall.retrying { Glibc.read(eventFD.fd, &count, 8) }
                 drainCompletions()
                 if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
             }

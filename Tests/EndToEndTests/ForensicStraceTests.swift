@@ -43,12 +43,22 @@ struct ForensicStraceTests {
         "FS_IOC_FSSETXATTR",
     ]
 
-    /// Root, setpriv, and a binary whose path `nobody` can traverse and run.
-    static let nobodyCanRun: Bool = {
-        guard Capability.isRoot, Capability.has("setpriv") else { return false }
-        let r = try? Subprocess.sh("setpriv --reuid=65534 --regid=65534 --clear-groups '\(Harness.blkview)' --version")
-        return r?.status == 0
+    /// The binary as `nobody` runs it: a copy in a directory anyone may
+    /// traverse, so that the test does not depend on the permissions of the
+    /// checkout's path (CI clones into a folder of its own). Nil without
+    /// root or setpriv, or when even the copy cannot run as nobody.
+    static let nobodyBlkview: String? = {
+        guard Capability.isRoot, Capability.has("setpriv") else { return nil }
+        let dir = "/var/tmp/blkview-nobody"  // one copy, replaced each run
+        let copy = "\(dir)/blkview"
+        guard (try? Subprocess.sh("mkdir -p -m 0755 '\(dir)' && cp '\(Harness.blkview)' '\(copy)' && chmod 0755 '\(copy)'"))?.status == 0
+        else { return nil }
+        let r = try? Subprocess.sh("setpriv --reuid=65534 --regid=65534 --clear-groups '\(copy)' --version")
+        return r?.status == 0 ? copy : nil
     }()
+
+    /// Root, setpriv, and a copy of the binary `nobody` may run.
+    static var nobodyCanRun: Bool { nobodyBlkview != nil }
 
     /// The evidence's state: SHA-256, size, mtime, ctime per file, and the directory listing.
     static func snapshot(_ dir: String, devices: [String] = []) throws -> String {
@@ -285,7 +295,7 @@ struct ForensicStraceTests {
         for (i, p) in paths.enumerated() {
             let traces = "\(scratch.path)/trace-\(i)"
             try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
-            let (r, lines) = try Self.traced([Harness.blkview, "hash", "--forensic", "--log", "\(logs)/nobody.log", p],
+            let (r, lines) = try Self.traced([Self.nobodyBlkview!, "hash", "--forensic", "--log", "\(logs)/nobody.log", p],
                                              traceDir: traces, asNobody: true)
             Self.audit(r, lines, evidenceDir: ev, "nobody: \(p)")
             if !p.hasSuffix(".E01") {
@@ -298,7 +308,7 @@ struct ForensicStraceTests {
             for (k, cmd) in Self.readers.enumerated() {
                 let traces = "\(scratch.path)/trace-\(cmd[0])-\(i)-\(k)"
                 try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
-                let (r, lines) = try Self.traced([Harness.blkview] + cmd + ["--forensic", "--log", "\(logs)/nobody.log", p],
+                let (r, lines) = try Self.traced([Self.nobodyBlkview!] + cmd + ["--forensic", "--log", "\(logs)/nobody.log", p],
                                                  traceDir: traces, asNobody: true)
                 Self.audit(r, lines, evidenceDir: ev, "nobody: \(cmd[0]) \(p)")
             }
@@ -386,7 +396,8 @@ struct ForensicStraceTests {
         let traces = "\(scratch)/trace-view-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: traces, withIntermediateDirectories: true)
         let who = asNobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : ""
-        let cmd = "strace -ff -y -qq -s 8 -o '\(traces)/t' -e trace=\(Self.syscalls) \(who)'\(Harness.blkview)' view --forensic "
+        let binary = asNobody ? Self.nobodyBlkview! : Harness.blkview
+        let cmd = "strace -ff -y -qq -s 8 -o '\(traces)/t' -e trace=\(Self.syscalls) \(who)'\(binary)' view --forensic "
             + "--hash --log '\(logs)/view.log' --examiner tester '\(evidence)'"
         let t = try TmuxSession(cmd, width: 120, height: 40)
         // The viewer does not exit when its terminal goes away (it spins): if
