@@ -53,6 +53,7 @@ public struct ColorFormatter {
     }
 
     static let reset = Array("\u{1B}[0m".utf8)
+    fileprivate static let tables = ColorTableStorage()
     static let frameSGR = "\u{1B}[38;5;242m"
 
     public init(start: Int64, color: Bool) {
@@ -72,16 +73,6 @@ public struct ColorFormatter {
     private mutating func bar(_ s: String) -> [UInt8] {
         defer { inEffect = nil }
         return Array(((color && inEffect != nil ? Self.frameSGR : "") + s).utf8)
-    }
-
-    /// The cell of byte `b`, preceded by its colour when that changes.
-    private mutating func cell(_ b: UInt8, _ cells: [[UInt8]], into out: DumpBuffer) {
-        let c = classes[Int(b)]
-        if color && c != inEffect {
-            out.append(c.sgr)
-            inEffect = c
-        }
-        out.append(cells[Int(b)])
     }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, into out: DumpBuffer) {
@@ -124,20 +115,120 @@ public struct ColorFormatter {
         }
         squeezing = false
         prev = bytes
-        var offsetText = String(UInt64(bitPattern: offset), radix: 16)
-        if offsetText.count < 8 { offsetText = String(repeating: "0", count: 8 - offsetText.count) + offsetText }
-        inEffect = .null  // force the frame colour at the start of a line
-        out.append(bar("│") + Array(offsetText.utf8) + bar("│"))
-        for k in 0..<16 {
-            if k == 8 { out.append(bar(" ┊")) }
-            out.append([0x20])
-            if k < bytes.count { cell(bytes[k], hexCells, into: out) } else { out.append([0x20, 0x20]) }
+        // One line written straight into the output through tables built
+        // once: no allocation, no retain per byte (a line is 16 bytes of up
+        // to 14 output bytes each, plus the frame: 1 KiB is plenty).
+        let p = out.reserve(1024)
+        var w = 0
+        var effect: Int = -1  // the colour in effect: -1 the frame's, else a class index
+        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+            for b in bytes { p[w] = b; w += 1 }
         }
-        out.append(bar(" │"))
-        for k in 0..<16 {
-            if k == 8 { out.append(bar("┊")) }
-            if k < bytes.count { cell(bytes[k], charCells, into: out) } else { out.append([0x20]) }
+        Self.tables.withUnsafe { t in
+            func frameBar(_ piece: UnsafeBufferPointer<UInt8>) {
+                if color && effect != -1 { put(t.frameSGR) }
+                effect = -1
+                put(piece)
+            }
+            func cellColor(_ b: UInt8) {
+                let c = Int(t.classIndex[Int(b)])
+                if color && c != effect {
+                    put(t.sgr(c))
+                    effect = c
+                }
+            }
+            if color { put(t.frameSGR) }
+            put(t.bar)
+            let digits = max(8, (64 - UInt64(bitPattern: offset).leadingZeroBitCount + 3) / 4)
+            var v = UInt64(bitPattern: offset)
+            for i in stride(from: digits - 1, through: 0, by: -1) {
+                let d = UInt8(v & 0xF)
+                p[w + i] = d < 10 ? 0x30 + d : 0x57 + d
+                v >>= 4
+            }
+            w += digits
+            frameBar(t.bar)
+            for k in 0..<16 {
+                if k == 8 { frameBar(t.spaceDots) }
+                p[w] = 0x20; w += 1
+                if k < bytes.count {
+                    let b = bytes[k]
+                    cellColor(b)
+                    p[w] = t.hex[Int(b) * 2]; p[w + 1] = t.hex[Int(b) * 2 + 1]; w += 2
+                } else {
+                    p[w] = 0x20; p[w + 1] = 0x20; w += 2
+                }
+            }
+            frameBar(t.spaceBar)
+            for k in 0..<16 {
+                if k == 8 { frameBar(t.dots) }
+                if k < bytes.count {
+                    let b = bytes[k]
+                    cellColor(b)
+                    let n = Int(t.charLength[Int(b)])
+                    for j in 0..<n { p[w + j] = t.chars[Int(b) * 4 + j] }
+                    w += n
+                } else {
+                    p[w] = 0x20; w += 1
+                }
+            }
+            frameBar(t.bar)
+            if color { put(t.reset) }
         }
-        out.append(bar("│") + (color ? Self.reset : []) + [0x0A])
+        p[w] = 0x0A
+        out.commit(w + 1)
     }
+}
+
+/// The formatter's byte tables, built once for the process and never freed:
+/// one line is written through them with no allocation and no retain.
+///
+/// `@unchecked Sendable`: the memory is written once, in `init`, before the
+/// static `tables` publishes the object, and only read afterwards.
+private final class ColorTableStorage: @unchecked Sendable {
+    let hex: UnsafeBufferPointer<UInt8>  // two digits per byte value
+    let chars: UnsafeBufferPointer<UInt8>  // the glyph's UTF-8, 4 bytes per value
+    let charLength: UnsafeBufferPointer<UInt8>
+    let classIndex: UnsafeBufferPointer<UInt8>
+    let sgrs: [UnsafeBufferPointer<UInt8>]
+    let frameSGR: UnsafeBufferPointer<UInt8>
+    let reset: UnsafeBufferPointer<UInt8>
+    let bar: UnsafeBufferPointer<UInt8>
+    let spaceBar: UnsafeBufferPointer<UInt8>
+    let dots: UnsafeBufferPointer<UInt8>
+    let spaceDots: UnsafeBufferPointer<UInt8>
+
+    private static func keep(_ bytes: [UInt8]) -> UnsafeBufferPointer<UInt8> {
+        let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+        _ = p.initialize(from: bytes)
+        return UnsafeBufferPointer(rebasing: UnsafeBufferPointer(p)[0..<bytes.count])
+    }
+
+    init() {
+        let classes: [ColorFormatter.ByteClass] = [.null, .asciiPrintable, .asciiWhitespace, .asciiOther, .nonASCII]
+        hex = Self.keep((0..<256).flatMap { b in Array(((b < 16 ? "0" : "") + String(b, radix: 16)).utf8) })
+        var chars = [UInt8](repeating: 0, count: 1024)
+        var lengths = [UInt8](repeating: 0, count: 256)
+        var index = [UInt8](repeating: 0, count: 256)
+        for b in 0..<256 {
+            let c = ColorFormatter.ByteClass(UInt8(b))
+            let g = Array(c.glyph(UInt8(b)).utf8)
+            for (j, x) in g.enumerated() { chars[b * 4 + j] = x }
+            lengths[b] = UInt8(g.count)
+            index[b] = UInt8(classes.firstIndex(of: c)!)
+        }
+        self.chars = Self.keep(chars)
+        charLength = Self.keep(lengths)
+        classIndex = Self.keep(index)
+        sgrs = classes.map { Self.keep(Array($0.sgr.utf8)) }
+        frameSGR = Self.keep(Array(ColorFormatter.frameSGR.utf8))
+        reset = Self.keep(ColorFormatter.reset)
+        bar = Self.keep(Array("│".utf8))
+        spaceBar = Self.keep(Array(" │".utf8))
+        dots = Self.keep(Array("┊".utf8))
+        spaceDots = Self.keep(Array(" ┊".utf8))
+    }
+
+    func withUnsafe<R>(_ body: (ColorTableStorage) -> R) -> R { body(self) }
+    func sgr(_ c: Int) -> UnsafeBufferPointer<UInt8> { sgrs[c] }
 }
