@@ -85,20 +85,28 @@ public struct HashTuning: Sendable, Equatable {
     /// Chunks of an image file that the page cache holds are copied from it
     /// rather than read from the disk again with O_DIRECT.
     public var warmReads: Bool
+    /// Lane threads at most (algorithms share a thread beyond that). The
+    /// viewer's pass uses one: measured here, two SCHED_IDLE threads busy on
+    /// both cores still raise the UI's key-to-frame p99 about 3x (2.8-3.6 ms
+    /// against 1.0 ms, with plain busy loops as well as with the hash); one
+    /// leaves it within 1.3x.
+    public var maxLanes: Int
 
     public init(chunkSize: Int = 1 << 20, depth: Int = 8, buffers: Int = 32, background: Bool = false,
-                warmReads: Bool = true) {
+                warmReads: Bool = true, maxLanes: Int = .max) {
         self.chunkSize = chunkSize
         self.depth = depth
         self.buffers = max(buffers, depth)
         self.background = background
         self.warmReads = warmReads
+        self.maxLanes = max(1, maxLanes)
     }
 
     /// `hash`: 1 MiB reads, 8 in flight (the fastest O_DIRECT figure measured
     /// on this virtio disk; more bytes in flight were slower, not faster), 32
     /// buffers so that a lane the scheduler parks does not stall the others.
     public static let command = HashTuning()
-    /// The viewer's `--hash`: 1 MiB reads, 4 in flight, idle-priority threads.
-    public static let viewer = HashTuning(chunkSize: 1 << 20, depth: 4, buffers: 8, background: true)
+    /// The viewer's `--hash`: 1 MiB reads, 4 in flight, one idle-priority
+    /// thread for every algorithm (a core stays free for the screen).
+    public static let viewer = HashTuning(chunkSize: 1 << 20, depth: 4, buffers: 8, background: true, maxLanes: 1)
 }

@@ -33,7 +33,11 @@ public enum MediaHasher {
     ) async throws -> HashReport {
         let started = monotonicNanoseconds()
         let range = range ?? HashRange(offset: 0, length: media.geometry.size)
-        let lanePlan = MultiDigest.lanes(for: algorithms)
+        var lanePlan = MultiDigest.lanes(for: algorithms)
+        while lanePlan.count > tuning.maxLanes {
+            let last = lanePlan.removeLast()
+            lanePlan[lanePlan.count - 1] += last
+        }
         func seconds() -> Double { Double(monotonicNanoseconds() - started) / 1e9 }
         guard range.length > 0 else {
             return HashReport(range: range, digests: MultiDigest(algorithms).finalize(), readErrors: [], seconds: seconds())
