@@ -20,14 +20,14 @@ dir=${1:-/var/tmp}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
 [ -x "$bin" ] || (cd "$here" && swift build -c release --product blkview >&2)
-img=$dir/blkview-viewer-bench.img
-ewf=$dir/blkview-viewer-bench-ewf
+img=$dir/blkview-viewer-bench-1g.img
+ewf=$dir/blkview-viewer-bench-1g-ewf
 sparse=$dir/blkview-viewer-16t.img
-size=$((256 << 20))
+size=$((1 << 30))  # large enough that --hash runs through every measured key
 [ -f "$img" ] && [ "$(stat -c %s "$img")" -eq $size ] || head -c $size /dev/urandom > "$img"
 if [ ! -f "$ewf.E01" ]; then
   command -v ewfacquire > /dev/null || { echo "ewfacquire is not installed (scripts/setup.sh)" >&2; exit 1; }
-  ewfacquire -u -q -t "$ewf" -c fast -S 64MiB "$img" > /dev/null
+  ewfacquire -u -q -t "$ewf" -c fast -S 640MiB "$img" > /dev/null
 fi
 if [ ! -f "$sparse" ]; then
   truncate -s $((16 * 1024 * 1024 * 1024 * 1024 - 4096)) "$sparse"  # ext4's largest file

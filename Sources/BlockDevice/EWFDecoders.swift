@@ -50,7 +50,11 @@ final class EWFDecoders: @unchecked Sendable {
             }
             guard accepted else { return cont.resume(throwing: EngineError.shutDown) }
             buffer.lend()  // libewf owns it until the decode returns
+            // Decoding is CPU: a background read's decode runs at idle
+            // priority, so the screen's decodes and the UI go first.
+            let idle = ReadContext.readClass == .background
             let queued = workers.enqueue { [self] in
+                NativeThread.setIdle(idle)
                 let handle = checkOut()
                 let result = handle.read(into: buffer.baseAddress, count: count, at: offset)
                 buffer.giveBack()

@@ -94,3 +94,18 @@ private func threadMain(_ p: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointe
     NativeThread.run(p)
     return nil
 }
+
+extension NativeThread {
+    /// SCHED_IDLE (Glibc hides it behind _GNU_SOURCE) and SCHED_OTHER.
+    package static let schedIdle: Int32 = 5
+    package static let schedOther: Int32 = 0
+
+    /// Puts the calling thread in SCHED_IDLE (runs only when nothing else
+    /// wants the core) or back in SCHED_OTHER; the error, if the kernel refused.
+    @discardableResult
+    package static func setIdle(_ idle: Bool) -> Errno? {
+        var param = sched_param(sched_priority: 0)
+        let rc = pthread_setschedparam(pthread_self(), idle ? schedIdle : schedOther, &param)
+        return rc == 0 ? nil : Errno(rc)
+    }
+}

@@ -66,7 +66,9 @@ public final class MediaReader: Sendable {
         let ticket = try await scheduler.acquire(readClass, offset: offset, length: length,
                                                  detail: parts?.describe(offset: offset, length: length))
         do {
-            let n = try await source.read(at: offset, into: buffer, length: length)
+            let n = try await ReadContext.$readClass.withValue(readClass) {
+                try await source.read(at: offset, into: buffer, length: length)
+            }
             scheduler.release(ticket, bytes: n, failed: false)
             return n
         } catch {

@@ -49,3 +49,9 @@ public struct ReadLimits: Sendable, Equatable {
         self.backgroundWhileInteractive = max(1, min(self.total, backgroundWhileInteractive ?? self.total / 4))
     }
 }
+
+/// The class of the read a task is making, for sources whose work is CPU
+/// (EWF decoding): background decodes run at idle priority.
+enum ReadContext {
+    @TaskLocal static var readClass: ReadClass = .visible
+}
