@@ -51,8 +51,8 @@ final class EWFDecoders: @unchecked Sendable {
             guard accepted else { return cont.resume(throwing: EngineError.shutDown) }
             buffer.lend()  // libewf owns it until the decode returns
             // Decoding is CPU: a background read's decode runs at idle
-            // priority, so the screen's decodes and the UI go first.
-            let idle = ReadContext.readClass == .background
+            // priority while a viewer is open, so the screen goes first.
+            let idle = ReadContext.yieldsCPU
             let queued = workers.enqueue { [self] in
                 NativeThread.setIdle(idle)
                 let handle = checkOut()

@@ -66,7 +66,8 @@ public final class MediaReader: Sendable {
         let ticket = try await scheduler.acquire(readClass, offset: offset, length: length,
                                                  detail: parts?.describe(offset: offset, length: length))
         do {
-            let n = try await ReadContext.$readClass.withValue(readClass) {
+            let yields = readClass == .background && scheduler.isInteractive
+            let n = try await ReadContext.$yieldsCPU.withValue(yields) {
                 try await source.read(at: offset, into: buffer, length: length)
             }
             scheduler.release(ticket, bytes: n, failed: false)

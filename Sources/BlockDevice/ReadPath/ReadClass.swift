@@ -50,8 +50,10 @@ public struct ReadLimits: Sendable, Equatable {
     }
 }
 
-/// The class of the read a task is making, for sources whose work is CPU
-/// (EWF decoding): background decodes run at idle priority.
+/// What a source whose work is CPU (EWF decoding) needs to know of the read
+/// it serves: a background read while a viewer is interactive decodes at idle
+/// priority, so the screen goes first; otherwise (`hash` alone, the exit
+/// pass) at normal priority, as fast as the cores allow.
 enum ReadContext {
-    @TaskLocal static var readClass: ReadClass = .visible
+    @TaskLocal static var yieldsCPU = false
 }

@@ -97,6 +97,9 @@ final class ReadScheduler: Sendable {
 
     var limits: ReadLimits { state.withLock { $0.limits } }
 
+    /// Whether a viewer shows the media now.
+    var isInteractive: Bool { state.withLock { $0.interactive } }
+
     /// While true, background reads are capped at `limits.backgroundWhileInteractive`.
     func setInteractive(_ on: Bool) {
         let now = monotonicNanoseconds()
