@@ -14,7 +14,6 @@ final class ReadScheduler: Sendable {
 
     private struct Waiter {
         let id: UInt64
-        let readClass: ReadClass
         let offset: Int64
         let length: Int
         let detail: String?
@@ -137,7 +136,7 @@ final class ReadScheduler: Sendable {
                         return .success(())
                     }
                     s.phases[id] = .queued
-                    s.queues[c.rawValue].append(Waiter(id: id, readClass: c, offset: offset, length: length,
+                    s.queues[c.rawValue].append(Waiter(id: id, offset: offset, length: length,
                                                        detail: detail, enqueued: now, continuation: cont))
                     return nil
                 }

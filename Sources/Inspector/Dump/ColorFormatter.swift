@@ -124,7 +124,8 @@ public struct ColorFormatter {
         func put(_ bytes: UnsafeBufferPointer<UInt8>) {
             for b in bytes { p[w] = b; w += 1 }
         }
-        Self.tables.withUnsafe { t in
+        do {
+            let t = Self.tables
             func frameBar(_ piece: UnsafeBufferPointer<UInt8>) {
                 if color && effect != -1 { put(t.frameSGR) }
                 effect = -1
@@ -229,6 +230,5 @@ private final class ColorTableStorage: @unchecked Sendable {
         spaceDots = Self.keep(Array(" ┊".utf8))
     }
 
-    func withUnsafe<R>(_ body: (ColorTableStorage) -> R) -> R { body(self) }
     func sgr(_ c: Int) -> UnsafeBufferPointer<UInt8> { sgrs[c] }
 }
