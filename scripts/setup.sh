@@ -10,6 +10,10 @@ packages=(
   # tests: real images made by real tools
   util-linux fdisk gdisk dosfstools mtools e2fsprogs ntfs-3g exfatprogs xfsprogs btrfs-progs
   cryptsetup-bin genisoimage sleuthkit ewf-tools xz-utils fuse3 dc3dd hashdeep bc
+  # tests: real servers for faults and remote disks (nbdkit filters; nbdfuse and nbdcopy from libnbd-bin), VM images
+  nbdkit libnbd-bin qemu-utils
+  # file systems (The Sleuth Kit's library) and network disks (libnbd)
+  libtsk-dev libnbd-dev
 )
 missing=()
 for p in "${packages[@]}"; do
