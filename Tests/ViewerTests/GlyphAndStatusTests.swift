@@ -70,25 +70,39 @@ struct GlyphAndStatusTests {
         #expect(wide.contains("cache 93%") && wide.contains("aio ×32"), "\(wide)")
     }
 
-    @Test("n after the last match says so, and n again wraps to the start (N to the end)")
+    @Test("n after the last match says so, and n again wraps to the top (N to the bottom)")
     func searchWraps() {
         var s = ViewerState(source: Fixture.summary(), width: 80, height: 24)
+        let abc = SearchPattern.parse("\"abc\"")!
         _ = ViewerReducer.reduce(&s, .key(.char("/")))
         for c in "\"abc\"" { _ = ViewerReducer.reduce(&s, .key(.char(c))) }
-        #expect(ViewerReducer.reduce(&s, .key(.enter)) == [.startSearch(SearchPattern.parse("\"abc\"")!, from: 1, forward: true)])
-        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x500)))
-        #expect(ViewerReducer.reduce(&s, .key(.char("n"))) == [.startSearch(SearchPattern.parse("\"abc\"")!, from: 0x501, forward: true)])
-        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound))
-        #expect(s.message?.text == "no more matches after 0x500; n again wraps to the start")
-        #expect(ViewerReducer.reduce(&s, .key(.char("n"))) == [.startSearch(SearchPattern.parse("\"abc\"")!, from: 0, forward: true)])
-        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound))
-        #expect(s.message?.text == "not found: \"abc\"")
-        // Backwards from the match: N runs off the start, N again wraps to the end.
-        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x500)))
+        #expect(ViewerReducer.reduce(&s, .key(.enter)) == [.startSearch(abc, from: 1, forward: true, id: 1)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x500), id: 1))
+        #expect(s.message?.text == "\"abc\" at 0x500")
+        #expect(ViewerReducer.reduce(&s, .key(.char("n"))) == [.startSearch(abc, from: 0x501, forward: true, id: 2)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, id: 2))
+        #expect(s.message?.text == "no more matches below 0x500 — n again wraps to the top")
+        #expect(ViewerReducer.reduce(&s, .key(.char("n"))) == [.startSearch(abc, from: 0, forward: true, id: 3)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x500), id: 3))
+        #expect(s.message?.text == "\"abc\" at 0x500 (wrapped to the top)")
+        // Backwards from the match: N runs off the start, N again wraps to the bottom.
         _ = ViewerReducer.reduce(&s, .key(.char("N")))
-        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound))
-        #expect(s.message?.text == "no more matches before 0x500; N again wraps to the end")
-        #expect(ViewerReducer.reduce(&s, .key(.char("N"))) == [.startSearch(SearchPattern.parse("\"abc\"")!, from: (1 << 20) - 1, forward: false)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, id: 4))
+        #expect(s.message?.text == "no more matches above 0x500 — N again wraps to the bottom")
+        #expect(ViewerReducer.reduce(&s, .key(.char("N"))) == [.startSearch(abc, from: (1 << 20) - 1, forward: false, id: 5)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x500), id: 5))
+        #expect(s.message?.text == "\"abc\" at 0x500 (wrapped to the bottom)")
+        // A wrapped search that finds nothing covered the whole media.
+        _ = ViewerReducer.reduce(&s, .key(.char("n")))
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, id: 6))
+        _ = ViewerReducer.reduce(&s, .key(.char("n")))
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, id: 7))
+        #expect(s.message?.text == "not found: \"abc\"")
+        // N at offset 0: nothing before it, at once; N again wraps.
+        _ = ViewerReducer.reduce(&s, .key(.char("g")))
+        #expect(ViewerReducer.reduce(&s, .key(.char("N"))).isEmpty)
+        #expect(s.message?.text == "no more matches above 0x0 — N again wraps to the bottom")
+        #expect(ViewerReducer.reduce(&s, .key(.char("N"))) == [.startSearch(abc, from: (1 << 20) - 1, forward: false, id: 8)])
     }
 
     @Test("one staged byte reads 'write 1 byte (1 run)'; journal latencies carry a unit")

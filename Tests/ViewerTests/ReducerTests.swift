@@ -80,21 +80,46 @@ struct ReducerTests {
         #expect(s.message?.text.hasPrefix("goto:") == true)
     }
 
-    @Test("/ starts a search from after the cursor; n and N go on; Esc cancels")
+    @Test("/ starts a search from after the cursor; n and N go on; Esc cancels; a cancelled search's result is ignored")
     func search() {
         var s = state()
+        let p = SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef])
         press(&s, .char("/"))
-        let fx = type(&s, "de ad be ef")
-        #expect(fx == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 1, forward: true)])
+        #expect(type(&s, "de ad be ef") == [.startSearch(p, from: 1, forward: true, id: 1)])
         #expect(press(&s, .escape) == [.cancelSearch])
-        _ = ViewerReducer.reduce(&s, .searchFinished(.cancelled))
-        #expect(s.search.progress == nil)
-        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x4000)))
+        #expect(s.search.progress == nil && s.message?.text == "search cancelled")
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x4000), id: 1))
+        #expect(s.cursor == 0 && s.message?.text == "search cancelled", "the cancelled search's result is ignored")
+        #expect(press(&s, .char("n")) == [.startSearch(p, from: 1, forward: true, id: 3)])
+        _ = ViewerReducer.reduce(&s, .searchProgress(done: 5, total: 10, id: 1))
+        #expect(s.search.progress?.done == 0, "progress of a stale search is ignored")
+        _ = ViewerReducer.reduce(&s, .searchProgress(done: 5, total: 10, id: 3))
+        #expect(s.search.progress?.done == 5)
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x4000), id: 3))
         #expect(s.cursor == 0x4000 && s.search.lastMatch == 0x4000)
-        #expect(press(&s, .char("n")) == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 0x4001, forward: true)])
-        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound))
-        #expect(press(&s, .char("N")) == [.startSearch(SearchPattern(bytes: [0xde, 0xad, 0xbe, 0xef]), from: 0x3fff, forward: false)])
-        #expect(press(&s, .char("n")).isEmpty, "one search at a time")
+        #expect(press(&s, .char("n")) == [.startSearch(p, from: 0x4001, forward: true, id: 4)])
+        #expect(press(&s, .char("n")).isEmpty, "one n at a time")
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, id: 4))
+        #expect(press(&s, .char("N")) == [.startSearch(p, from: 0x3fff, forward: false, id: 5)])
+        // A new / while a search runs replaces it.
+        press(&s, .char("/"))
+        #expect(type(&s, "\"abc\"") == [.startSearch(SearchPattern(bytes: Array("abc".utf8), isText: true), from: 0x4001, forward: true, id: 6)])
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x100), id: 5))
+        #expect(s.cursor == 0x4000 && s.search.progress != nil)
+    }
+
+    @Test("a match or a miss past unreadable ranges names them")
+    func skippedRanges() {
+        var s = state()
+        press(&s, .char("/"))
+        _ = type(&s, "\"abc\"")
+        _ = ViewerReducer.reduce(&s, .searchFinished(.found(0x9000), skipped: [0x2000..<0x3000], id: 1))
+        #expect(s.message?.text == "\"abc\" at 0x9000; 1 unreadable range skipped at 0x2000 (4 KiB)")
+        #expect(s.message?.role == .warning)
+        press(&s, .char("n"))
+        _ = ViewerReducer.reduce(&s, .searchFinished(.notFound, skipped: [0xa000..<0xa200, 0xc000..<0xd000], id: 2))
+        #expect(s.message?.text == "no more matches below 0x9000 — n again wraps to the top; "
+            + "2 unreadable ranges skipped, the first at 0xa000 (512 B)")
     }
 
     @Test("search patterns: hex with or without spaces, quoted text, bare text")

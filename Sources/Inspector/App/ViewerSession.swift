@@ -86,8 +86,8 @@ public final class ViewerSession: Sendable {
         switch effect {
         case .quit:
             cancelSearch()
-        case let .startSearch(pattern, from, forward):
-            startSearch(pattern, from: from, forward: forward)
+        case let .startSearch(pattern, from, forward, id):
+            startSearch(pattern, from: from, forward: forward, id: id)
         case .cancelSearch:
             cancelSearch()
         case .cancelBackground:
@@ -127,30 +127,36 @@ public final class ViewerSession: Sendable {
         wake()
     }
 
-    private func startSearch(_ pattern: SearchPattern, from: Int64, forward: Bool) {
+    /// Bytes per read of the viewer's searches (smaller than the batch
+    /// command's: the first match near the cursor comes sooner).
+    static let searchChunk = 1 << 20
+
+    /// Runs the one search engine (`PatternSearch`, as `blkview search`)
+    /// from `from` in the background class; replaces a search under way.
+    private func startSearch(_ pattern: SearchPattern, from: Int64, forward: Bool, id: Int) {
         let reader = self.reader
-        let total = forward ? reader.geometry.size - from : from + 1
-        let lastReport = Protected<UInt64>(0)
         let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
         let task = Task {
-            let outcome: SearchOutcome
+            var engine = PatternSearch(pattern: pattern.bytes)
+            engine.chunk = Self.searchChunk
+            var lastReport: UInt64 = 0
+            let event: ViewerEvent
             do {
-                let hit = try await Searcher.find(pattern.bytes, in: reader, from: from, forward: forward) { done in
+                let (hit, outcome) = try await engine.next(in: reader, from: from, forward: forward) { done, total in
                     let now = monotonicNanoseconds()
-                    let due = lastReport.withLock { t -> Bool in
-                        if now - t < 50_000_000 { return false }
-                        t = now
-                        return true
+                    if now - lastReport >= 50_000_000 {
+                        lastReport = now
+                        post(.searchProgress(done: done, total: total, id: id))
                     }
-                    if due { post(.searchProgress(done: done, total: total)) }
+                    return true
                 }
-                outcome = hit.map { .found($0) } ?? .notFound
+                event = .searchFinished(hit.map { .found($0) } ?? .notFound, skipped: outcome.unreadable.map(\.range), id: id)
             } catch is CancellationError {
-                outcome = .cancelled
+                event = .searchFinished(.cancelled, id: id)
             } catch {
-                outcome = .failed("\(error)")
+                event = .searchFinished(.failed("\(error)"), id: id)
             }
-            post(.searchFinished(outcome))
+            post(event)
         }
         search.withLock { old in
             old?.cancel()

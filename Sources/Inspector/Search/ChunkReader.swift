@@ -1,9 +1,13 @@
 import BlockDevice
 import LinuxAIO
 
-/// Reads ranges of a source front to back in big aligned chunks, keeping
-/// `depth` reads in flight while the caller works on the chunk it was given
-/// (the batch commands' pipeline: `dump` formats, `search` scans).
+/// Reads ranges of a source in the order given, each front to back in big
+/// aligned chunks, keeping `depth` reads in flight while the caller works on
+/// the chunk it was given (the pipeline of `dump` and of the one search
+/// engine, `PatternSearch`: `blkview search` and the viewer's `/`, `n`, `N`).
+/// The ranges may come in any order and may overlap (a backward search plans
+/// its chunks from the cursor toward offset 0, each overlapping the one read
+/// before it): each range is read and handed out on its own.
 ///
 /// Reads go through the read path (`MediaReader`, background class by
 /// default, so a viewer's pages go first); with `warm`, a chunk the kernel's
@@ -27,8 +31,11 @@ public final class ChunkReader {
     public struct Chunk {
         public let offset: Int64
         public let bytes: UnsafeRawBufferPointer
-        /// The first chunk of its range (a scanner resets its carry).
+        /// The first chunk of its range, or the first after an unreadable
+        /// gap (a scanner resets its carry).
         public let startsRange: Bool
+        /// The index, in the `ranges` given to `init`, of the range the bytes belong to.
+        public let range: Int
     }
 
     private struct Planned {
@@ -36,6 +43,7 @@ public final class ChunkReader {
         let length: Int  // aligned
         let clip: Range<Int64>  // the part of the range inside this read
         let startsRange: Bool
+        let range: Int  // index in the ranges given
     }
 
     private let reader: MediaReader
@@ -44,8 +52,12 @@ public final class ChunkReader {
     private let chunk: Int
     private let depth: Int
     private let alignment: Int
-    private var plan: [Planned] = []
-    private var nextPlanned = 0
+    /// The ranges still to plan (numbered in the order given), and where the
+    /// next read of the current one starts: reads are planned as they are
+    /// issued, so a 16 TiB device costs no memory for its plan.
+    private var ranges: AnyIterator<(Int, Range<Int64>)>
+    private var currentRange: (index: Int, lo: Int64, hi: Int64, pos: Int64)?
+    private var planDone = false
     /// Planned reads in order: an engine read in flight, or a resident chunk
     /// (`task` nil) that `next()` copies piece by piece.
     private var inFlight: [(Planned, AlignedBuffer?, Task<Int, any Error>?)] = []
@@ -68,14 +80,25 @@ public final class ChunkReader {
     public private(set) var warmBytes: Int64 = 0
 
     /// - Parameters:
-    ///   - ranges: in increasing order, not overlapping; clamped to the size.
+    ///   - ranges: read in this order, each one on its own (they may overlap);
+    ///     clamped to the size.
     ///   - chunk: bytes per read (rounded to the alignment).
     ///   - depth: reads in flight at most (at least 1).
     ///   - readClass: the read path's class of these reads (batch work: `.background`).
     ///   - warm: copy chunks the kernel's page cache holds (the reader must
     ///     have been made with `residentReads`).
-    public init(reader: MediaReader, ranges: [Range<Int64>], chunk: Int = 4 << 20, depth: Int = 4,
-                readClass: ReadClass = .background, warm: Bool = false) {
+    public convenience init(reader: MediaReader, ranges: [Range<Int64>], chunk: Int = 4 << 20, depth: Int = 4,
+                            readClass: ReadClass = .background, warm: Bool = false) {
+        let size = reader.geometry.size
+        let total = ranges.reduce(Int64(0)) { $0 + max(0, min(size, $1.upperBound) - max(0, $1.lowerBound)) }
+        self.init(reader: reader, plan: ranges, totalBytes: total, chunk: chunk, depth: depth, readClass: readClass, warm: warm)
+    }
+
+    /// The same, with the ranges produced as they are needed (a backward
+    /// search's chunks over a whole device); `totalBytes` is what the caller
+    /// expects them to hold (for progress).
+    public init<Plan: Sequence<Range<Int64>>>(reader: MediaReader, plan: Plan, totalBytes: Int64, chunk: Int = 4 << 20,
+                                              depth: Int = 4, readClass: ReadClass = .background, warm: Bool = false) {
         self.reader = reader
         self.readClass = readClass
         self.warm = warm
@@ -83,25 +106,35 @@ public final class ChunkReader {
         alignment = a
         self.chunk = max(a, chunk / a * a)
         self.depth = max(1, min(depth, reader.limits.total))
-        let size = reader.geometry.size
-        for r in ranges {
-            let lo = max(0, r.lowerBound)
-            let hi = min(size, r.upperBound)
-            guard lo < hi else { continue }
-            var pos = lo / Int64(a) * Int64(a)
-            var first = true
-            while pos < hi {
-                let end = min(pos + Int64(self.chunk), (hi + Int64(a) - 1) / Int64(a) * Int64(a))
-                plan.append(Planned(offset: pos, length: Int(end - pos), clip: max(lo, pos)..<min(hi, end),
-                                    startsRange: first))
-                first = false
-                pos = end
-            }
-        }
+        self.totalBytes = totalBytes
+        var it = plan.enumerated().makeIterator()
+        ranges = AnyIterator { it.next().map { ($0.offset, $0.element) } }
     }
 
     /// The total bytes of the ranges (what `next()` will hand out).
-    public var totalBytes: Int64 { plan.reduce(0) { $0 + Int64($1.clip.count) } }
+    public let totalBytes: Int64
+
+    /// The next read of the plan, or nil when every range is planned.
+    private func nextPlanned() -> Planned? {
+        let a = Int64(alignment)
+        let size = reader.geometry.size
+        while !planDone {
+            if let r = currentRange, r.pos < r.hi {
+                let end = min(r.pos + Int64(chunk), (r.hi + a - 1) / a * a)
+                currentRange = (r.index, r.lo, r.hi, end)
+                return Planned(offset: r.pos, length: Int(end - r.pos), clip: max(r.lo, r.pos)..<min(r.hi, end),
+                               startsRange: r.pos <= r.lo, range: r.index)
+            }
+            guard let (index, r) = ranges.next() else {
+                planDone = true
+                break
+            }
+            let lo = max(0, r.lowerBound)
+            let hi = min(size, r.upperBound)
+            if lo < hi { currentRange = (index, lo, hi, lo / a * a) }
+        }
+        return nil
+    }
 
     /// The next chunk in order, or nil at the end. Throws the read's error.
     public func next() async throws -> Chunk? {
@@ -202,7 +235,7 @@ public final class ChunkReader {
         var previousEnd = 0
         for r in good {
             let piece = Planned(offset: p.offset + Int64(r.lowerBound), length: r.count, clip: p.clip,
-                                startsRange: p.startsRange && r.lowerBound == 0)
+                                startsRange: p.startsRange && r.lowerBound == 0, range: p.range)
             let c = clip(piece, base: buf.baseAddress + r.lowerBound, at: piece.offset, count: r.count,
                          startsRange: piece.startsRange || r.lowerBound != previousEnd)
             previousEnd = r.upperBound
@@ -221,12 +254,27 @@ public final class ChunkReader {
     /// The error to throw at the next call (after the bytes read before it).
     private var pendingError: (any Error)?
 
+    /// Records `r`, merged with the ranges it touches or overlaps (overlapping
+    /// planned ranges meet the same bad sectors twice), keeping the list in order.
     private func addUnreadable(_ r: Range<Int64>, _ error: any Error) {
-        if let last = unreadable.last, last.range.upperBound == r.lowerBound {
-            unreadable[unreadable.count - 1].range = last.range.lowerBound..<r.upperBound
-        } else {
-            unreadable.append((r, error))
+        if unreadable.last.map({ $0.range.upperBound < r.lowerBound }) ?? true {
+            unreadable.append((r, error))  // in order (a forward read): nothing to merge
+            return
         }
+        var merged = r
+        var firstError = error
+        var kept: [(range: Range<Int64>, error: any Error)] = []
+        for u in unreadable {
+            if u.range.upperBound >= merged.lowerBound && u.range.lowerBound <= merged.upperBound {
+                if u.range.lowerBound < merged.lowerBound { firstError = u.error }
+                merged = min(u.range.lowerBound, merged.lowerBound)..<max(u.range.upperBound, merged.upperBound)
+            } else {
+                kept.append(u)
+            }
+        }
+        let at = kept.firstIndex { $0.range.lowerBound > merged.lowerBound } ?? kept.count
+        kept.insert((merged, firstError), at: at)
+        unreadable = kept
     }
 
     /// The bytes of `p`'s range inside the `count` bytes read at `at` into `base`.
@@ -237,7 +285,7 @@ public final class ChunkReader {
         let starts = startsRange || gapBefore
         if count > 0 { gapBefore = false }
         return Chunk(offset: lo, bytes: UnsafeRawBufferPointer(start: base + Int(max(0, lo - at)), count: count),
-                     startsRange: starts)
+                     startsRange: starts, range: p.range)
     }
 
     private func nextWarmPiece(_ p: Planned) async throws -> Chunk? {
@@ -260,7 +308,7 @@ public final class ChunkReader {
             if n < expected { n = try await complete(at: at, into: buffer, from: n, to: expected) }
         } catch {
             guard recover else { throw error }
-            let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first)
+            let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first, range: p.range)
             current = nil
             let own = try AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
             current = own
@@ -276,21 +324,18 @@ public final class ChunkReader {
         for case let (_, _, t?) in inFlight { _ = try? await t.value }
         inFlight.removeAll()
         engineInFlight = 0
-        nextPlanned = plan.count
+        planDone = true
     }
 
     private func fill() throws {
         // Engine reads in flight up to `depth`; resident chunks queued cost
         // nothing, but the look-ahead is bounded.
-        while engineInFlight < depth, inFlight.count < depth * 8, nextPlanned < plan.count {
-            let p = plan[nextPlanned]
+        while engineInFlight < depth, inFlight.count < depth * 8, let p = nextPlanned() {
             if warm, reader.isResident(offset: p.offset, length: p.length) {
-                nextPlanned += 1
                 inFlight.append((p, nil, nil))
                 continue
             }
             let buf = try free.popLast() ?? AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
-            nextPlanned += 1
             let reader = self.reader
             let readClass = self.readClass
             engineBytes += Int64(p.length)

@@ -4,8 +4,10 @@ import LinuxAIO
 public enum ViewerEvent: Equatable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
-    case searchProgress(done: Int64, total: Int64)
-    case searchFinished(SearchOutcome)
+    /// Bytes scanned and planned by search `id` (`SearchState.id`; a stale id is ignored).
+    case searchProgress(done: Int64, total: Int64, id: Int = 0)
+    /// Search `id` ended; `skipped` are the ranges it could not read (not searched).
+    case searchFinished(SearchOutcome, skipped: [Range<Int64>] = [], id: Int = 0)
     /// The partition and file-system probe finished.
     case structureLoaded(DiskLayout)
     /// The staged patches asked for by `.commit` were written (or not).
@@ -22,8 +24,9 @@ public enum SearchOutcome: Equatable, Sendable {
 /// Work the reducer asks the app to do (the reducer itself does no I/O).
 public enum ViewerEffect: Equatable, Sendable {
     case quit
-    /// Search for `pattern` starting at `from` (inclusive), forward or backward.
-    case startSearch(SearchPattern, from: Int64, forward: Bool)
+    /// Search for `pattern` starting at `from` (inclusive), forward or
+    /// backward; its events carry `id`. Replaces (cancels) a search under way.
+    case startSearch(SearchPattern, from: Int64, forward: Bool, id: Int = 0)
     case cancelSearch
     /// Cancel the background job (`--hash`); `ViewerState.background` says which.
     case cancelBackground
@@ -45,23 +48,12 @@ public enum ViewerReducer {
             s.height = h
             s.scrollToCursor()
             return []
-        case let .searchProgress(done, total):
-            if s.search.progress != nil { s.search.progress = (done, total) }
+        case let .searchProgress(done, total, id):
+            if s.search.progress != nil, id == s.search.id { s.search.progress = (done, total) }
             return []
-        case let .searchFinished(outcome):
-            s.search.progress = nil
-            switch outcome {
-            case let .found(off):
-                s.search.lastMatch = off
-                s.moveCursor(to: off, center: true)
-                s.message = .init(text: "\(s.search.pattern?.description ?? "match") at 0x\(String(off, radix: 16))", role: .good)
-            case .notFound:
-                s.message = .init(text: noMoreMatches(&s, from: s.search.from, forward: s.search.forward), role: .warning)
-            case .cancelled:
-                s.message = .init(text: "search cancelled", role: .warning)
-            case let .failed(why):
-                s.message = .init(text: "search failed: \(why)", role: .error)
-            }
+        case let .searchFinished(outcome, skipped, id):
+            guard id == s.search.id else { return [] }  // a search replaced by a newer one
+            searchFinished(&s, outcome, skipped: skipped)
             return []
         case let .structureLoaded(layout):
             s.disk = layout
@@ -87,8 +79,13 @@ public enum ViewerReducer {
             return []
         }
         if s.search.progress != nil, k == .escape {
+            s.search.progress = nil
+            s.search.id += 1  // whatever the cancelled search still reports is stale
+            s.message = .init(text: "search cancelled", role: .warning)
             return [.cancelSearch]
         }
+        // "n again wraps" holds for the next n (N) only: another key searches from the cursor again.
+        if k != .char("n") && k != .char("N") { s.search.wrapArmed = nil }
         // Any key but the second q / H forgets the question, a key the
         // structure panel takes too.
         let wasConfirming = s.confirmingQuit
@@ -195,6 +192,7 @@ public enum ViewerReducer {
                 s.search.pattern = pattern
                 s.search.lastMatch = nil
                 s.search.wrapArmed = nil
+                s.search.progress = nil  // a new search replaces the one under way
                 return searchAgain(&s, forward: true)
             }
         default:
@@ -203,6 +201,8 @@ public enum ViewerReducer {
         return []
     }
 
+    /// `n` / `N`: the next match after (before) the cursor; after a search
+    /// that ran off the end (the start), the same key wraps to the other end.
     private static func searchAgain(_ s: inout ViewerState, forward: Bool) -> [ViewerEffect] {
         guard let pattern = s.search.pattern else {
             s.message = .init(text: "no search yet: / to search", role: .warning)
@@ -210,18 +210,47 @@ public enum ViewerReducer {
         }
         guard s.search.progress == nil else { return [] }
         var from = forward ? s.cursor + 1 : s.cursor - 1
-        if s.search.wrapArmed == forward {
-            from = forward ? 0 : s.source.size - 1
-        }
+        let wraps = s.search.wrapArmed == forward
+        if wraps { from = forward ? 0 : s.source.size - 1 }
         s.search.wrapArmed = nil
         guard from >= 0 && from < s.source.size else {
             s.message = .init(text: noMoreMatches(&s, from: from, forward: forward), role: .warning)
             return []
         }
+        s.search.id += 1
         s.search.from = from
         s.search.forward = forward
+        s.search.wrapped = wraps
         s.search.progress = (0, forward ? s.source.size - from : from + 1)
-        return [.startSearch(pattern, from: from, forward: forward)]
+        return [.startSearch(pattern, from: from, forward: forward, id: s.search.id)]
+    }
+
+    private static func searchFinished(_ s: inout ViewerState, _ outcome: SearchOutcome, skipped: [Range<Int64>]) {
+        s.search.progress = nil
+        switch outcome {
+        case let .found(off):
+            s.search.lastMatch = off
+            s.moveCursor(to: off, center: true)
+            var text = "\(s.search.pattern?.description ?? "match") at 0x\(String(off, radix: 16))"
+            if s.search.wrapped { text += s.search.forward ? " (wrapped to the top)" : " (wrapped to the bottom)" }
+            s.message = .init(text: text + skippedNote(skipped), role: skipped.isEmpty ? .good : .warning)
+        case .notFound:
+            let text = noMoreMatches(&s, from: s.search.from, forward: s.search.forward)
+            s.message = .init(text: text + skippedNote(skipped), role: .warning)
+        case .cancelled:
+            s.message = .init(text: "search cancelled", role: .warning)
+        case let .failed(why):
+            s.message = .init(text: "search failed: \(why)", role: .error)
+        }
+    }
+
+    /// `; 1 unreadable range skipped at 0x200000 (64 KiB)`: the search went
+    /// past bytes it could not read (they were not searched, nor taken as zeros).
+    private static func skippedNote(_ skipped: [Range<Int64>]) -> String {
+        guard let first = skipped.first else { return "" }
+        let size = ByteSize.format(Int64(first.count))
+        if skipped.count == 1 { return "; 1 unreadable range skipped at 0x\(String(first.lowerBound, radix: 16)) (\(size))" }
+        return "; \(skipped.count) unreadable ranges skipped, the first at 0x\(String(first.lowerBound, radix: 16)) (\(size))"
     }
 
     /// A search that found nothing: "not found" only when it covered the
@@ -232,8 +261,8 @@ public enum ViewerReducer {
         if whole { return "not found: \(pattern)" }
         s.search.wrapArmed = forward
         let at = "0x" + String(s.cursor, radix: 16)
-        return forward ? "no more matches after \(at); n again wraps to the start"
-                       : "no more matches before \(at); N again wraps to the end"
+        return forward ? "no more matches below \(at) — n again wraps to the top"
+                       : "no more matches above \(at) — N again wraps to the bottom"
     }
 }
 

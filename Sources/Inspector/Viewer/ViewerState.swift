@@ -79,11 +79,16 @@ public struct SearchState: Equatable, Sendable {
     /// The last `n` (or `N`) ran off the end (the start): the next one in
     /// the same direction wraps around.
     public var wrapArmed: Bool?
+    /// The search under way (or the last one) started at the other end.
+    public var wrapped = false
+    /// Which search the events are about: each start takes the next number,
+    /// and a cancel moves past it, so what a replaced search reports is ignored.
+    public var id = 0
 
     public static func == (a: SearchState, b: SearchState) -> Bool {
         a.pattern == b.pattern && a.lastMatch == b.lastMatch && a.progress?.done == b.progress?.done
             && a.progress?.total == b.progress?.total && a.from == b.from && a.forward == b.forward
-            && a.wrapArmed == b.wrapArmed
+            && a.wrapArmed == b.wrapArmed && a.wrapped == b.wrapped && a.id == b.id
     }
 }
 
