@@ -31,6 +31,12 @@ struct SearchEngineTests {
         ])
     }
 
+    /// 16 TiB - 4 KiB (ext4's largest file) of holes with NEEDLE 1 TiB + 123 and 12 TiB + 77 in.
+    static func sixteenTiB() throws -> HoleSearchTests.SparseFile {
+        let needle = Array("NEEDLE".utf8)
+        return try HoleSearchTests.SparseFile(size: (16 << 40) - 4096, pieces: [((1 << 40) + 123, needle), ((12 << 40) + 77, needle)])
+    }
+
     static func open(_ path: String) throws -> MediaReader {
         MediaReader(try BlockSources.open(path: path, options: BlockSourceOptions(engine: .auto, slots: 4)))
     }
@@ -126,14 +132,8 @@ struct SearchEngineTests {
 
     @Test("a 16 TiB - 4 KiB sparse image: both matches found forward and backward without reading the holes")
     func huge() async throws {
-        let scratch = try Scratch()
-        let path = try scratch.sparse("16t.img", bytes: (16 << 40) - 4096)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        for at in [(1 << 40) + 123, (12 << 40) + 77] {
-            try h.seek(toOffset: UInt64(at))
-            h.write(Data("NEEDLE".utf8))
-        }
-        try h.close()
+        let file = try Self.sixteenTiB()
+        let path = file.path
         let media = try Self.open(path)
         let s = Self.engine("NEEDLE", chunk: 1 << 20)
         let a = try await s.next(in: media, from: 0, forward: true)
@@ -181,7 +181,7 @@ struct SearchEngineTests {
                 return true
             }
         }
-        try await eventually("the search scans") { started.withLock { $0 } }
+        try await eventually("the search scans", seconds: 60) { started.withLock { $0 } }
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
         await src.close()
