@@ -63,4 +63,74 @@ struct ViewerSearchTmuxTests {
         try t.send("q")
         try t.waitFor(text: "[exit 0 tty-sane]")
     }
+
+    @Test("a 16 TiB - 4 KiB sparse image: / finds the match 1 TiB in, n the one 12 TiB in (holes not read)")
+    func sixteenTiB() throws {
+        let dir = try Scratch()
+        let img = try dir.sparse("16t.img", bytes: (16 << 40) - 4096)
+        for at in [(1 << 40) + 123, (12 << 40) + 77] {
+            try #require(try Subprocess.sh("printf NEEDLE | dd of='\(img)' bs=1 seek=\(at) conv=notrunc status=none").status == 0)
+        }
+        let t = try TmuxSession("\(Harness.blkview) '\(img)'")
+        try t.waitFor(text: "read-only")
+        try t.send("/")
+        try t.type("NEEDLE")
+        try t.send("Enter")
+        try t.waitFor(text: "\"NEEDLE\" at 0x1000000007b")
+        try t.send("n")
+        try t.waitFor(text: "\"NEEDLE\" at 0xc000000004d")
+        try t.send("N")
+        try t.waitFor(text: "\"NEEDLE\" at 0x1000000007b")
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+    }
+
+    @Test("real EIO: the viewer skips the unreadable range in both directions and names it",
+          .enabled(if: BatchFailureTests.canFUSE, "needs /dev/fuse, nbdkit and nbdfuse"))
+    func pastUnreadable() throws {
+        let img = try BatchFailureTests.BadImage()
+        let batch = try Harness.blkview("search", img.disk, "--text", "hello")
+        #expect(batch.stdout == "0x1000000\n0x2100000\n")
+        let t = try TmuxSession("\(Harness.blkview) '\(img.disk)'")
+        try t.waitFor(text: "read-only")
+        try t.send("/")
+        try t.type("hello")
+        try t.send("Enter")
+        try t.waitFor(text: "\"hello\" at 0x1000000", seconds: 30)
+        try t.send("n")
+        try t.waitFor(text: "\"hello\" at 0x2100000; 1 unreadable range skipped at 0x2000000 (64 KiB)", seconds: 30)
+        try t.send("N")
+        try t.waitFor(text: "\"hello\" at 0x1000000; 1 unreadable range skipped at 0x2000000 (64 KiB)", seconds: 30)
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]")
+    }
+
+    @Test("a slow media: the status bar shows the search's progress, Esc cancels it, a new / runs",
+          .enabled(if: BatchFailureTests.canFUSE, "needs /dev/fuse, nbdkit and nbdfuse"))
+    func progressAndEscape() throws {
+        let dir = try Scratch()
+        let disk = "\(dir.path)/slow"
+        // 4 GiB of zeros, 20 ms a request, no hole map through FUSE: minutes to search all of it.
+        let r = try Subprocess.sh("""
+            touch '\(disk)' &&
+            (nbdfuse '\(disk)' --command nbdkit -s --filter=delay null size=4G rdelay=20ms >'\(dir.path)/fuse.log' 2>&1 &) &&
+            for i in $(seq 50); do [ "$(stat -c %s '\(disk)')" = 4294967296 ] && exit 0; sleep 0.1; done; exit 1
+            """)
+        try #require(r.status == 0, "nbdfuse: \(r.stderr)")
+        defer { _ = try? Subprocess.sh("fusermount3 -u '\(disk)'") }
+        let t = try TmuxSession("\(Harness.blkview) '\(disk)'")
+        try t.waitFor(text: "read-only", seconds: 30)
+        try t.send("/")
+        try t.type("NOT-THERE")
+        try t.send("Enter")
+        try t.waitFor("progress") { $0.range(of: #"searching [0-9]+% \(Esc cancels\)"#, options: .regularExpression) != nil }
+        try t.send("Escape")
+        try t.waitFor(text: "search cancelled")
+        try t.send("/")
+        try t.type("00 00")
+        try t.send("Enter")
+        try t.waitFor(text: "00 00 at 0x1", seconds: 30)
+        try t.send("q")
+        try t.waitFor(text: "[exit 0 tty-sane]", seconds: 30)
+    }
 }
