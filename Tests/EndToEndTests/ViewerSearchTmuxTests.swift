@@ -33,10 +33,7 @@ struct ViewerSearchTmuxTests {
 
         let t = try TmuxSession("\(Harness.blkview) '\(img)'")
         try t.waitFor(text: "read-only")
-        try t.send("/")
-        try t.waitFor(text: "search")
-        try t.type("NEEDLE")
-        try t.send("Enter")
+        try t.slash("NEEDLE")
         var seen: [String] = []
         try t.waitFor(text: "\"NEEDLE\" at \(hex[0])")
         seen.append(hex[0])
@@ -60,8 +57,7 @@ struct ViewerSearchTmuxTests {
         let screen = try t.waitFor(text: "\"NEEDLE\" at \(hex[1])")
         #expect(screen.contains("0x2345f7 LBA"), "the cursor is on the match")
 
-        try t.send("q")
-        try t.waitFor(text: "[exit 0 tty-sane]")
+        try t.quit()
     }
 
     @Test("a 16 TiB - 4 KiB sparse image: / finds the match 1 TiB in, n the one 12 TiB in (holes not read)")
@@ -73,16 +69,13 @@ struct ViewerSearchTmuxTests {
         }
         let t = try TmuxSession("\(Harness.blkview) '\(img)'")
         try t.waitFor(text: "read-only")
-        try t.send("/")
-        try t.type("NEEDLE")
-        try t.send("Enter")
+        try t.slash("NEEDLE")
         try t.waitFor(text: "\"NEEDLE\" at 0x1000000007b")
         try t.send("n")
         try t.waitFor(text: "\"NEEDLE\" at 0xc000000004d")
         try t.send("N")
         try t.waitFor(text: "\"NEEDLE\" at 0x1000000007b")
-        try t.send("q")
-        try t.waitFor(text: "[exit 0 tty-sane]")
+        try t.quit()
     }
 
     @Test("real EIO: the viewer skips the unreadable range in both directions and names it",
@@ -93,16 +86,13 @@ struct ViewerSearchTmuxTests {
         #expect(batch.stdout == "0x1000000\n0x2100000\n")
         let t = try TmuxSession("\(Harness.blkview) '\(img.disk)'")
         try t.waitFor(text: "read-only")
-        try t.send("/")
-        try t.type("hello")
-        try t.send("Enter")
+        try t.slash("hello")
         try t.waitFor(text: "\"hello\" at 0x1000000", seconds: 30)
         try t.send("n")
         try t.waitFor(text: "\"hello\" at 0x2100000; 1 unreadable range skipped at 0x2000000 (64 KiB)", seconds: 30)
         try t.send("N")
         try t.waitFor(text: "\"hello\" at 0x1000000; 1 unreadable range skipped at 0x2000000 (64 KiB)", seconds: 30)
-        try t.send("q")
-        try t.waitFor(text: "[exit 0 tty-sane]")
+        try t.quit()
     }
 
     @Test("a slow media: the status bar shows the search's progress, Esc cancels it, a new / runs",
@@ -120,17 +110,28 @@ struct ViewerSearchTmuxTests {
         defer { _ = try? Subprocess.sh("fusermount3 -u '\(disk)'") }
         let t = try TmuxSession("\(Harness.blkview) '\(disk)'")
         try t.waitFor(text: "read-only", seconds: 30)
-        try t.send("/")
-        try t.type("NOT-THERE")
-        try t.send("Enter")
+        try t.slash("NOT-THERE")
         try t.waitFor("progress") { $0.range(of: #"searching [0-9]+% \(Esc cancels\)"#, options: .regularExpression) != nil }
         try t.send("Escape")
         try t.waitFor(text: "search cancelled")
-        try t.send("/")
-        try t.type("00 00")
-        try t.send("Enter")
+        try t.slash("00 00")
         try t.waitFor(text: "00 00 at 0x1", seconds: 30)
-        try t.send("q")
-        try t.waitFor(text: "[exit 0 tty-sane]", seconds: 30)
+        try t.quit()
+    }
+}
+
+extension TmuxSession {
+    /// `/`, the pattern typed literally, Enter.
+    fileprivate func slash(_ pattern: String) throws {
+        try send("/")
+        try waitFor(text: "search (hex")
+        try type(pattern)
+        try send("Enter")
+    }
+
+    /// `q`, and a clean exit with the terminal restored.
+    fileprivate func quit() throws {
+        try send("q")
+        try waitFor(text: "[exit 0 tty-sane]", seconds: 30)
     }
 }
