@@ -36,6 +36,8 @@ public final class ChunkReader {
         public let startsRange: Bool
         /// The index, in the `ranges` given to `init`, of the range the bytes belong to.
         public let range: Int
+        /// The bytes reach the end of their range (nothing more of it follows).
+        public let endsRange: Bool
     }
 
     private struct Planned {
@@ -44,6 +46,7 @@ public final class ChunkReader {
         let clip: Range<Int64>  // the part of the range inside this read
         let startsRange: Bool
         let range: Int  // index in the ranges given
+        let rangeEnd: Int64
     }
 
     private let reader: MediaReader
@@ -123,7 +126,7 @@ public final class ChunkReader {
                 let end = min(r.pos + Int64(chunk), (r.hi + a - 1) / a * a)
                 currentRange = (r.index, r.lo, r.hi, end)
                 return Planned(offset: r.pos, length: Int(end - r.pos), clip: max(r.lo, r.pos)..<min(r.hi, end),
-                               startsRange: r.pos <= r.lo, range: r.index)
+                               startsRange: r.pos <= r.lo, range: r.index, rangeEnd: r.hi)
             }
             guard let (index, r) = ranges.next() else {
                 planDone = true
@@ -235,7 +238,8 @@ public final class ChunkReader {
         var previousEnd = 0
         for r in good {
             let piece = Planned(offset: p.offset + Int64(r.lowerBound), length: r.count, clip: p.clip,
-                                startsRange: p.startsRange && r.lowerBound == 0, range: p.range)
+                                startsRange: p.startsRange && r.lowerBound == 0, range: p.range,
+                                rangeEnd: p.rangeEnd)
             let c = clip(piece, base: buf.baseAddress + r.lowerBound, at: piece.offset, count: r.count,
                          startsRange: piece.startsRange || r.lowerBound != previousEnd)
             previousEnd = r.upperBound
@@ -285,7 +289,7 @@ public final class ChunkReader {
         let starts = startsRange || gapBefore
         if count > 0 { gapBefore = false }
         return Chunk(offset: lo, bytes: UnsafeRawBufferPointer(start: base + Int(max(0, lo - at)), count: count),
-                     startsRange: starts, range: p.range)
+                     startsRange: starts, range: p.range, endsRange: count > 0 && hi == p.rangeEnd)
     }
 
     private func nextWarmPiece(_ p: Planned) async throws -> Chunk? {
@@ -308,7 +312,7 @@ public final class ChunkReader {
             if n < expected { n = try await complete(at: at, into: buffer, from: n, to: expected) }
         } catch {
             guard recover else { throw error }
-            let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first, range: p.range)
+            let piece = Planned(offset: at, length: len, clip: p.clip, startsRange: first, range: p.range, rangeEnd: p.rangeEnd)
             current = nil
             let own = try AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096))
             current = own

@@ -119,7 +119,8 @@ public struct PatternSearch {
 
     /// Reads `plan` in order and scans it. Forward, every match goes to
     /// `onMatch` as it is found; backward (each planned range a chunk of the
-    /// reverse walk), only the last match of each range, when the range ends.
+    /// reverse walk), only the last match of each range, when the range ends
+    /// (or, when its end could not be read, when the next range begins).
     private func scan(_ media: MediaReader, plan: some Sequence<Range<Int64>>, bytes: Int64, chunk: Int,
                       backward: Bool, onMatch: (Int64) -> Bool,
                       afterChunk: (Int64, Int64) throws -> Bool) async throws -> Outcome {
@@ -155,6 +156,10 @@ public struct PatternSearch {
                 }
                 outcome.bytesScanned += Int64(c.bytes.count)
                 stop = !more
+                if c.endsRange, let l = lastInRange {  // backward: the chunk's last match, without waiting for the next
+                    lastInRange = nil
+                    stop = stop || !report(l)
+                }
                 // Backward chunks overlap: never more than all of it.
                 if try !afterChunk(outcome.bytesScanned, max(planned, outcome.bytesScanned)) { stop = true }
             }
