@@ -168,6 +168,19 @@ struct SearchEngineTests {
         await src.close()
     }
 
+    @Test("a media size near Int64.max (a hostile header) is refused with an error, in both directions, without a trap")
+    func hostileSize() async throws {
+        let src = SlowSource(size: Int64.max - 100, delayMicroseconds: 0)
+        let media = MediaReader(src)
+        let s = PatternSearch(pattern: Array("NEEDLE".utf8))
+        for forward in [true, false] {
+            await #expect(throws: MediaSizeError.self) {
+                _ = try await s.next(in: media, from: forward ? 0 : Int64.max - 101, forward: forward)
+            }
+        }
+        await src.close()
+    }
+
     @Test("cancelling the task stops a search of a slow source between chunks")
     func cancels() async throws {
         let src = SlowSource(size: 1 << 40, delayMicroseconds: 20_000)

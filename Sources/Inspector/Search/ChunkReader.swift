@@ -110,12 +110,19 @@ public final class ChunkReader {
         self.chunk = max(a, chunk / a * a)
         self.depth = max(1, min(depth, reader.limits.total))
         self.totalBytes = totalBytes
+        // A size from a hostile container (an EWF header) near Int64.max would
+        // overflow the plan's arithmetic: refuse it at the first next().
+        let headroom = Int64(self.chunk) + Int64(a)
+        if reader.geometry.size > Int64.max - headroom {
+            sizeError = MediaSizeError(path: reader.path, size: reader.geometry.size, limit: Int64.max - headroom)
+        }
         var it = plan.enumerated().makeIterator()
         ranges = AnyIterator { it.next().map { ($0.offset, $0.element) } }
     }
 
     /// The total bytes of the ranges (what `next()` will hand out).
     public let totalBytes: Int64
+    private var sizeError: MediaSizeError?
 
     /// The next read of the plan, or nil when every range is planned.
     private func nextPlanned() -> Planned? {
@@ -142,6 +149,7 @@ public final class ChunkReader {
     /// The next chunk in order, or nil at the end. Throws the read's error.
     public func next() async throws -> Chunk? {
         try Task.checkCancellation()  // Ctrl-C under --forensic, Esc in the viewer
+        if let sizeError { throw sizeError }
         if !recovered.isEmpty { return recovered.removeFirst() }
         if let e = pendingError {
             pendingError = nil
@@ -358,5 +366,18 @@ public struct ShortReadError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         "cannot read \(path.terminalSafe) at 0x\(String(range.lowerBound, radix: 16)) (\(range.count) B): "
             + "short read before the end of the media (\(range.count) B missing up to 0x\(String(range.upperBound, radix: 16)))"
+    }
+}
+
+/// A media whose size leaves no room for the reads' arithmetic (a hostile
+/// container's header); nothing of it is read.
+public struct MediaSizeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    public let size: Int64
+    public let limit: Int64
+
+    public var description: String {
+        "cannot read \(path.terminalSafe): its size, \(size) B, is past the largest offset a read can address "
+            + "(\(limit) B); the container's header is likely damaged"
     }
 }

@@ -37,7 +37,8 @@ enum SearchPlan {
     /// chunks are not counted).
     static func backwardBytes(_ ranges: [Range<Int64>], through: Int64, patternLength m: Int) -> Int64 {
         ranges.reduce(0) { sum, r in
-            r.lowerBound <= through ? sum + min(r.upperBound, through + Int64(m)) - r.lowerBound : sum
+            let (end, overflow) = through.addingReportingOverflow(Int64(m))
+            return r.lowerBound <= through ? sum + (overflow ? r.upperBound : min(r.upperBound, end)) - r.lowerBound : sum
         }
     }
 
