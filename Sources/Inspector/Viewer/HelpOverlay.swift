@@ -9,11 +9,13 @@ enum HelpOverlay {
         "           n next  N previous  Esc cancels a search",
         "Panels     i/F4 in flight  L/F5 latency  w/F6 journal",
         "           s/F7 structure: ↑↓ select, Enter jumps",
+        "           S (in it) scans for lost partitions, Esc cancels",
         "           Tab focus   + / - panel height",
         "Retry      r   read unreadable pages again   H H  cancel --hash",
         "Edit       e edit mode (needs --write; never in --forensic)",
         "           hex digits stage · Tab hex/text column · u undo",
         "           W write: sync none/data/full, y confirms · Esc leave",
+        "           c (in W) updates the checksums the edit breaks",
         "Wheel      scrolls three rows",
         "Quit       q or F10      Help  ? or F1",
     ]

@@ -184,6 +184,11 @@ public enum ViewerRenderer {
 
     private static func commitPrompt(_ b: inout ScreenBuffer, _ s: ViewerState, _ c: CommitPrompt, y: Int) {
         let runs = s.edits.runs
+        if y > 0 {
+            let (text, role) = checksumLine(c.checksums)
+            b.put(String(repeating: " ", count: s.width), x: 0, y: y - 1, role: role)
+            b.put(text, x: 0, y: y - 1, role: role, maxWidth: s.width)
+        }
         if c.confirming {
             let text = "write \(plural(s.edits.count, "byte")) (\(plural(runs.count, "run"))) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
             b.put(text, x: 0, y: y, role: .prompt)
@@ -195,6 +200,23 @@ public enum ViewerRenderer {
             x = b.put(level == c.sync ? "[\(label)]" : " \(label) ", x: x, y: y, role: level == c.sync ? .cursor : .prompt) + 1
         }
         b.put(" n/d/f choose · Enter next · Esc cancels", x: x, y: y, role: .dim)
+    }
+}
+
+/// The `W` dialog's line about checksums.
+func checksumLine(_ a: ChecksumAssessment?) -> (String, Role) {
+    switch a {
+    case nil: return ("checksums: checking which ones the staged bytes touch…", .dim)
+    case let .failed(why)?: return ("checksums: not checked: \(why)", .warning)
+    case let .impacts(list)? where list.isEmpty: return ("checksums: none stops matching", .dim)
+    case let .impacts(list)?:
+        let broken = list.filter(\.matchedBefore).map(\.spec.title)
+        let wrong = list.filter { !$0.matchedBefore }.map(\.spec.title)
+        var parts: [String] = []
+        if !broken.isEmpty { parts.append("will stop matching: " + broken.joined(separator: ", ")) }
+        if !wrong.isEmpty { parts.append("already wrong: " + wrong.joined(separator: ", ")) }
+        let copy = list.contains(where: \.mirrors) ? " and copies the edit into the structure's other copy" : ""
+        return ("checksums \(parts.joined(separator: "; ")) · c updates \(list.count == 1 ? "it" : "them")\(copy) in the same write", .warning)
     }
 }
 
