@@ -18,8 +18,8 @@ public struct ScanOffsets: Sequence, Sendable {
 
     /// The offsets of a media of `size` bytes, from `from` on.
     public init(size: Int64, from: Int64 = 0) {
-        self.size = max(0, size)
-        self.from = max(0, from)
+        self.size = Swift.max(0, size)
+        self.from = Swift.max(0, from)
     }
 
     /// Whether `offset` is a cylinder boundary or one track after one.

@@ -58,7 +58,7 @@ private func field(_ text: String, at offset: Int64, length: Int, utf16: Bool = 
         let name = field("renamed", at: 2 * 512 + 128 + 56, length: 72, utf16: true)
         let impacts = try #require(ChecksumCatalog.impacts(specs, original: FileSource(img), patches: name))
         #expect(impacts.map(\.spec.title) == specs.map(\.title))
-        #expect(impacts.allSatisfy(\.matchedBefore))
+        #expect(impacts.allSatisfy { $0.matchedBefore })
         #expect(impacts[0].mirrors)
         let copy = dir.file("declined.img")
         try Subprocess.checked("cp", ["--sparse=always", img, copy])

@@ -12,6 +12,13 @@ public struct PartitionScanProgress: Sendable, Equatable {
     public var total: Int64
     /// File systems found so far.
     public var found: Int
+
+    public init(pass: String, done: Int64, total: Int64, found: Int) {
+        self.pass = pass
+        self.done = done
+        self.total = total
+        self.found = found
+    }
 }
 
 /// What a partition scan found.
@@ -118,7 +125,9 @@ public enum PartitionScanner {
         var bytes = prefetched ?? PrefetchedBytes(size: media.geometry.size)
         if prefetched == nil {
             for w in PartitionScan.windows {
-                try await fetch(media, ByteRange(offset: o.addingSaturating(w.offset), length: w.length), into: &bytes,
+                let (at, overflow) = o.addingReportingOverflow(w.offset)
+                if overflow { continue }
+                try await fetch(media, ByteRange(offset: at, length: w.length), into: &bytes,
                                 data: data, unreadable: unreadable)
             }
         }
@@ -185,7 +194,7 @@ public enum PartitionScanner {
         var at: Int64 = 0
         for p in parts.sorted(by: { $0.offset < $1.offset }) {
             if p.offset > at { free.append(at..<p.offset) }
-            at = max(at, min(size, p.end ?? p.offset.addingSaturating(1)))
+            at = max(at, min(size, p.end ?? p.offset + 1))
         }
         if at < size { free.append(at..<size) }
         return free.flatMap { data.dataRanges(in: $0) }

@@ -64,7 +64,12 @@ struct ScanCommand: AsyncParsableCommand {
             report = try await PartitionScanner.scan(reader, thorough: thorough, path: path) { p in
                 guard let line else { return }
                 let now = monotonicNanoseconds()
-                guard last.withLock({ t in now - t > 100_000_000 ? { t = now; return true }() : false }) else { return }
+                let due = last.withLock { t -> Bool in
+                    guard now - t > 100_000_000 else { return false }
+                    t = now
+                    return true
+                }
+                guard due else { return }
                 let pct = p.total > 0 ? Double(p.done) * 100 / Double(p.total) : 100
                 line.show("scan (\(p.pass)) \(String(format: "%5.1f", pct))%  \(p.found) found")
             }
