@@ -123,6 +123,19 @@ public enum PartitionScan {
             if chosen.contains(where: { c.offset < ($0.end ?? $0.offset.addingSaturating(1)) && $0.offset < end }) { continue }
             chosen.append(c)
         }
-        return chosen.sorted { $0.offset < $1.offset }
+        chosen.sort { $0.offset < $1.offset }
+        // A file system may leave a little of its partition unused (FAT
+        // rounds to its geometry): when it ends less than a block (at least
+        // 4 KiB) before the next one starts, the partition ran up to it.
+        for i in chosen.indices.dropLast() {
+            guard let end = chosen[i].end else { continue }
+            let slack = chosen[i + 1].offset - end
+            let block = Swift.max(chosen[i].filesystem.blockSize ?? 0, 4096)
+            if slack > 0, slack <= block, let size = chosen[i].size {
+                chosen[i].size = size + slack
+                chosen[i].evidence.append("\(slack) bytes after the file system, up to the next partition, counted in")
+            }
+        }
+        return chosen
     }
 }

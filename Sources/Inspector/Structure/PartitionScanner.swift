@@ -108,8 +108,10 @@ public enum PartitionScanner {
                 }
             }
         }
-        let resolved = PartitionScan.resolve(found)
-        let parts = PartitionScan.partitions(resolved)
+        let parts = PartitionScan.partitions(PartitionScan.resolve(found))
+        // The table's candidates as the table has them (sizes run up to the next partition).
+        let byOffset = Dictionary(parts.map { ($0.offset, $0) }, uniquingKeysWith: { a, _ in a })
+        let resolved = PartitionScan.resolve(found).map { byOffset[$0.offset] ?? $0 }
         let remnants = try await gptRemnants(media, data: data, unreadable: unreadable)
         let script = PartitionScan.sfdiskScript(parts, size: size, sectorSize: media.geometry.logicalSectorSize,
                                                 gpt: !remnants.isEmpty, source: path)
