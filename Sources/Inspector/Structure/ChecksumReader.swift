@@ -50,10 +50,15 @@ public enum ChecksumReader {
     /// What writing `runs` does to the checksums of `layout`.
     public static func assess(_ media: MediaReader, layout: DiskLayout, runs: [PatchRun]) async -> ChecksumAssessment {
         do {
-            var (specs, bytes) = try await load(media, layout: layout)
-            // Only the checksums the runs touch; their bytes are read already.
-            specs = specs.filter { spec in runs.contains { run in spec.neededRanges.contains { $0.offset < run.range.upperBound && run.range.lowerBound < $0.end } } }
-            guard !specs.isEmpty else { return .impacts([]) }
+            let (specs, loaded) = try await load(media, layout: layout)
+            var bytes = loaded
+            // Nothing to tell when no checksum covers the runs; when one does,
+            // every spec stays in: a fix can touch another's bytes (a GPT
+            // array's CRC sits in its header, which has a CRC of its own).
+            let touched = specs.contains { spec in
+                runs.contains { run in spec.neededRanges.contains { $0.offset < run.range.upperBound && run.range.lowerBound < $0.end } }
+            }
+            guard touched else { return .impacts([]) }
             var patches: [Int64: UInt8] = [:]
             for run in runs {
                 for (i, b) in run.bytes.enumerated() {
