@@ -66,7 +66,7 @@ extension PartitionScan {
             let nextStart = i + 1 < parts.count ? parts[i + 1].offset / ss : lastUsable + 1
             var sectors: Int64
             if let bytes = p.size {
-                sectors = (bytes + ss - 1) / ss
+                sectors = sectorCount(bytes, ss)
             } else {
                 sectors = nextStart - start
                 notes.append("\(p.filesystem.type) at sector \(start) declares no size: it extends to sector \(nextStart - 1)")
@@ -94,6 +94,11 @@ extension PartitionScan {
         text += "label: \(useGPT ? "gpt" : "dos")\nunit: sectors\nsector-size: \(ss)\n\n"
         text += lines.map { $0 + "\n" }.joined()
         return SfdiskScript(label: useGPT ? "gpt" : "dos", text: text, notes: notes)
+    }
+
+    /// `bytes` in `sectorSize`-byte sectors, rounded up (without overflowing).
+    public static func sectorCount(_ bytes: Int64, _ sectorSize: Int64) -> Int64 {
+        bytes / sectorSize + (bytes % sectorSize == 0 ? 0 : 1)
     }
 
     /// Whether the partitions after the third each leave a sector before

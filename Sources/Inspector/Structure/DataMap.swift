@@ -32,8 +32,11 @@ struct DataMap: Sendable {
     /// Whether any of a scan's windows at `offset` holds data.
     func touches(windowsAt offset: Int64) -> Bool {
         PartitionScan.windows.contains { w in
-            let lo = offset.addingReportingOverflow(w.offset).partialValue
-            return intersects(lo..<min(size, lo.addingReportingOverflow(w.length).partialValue))
+            let (lo, o1) = offset.addingReportingOverflow(w.offset)
+            let (end, o2) = lo.addingReportingOverflow(w.length)
+            // A window past the end of the media (or of Int64) holds nothing.
+            guard !o1, lo < size else { return false }
+            return intersects(lo..<(o2 ? size : min(size, end)))
         }
     }
 

@@ -14,7 +14,7 @@ enum ScanReportFormat {
             let ss = Int64(r.sectorSize)
             let rows = r.candidates.map { c -> [String] in
                 [inTable.contains(c.offset) ? "*" : "", String(c.offset / ss) + (c.offset % ss == 0 ? "" : "+\(c.offset % ss)"),
-                 c.size.map { String(($0 + ss - 1) / ss) } ?? "?", c.size.map(ByteSize.format) ?? "?",
+                 c.size.map { String(PartitionScan.sectorCount($0, ss)) } ?? "?", c.size.map(ByteSize.format) ?? "?",
                  c.filesystem.type + (c.filesystem.version.map { " \($0)" } ?? ""),
                  c.filesystem.label.map { "\"\($0.terminalSafe)\"" } ?? "", c.filesystem.uuid ?? "", String(c.confidence),
                  c.evidence.joined(separator: "; ").terminalSafe]
@@ -35,7 +35,7 @@ enum ScanReportFormat {
             "candidates": r.candidates.map { c -> [String: Any] in
                 [
                     "offset": c.offset, "start": c.offset / ss, "size": c.size ?? NSNull(),
-                    "sectors": c.size.map { ($0 + ss - 1) / ss } ?? NSNull(),
+                    "sectors": c.size.map { PartitionScan.sectorCount($0, ss) } ?? NSNull(),
                     "type": c.filesystem.type, "version": c.filesystem.version ?? NSNull(),
                     "label": c.filesystem.label ?? NSNull(), "uuid": c.filesystem.uuid ?? NSNull(),
                     "confidence": c.confidence, "evidence": c.evidence, "inside": c.inside ?? NSNull(),
