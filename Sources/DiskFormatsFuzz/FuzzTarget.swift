@@ -53,7 +53,9 @@ enum FuzzTarget {
     static func scanAndCheck(_ source: any ByteSource, _ layout: DiskLayout, at: Int64 = 0) {
         let specs = Array(ChecksumCatalog.specs(for: layout, in: source).specs.prefix(16))
         for spec in specs { _ = spec.evaluate(source) }
-        _ = ChecksumCatalog.impacts(specs, original: source, patches: [0: 1, 512 + 100: 0x41, 1024 + 0x78: 0x41, at: 0xFF])
+        var patches: [Int64: UInt8] = [0: 1, 512 + 100: 0x41, 1024 + 0x78: 0x41]
+        patches[at] = 0xFF
+        _ = ChecksumCatalog.impacts(specs, original: source, patches: patches)
         var found: [ScanCandidate] = []
         for o in Array(ScanOffsets(size: min(source.size, 16 << 20)).prefix(16)) + [at, at + 512] {
             if let c = PartitionScan.examine(source, at: o).candidate { found.append(c) }
