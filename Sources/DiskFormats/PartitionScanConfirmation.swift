@@ -55,6 +55,12 @@ enum ScanConfirmation {
         let blockSize = Int64(1024) << Int64(min(sb.u32le(24), 6))
         let group1 = Int64(sb.u32le(20)) + Int64(sb.u32le(32))
         let backup = base.addingSaturating(group1.multipliedSaturating(blockSize))
+        var blocks = UInt64(sb.u32le(4))
+        if sb.u32le(96) & ExtProbe.incompat64Bit != 0 { blocks |= UInt64(sb.u32le(0x150)) << 32 }
+        guard UInt64(group1) < blocks else {
+            evidence.append("one block group: no backup superblock to compare")
+            return points
+        }
         guard sb.u32le(32) > 0, backup < r.size, let copy = r.read(backup, 1024) else { return points }
         if copy.u16le(56) == 0xEF53, copy.slice(104, 16) == sb.slice(104, 16) {
             points += backupPoints

@@ -15,7 +15,9 @@ import Testing
 /// NTFS's backup boot sector and four XFS secondary superblocks as further
 /// candidates, which scan demotes as lying inside the file system that holds
 /// them. On the DOS image it finds the same four partitions, the FAT32 at
-/// sector 63 included.
+/// sector 63 included, but sized 81856 sectors (its file system's size,
+/// rounded by mkfs.fat) where sfdisk had 81857: scan counts the sector left
+/// before the next partition in, so its script gives back 81857.
 @Suite("blkview scan", .enabled(if: Capability.have("sfdisk", "mkfs.ext4", "mkfs.fat", "mkfs.ntfs", "mkfs.exfat", "mkfs.xfs"),
                                 "needs sfdisk, e2fsprogs, dosfstools, ntfs-3g, exfatprogs and xfsprogs"))
 struct ScanCommandTests {

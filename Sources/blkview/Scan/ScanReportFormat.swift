@@ -13,7 +13,7 @@ enum ScanReportFormat {
         if !r.candidates.isEmpty {
             let ss = Int64(r.sectorSize)
             let rows = r.candidates.map { c -> [String] in
-                [inTable.contains(c.offset) ? "*" : "", String(c.offset / ss) + (c.offset % ss == 0 ? "" : "+\(c.offset % ss)"),
+                [inTable.contains(c.offset) ? "*" : "-", String(c.offset / ss) + (c.offset % ss == 0 ? "" : "+\(c.offset % ss)"),
                  c.size.map { String(PartitionScan.sectorCount($0, ss)) } ?? "?", c.size.map(ByteSize.format) ?? "?",
                  c.filesystem.type + (c.filesystem.version.map { " \($0)" } ?? ""),
                  c.filesystem.label.map { "\"\($0.terminalSafe)\"" } ?? "", c.filesystem.uuid ?? "", String(c.confidence),
