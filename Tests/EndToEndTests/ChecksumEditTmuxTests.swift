@@ -81,6 +81,13 @@ struct ChecksumEditTmuxTests {
         let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let sums = obj?["checksums"] as? [[String: Any]] ?? []
         #expect(sums.count == 1 && sums.first?["ok"] as? Bool == false, "\(sums)")
+        // The structure panel lists the mismatch among the defects.
+        let view = try TmuxSession("\(Harness.blkview) '\(img)'")
+        try view.waitFor(text: "read-only")
+        try view.send("s")
+        try view.waitFor(text: "defect: checksum: ext4 superblock at 0x400 crc32c at 0x7fc does not match")
+        try view.send("q")
+        try view.waitFor(text: "[exit 0 tty-sane]")
     }
 
     func gptImage(_ dir: Scratch) throws -> String {

@@ -83,7 +83,9 @@ struct ScanCommandTests {
         try Subprocess.checked("sfdisk", ["-q", img], input: "label: \(label)\n\(lines)\n")
         let before = try Self.sfdisk(img)
         #expect(before.parts.count == layout.count)
-        for p in layout { try Self.place(img, start: p.start, sectors: p.size, fs: p.fs) }
+        // An entry without a file system is a container (the extended partition).
+        for p in layout where !p.fs.isEmpty { try Self.place(img, start: p.start, sectors: p.size, fs: p.fs) }
+        let filled = before.parts.filter { p in layout.contains { $0.start == p.start && !$0.fs.isEmpty } }
         for (at, count) in zero {
             try Subprocess.checked("dd", ["if=/dev/zero", "of=\(img)", "bs=512", "seek=\(at)", "count=\(count)", "conv=notrunc", "status=none"])
         }
@@ -94,9 +96,9 @@ struct ScanCommandTests {
         #expect(json["label"] as? String == expectLabel)
         #expect(script.contains("blkview never writes a partition table"))
         let found = Self.table(json)
-        #expect(found.map(\.0) == before.parts.map(\.start), "\(json)")
-        #expect(found.map(\.1) == before.parts.map(\.size), "\(json)")
-        #expect(found.map(\.2) == layout.map(\.fs))
+        #expect(found.map(\.0) == filled.map(\.start), "\(json)")
+        #expect(found.map(\.1) == filled.map(\.size), "\(json)")
+        #expect(found.map(\.2) == layout.map(\.fs).filter { !$0.isEmpty })
         for c in json["candidates"] as? [[String: Any]] ?? [] where c["in_table"] as? Bool == true {
             #expect((c["confidence"] as? Int ?? 0) >= 90, "\(c)")
             #expect(c["uuid"] is String && c["label"] is String, "\(c)")
@@ -125,6 +127,15 @@ struct ScanCommandTests {
         // The first partition where DOS put it: one track (63 sectors) in.
         try roundTrip(label: "dos", megabytes: 256, layout: [
             (63, 81857, "c", "vfat"), (81920, 81920, "83", "ext4"), (163840, 81920, "7", "ntfs"), (245760, 81920, "7", "exfat"),
+        ], zero: [(0, 1)], expectLabel: "dos")
+    }
+
+    @Test func dosWithLogicalPartitionsAndTheMBRZeroed() throws {
+        // Three primaries, then an extended partition holding two logical ones
+        // (each 2048 sectors after its EBR, as sfdisk lays them out).
+        try roundTrip(label: "dos", megabytes: 256, layout: [
+            (2048, 40960, "83", "ext4"), (43008, 81920, "c", "vfat"), (124928, 40960, "7", "ntfs"),
+            (165888, 124928, "5", ""), (167936, 40960, "83", "ext4"), (210944, 79872, "7", "exfat"),
         ], zero: [(0, 1)], expectLabel: "dos")
     }
 
