@@ -63,14 +63,31 @@ public enum PartitionScan {
     public static func examine(_ source: any ByteSource, at offset: Int64) -> ScanExamination {
         var r = Reader(source)
         guard offset >= 0, offset < r.size else { return ScanExamination(candidate: nil, missing: []) }
-        guard let fs = FileSystemProbe.probe(&r, at: offset, length: nil) else {
+        guard var fs = FileSystemProbe.probe(&r, at: offset, length: nil) else {
             return ScanExamination(candidate: nil, missing: [])
         }
         var evidence: [String] = []
         var confidence = baseConfidence
         var size = fs.size
-        let confirmed = ScanConfirmation.confirm(&r, fs, size: &size, evidence: &evidence)
+        var offset = offset
+        let confirmed = ScanConfirmation.confirm(&r, fs, size: &size, start: &offset, evidence: &evidence)
         confidence += confirmed
+        var missing: [ByteRange] = []
+        if offset != fs.offset {
+            // Found by its backup: read the file system as if the backup stood
+            // at the start (its label and regions count from there).
+            let found = fs.offset
+            fs.offset = offset
+            if let sector = source.bytes(at: found, count: 512) {
+                let patches = Dictionary(uniqueKeysWithValues: sector.enumerated().map { (offset + Int64($0.offset), $0.element) })
+                var moved = Reader(PatchedBytes(base: source, patches: patches))
+                if var again = FileSystemProbe.probe(&moved, at: offset, length: nil), again.type == fs.type {
+                    again.defects = fs.defects
+                    fs = again
+                }
+                missing = moved.missing
+            }
+        }
         if offset % (1 << 20) == 0 {
             confidence += 10
             evidence.append("MiB-aligned")
@@ -85,7 +102,7 @@ public enum PartitionScan {
         }
         let candidate = ScanCandidate(offset: offset, size: size, filesystem: fs,
                                       confidence: max(0, min(100, confidence)), evidence: evidence)
-        return ScanExamination(candidate: candidate, missing: r.missing)
+        return ScanExamination(candidate: candidate, missing: r.missing + missing.filter { !r.missing.contains($0) })
     }
 
     /// Resolves overlaps: a candidate inside another's extent (a backup

@@ -9,11 +9,14 @@ enum ScanConfirmation {
 
     /// Confidence points earned; `size` is corrected where the file system
     /// leaves room after its declared size (NTFS's backup boot sector).
-    static func confirm(_ r: inout Reader, _ fs: FileSystemInfo, size: inout Int64?, evidence: inout [String]) -> Int {
+    /// `start` moves the candidate when what was found is a backup whose
+    /// primary is gone (an NTFS backup boot sector): the partition starts there.
+    static func confirm(_ r: inout Reader, _ fs: FileSystemInfo, size: inout Int64?, start: inout Int64,
+                        evidence: inout [String]) -> Int {
         let base = fs.offset
         switch fs.type {
         case "ext2", "ext3", "ext4": return ext(&r, base, evidence: &evidence)
-        case "ntfs": return ntfs(&r, base, size: &size, evidence: &evidence)
+        case "ntfs": return ntfs(&r, base, size: &size, start: &start, evidence: &evidence)
         case "vfat": return fat(&r, base, evidence: &evidence)
         case "exfat": return exfat(&r, base, evidence: &evidence)
         case "xfs": return xfs(&r, base, evidence: &evidence)
@@ -71,7 +74,7 @@ enum ScanConfirmation {
         return points
     }
 
-    static func ntfs(_ r: inout Reader, _ base: Int64, size: inout Int64?, evidence: inout [String]) -> Int {
+    static func ntfs(_ r: inout Reader, _ base: Int64, size: inout Int64?, start: inout Int64, evidence: inout [String]) -> Int {
         guard let b = r.read(base, 512) else { return 0 }
         let bps = Int64(b.u16le(11))
         let sectors = b.u64le(40).clampedInt64
@@ -79,17 +82,29 @@ enum ScanConfirmation {
         let (last, overflow) = sectors.multipliedReportingOverflow(by: bps)
         guard !overflow, bps > 0 else { return 0 }
         size = last.addingSaturating(bps)
-        let at = base.addingSaturating(last)
-        guard at < r.size, let copy = r.read(at, 512) else {
-            evidence.append("no backup boot sector (past the end of the media)")
-            return 0
+        func same(_ other: Bytes) -> Bool {
+            other.matches(3, "NTFS    ") && other.slice(40, 16) == b.slice(40, 16) && other.u64le(72) == b.u64le(72)
         }
-        if copy.matches(3, "NTFS    "), copy.slice(40, 16) == b.slice(40, 16), copy.u64le(72) == b.u64le(72) {
+        let at = base.addingSaturating(last)
+        if at < r.size, let copy = r.read(at, 512), same(copy) {
             evidence.append("backup boot sector at the end matches")
             return backupPoints
         }
-        evidence.append("no backup boot sector at the end")
-        return 0
+        // Perhaps this is the backup (the volume's sectors end here): is its primary there?
+        let primaryAt = base - last
+        guard primaryAt >= 0 else {
+            evidence.append("no backup boot sector at the end")
+            return 0
+        }
+        guard let primary = r.read(primaryAt, 512) else { return 0 }  // read it, then decide
+        if same(primary) {
+            evidence.append("the backup boot sector of the NTFS at 0x\(String(primaryAt, radix: 16))")
+            return -40
+        }
+        // The primary is gone: the partition starts where the backup says.
+        start = primaryAt
+        evidence.append("found by its backup boot sector at 0x\(String(base, radix: 16)) (the boot sector at the start is gone)")
+        return backupPoints - 10
     }
 
     static func fat(_ r: inout Reader, _ base: Int64, evidence: inout [String]) -> Int {

@@ -152,6 +152,31 @@ struct ScanCommandTests {
         #expect(script.contains("start=40001, size=40960, type=83"))
     }
 
+    @Test func thoroughFindsAnNTFSWhoseBootSectorIsGoneByItsBackup() throws {
+        let dir = try Scratch(base: "/tmp")
+        let img = try dir.sparse("ntfs.img", bytes: 128 << 20)
+        let data = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"
+        try Subprocess.checked("sfdisk", ["-q", img], input: "label: gpt\nstart=2048, size=81920\nstart=83968, size=81920, type=\(data)\n")
+        try Self.place(img, start: 2048, sectors: 81920, fs: "ext4")
+        try Self.place(img, start: 83968, sectors: 81920, fs: "ntfs")
+        let total = 128 << 11
+        for (at, count) in [(1, 33), (total - 33, 33), (83968, 1)] {
+            try Subprocess.checked("dd", ["if=/dev/zero", "of=\(img)", "bs=512", "seek=\(at)", "count=\(count)", "conv=notrunc", "status=none"])
+        }
+        let (quick, _) = try Self.scan(img)
+        #expect(Self.table(quick).map(\.0) == [2048], "the quick pass finds the ext4 only")
+        let (json, script) = try Self.scan(img, "--thorough")
+        #expect(Self.table(json).map(\.0) == [2048, 83968])
+        #expect(Self.table(json).map(\.1) == [81920, 81920])
+        let ntfs = (json["candidates"] as? [[String: Any]] ?? []).first { $0["start"] as? Int == 83968 }
+        #expect((ntfs?["evidence"] as? [String] ?? []).contains { $0.hasPrefix("found by its backup boot sector") }, "\(ntfs ?? [:])")
+        #expect(ntfs?["label"] as? String == "lostntfs")
+        let copy = dir.file("copy.img")
+        try Subprocess.checked("cp", ["--sparse=always", img, copy])
+        try Subprocess.checked("sfdisk", ["-q", copy], input: script)
+        #expect(try Self.sfdisk(copy).parts.map { [$0.start, $0.size] } == [[2048, 81920], [83968, 81920]])
+    }
+
     @Test func textOutputNamesTheCandidatesAndTheScript() throws {
         let dir = try Scratch(base: "/tmp")
         let img = try dir.sparse("one.img", bytes: 64 << 20)
