@@ -46,7 +46,7 @@ public struct PartitionScanReport: Sendable {
 /// boundaries, then (thorough) every sector of the gaps between the partitions found.
 public enum PartitionScanner {
     /// Offsets examined at once (each is a few small reads).
-    static let parallel = 8
+    static let parallel = 16
     /// A thorough pass reads the gaps in chunks this large.
     static let chunk = 4 << 20
     /// Examination rounds (labels, backups) per candidate.
