@@ -54,25 +54,33 @@ public struct ScanOffsets: Sequence, Sendable {
 }
 
 extension PartitionScan {
+    /// The magic numbers ``mightStart(_:at:)`` looks for, at their offsets.
+    static let magics: [(at: Int, bytes: [UInt8])] = [
+        (510, [0x55, 0xAA]),                        // FAT, NTFS, exFAT boot sectors
+        (0, Array("XFSB".utf8)),
+        (1024 + 56, [0x53, 0xEF]),                  // ext superblock magic
+        (0, LUKSProbe.magic),
+        (4086, Array("SWAPSPACE2".utf8)),
+        (0x10000 + 64, Array("_BHRfS_M".utf8)),
+        (0x8001, Array("CD001".utf8)),
+    ]
+
     /// Whether a sector at `index` of `chunk` might start a file system: a
     /// cheap test on magic numbers before ``examine(_:at:)``, for scans of
     /// every sector. Bytes past the chunk's end count as unknown (a match).
     public static func mightStart(_ chunk: [UInt8], at index: Int) -> Bool {
-        func at(_ i: Int) -> UInt8? { index + i < chunk.count ? chunk[index + i] : nil }
-        func has(_ i: Int, _ magic: [UInt8]) -> Bool {
-            for (k, m) in magic.enumerated() {
-                guard let b = at(i + k) else { return true }
-                if b != m { return false }
-            }
-            return true
-        }
         guard index >= 0, index < chunk.count else { return false }
-        return has(510, [0x55, 0xAA])           // FAT, NTFS, exFAT boot sectors
-            || has(0, Array("XFSB".utf8))
-            || has(1024 + 56, [0x53, 0xEF])     // ext superblock magic
-            || has(0, LUKSProbe.magic)
-            || has(4086, Array("SWAPSPACE2".utf8))
-            || has(0x10000 + 64, Array("_BHRfS_M".utf8))
-            || has(0x8001, Array("CD001".utf8))
+        return chunk.withUnsafeBufferPointer { c in
+            for (at, magic) in magics {
+                let start = index + at
+                var match = true
+                for k in 0..<magic.count {
+                    guard start + k < c.count else { break }  // unknown: counts as a match
+                    if c[start + k] != magic[k] { match = false; break }
+                }
+                if match { return true }
+            }
+            return false
+        }
     }
 }
