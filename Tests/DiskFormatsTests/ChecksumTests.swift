@@ -71,6 +71,23 @@ private func field(_ text: String, at offset: Int64, length: Int, utf16: Bool = 
         _ = self.specs(img)
     }
 
+    @Test(.enabled(if: Capability.have("sfdisk", "sgdisk"), "needs sfdisk and sgdisk"))
+    func anEditToTheBackupArrayIsCopiedIntoThePrimary() throws {
+        let dir = try Scratch(base: "/tmp")
+        let img = try dir.sparse("gpt.img", bytes: 16 * mib)
+        try Subprocess.checked("sfdisk", ["-q", img], input: "label: gpt\nsize=4MiB, name=first\n")
+        let specs = specs(img)
+        // The backup array sits before the backup header: 32 sectors before the last one.
+        let backupArray = try #require(specs.first { $0.name == "backup GPT partition array" }?.covered.first)
+        let name = field("back", at: backupArray.offset + 56, length: 72, utf16: true)
+        let impacts = try #require(ChecksumCatalog.impacts(specs, original: FileSource(img), patches: name))
+        #expect(Set(impacts.map(\.spec.title)) == Set(specs.map(\.title)), "all four CRCs, the primary's after the copy")
+        try apply(impacts.reduce(into: name) { $0.merge($1.fix) { _, b in b } }, to: img)
+        let verify = try Subprocess.run("sgdisk", ["-v", img])
+        #expect(verify.stdout.contains("No problems found"), "\(verify.stdout)")
+        #expect(try Subprocess.checked("sfdisk", ["-J", img]).stdout.contains("\"name\": \"back\""))
+    }
+
     @Test(.enabled(if: Capability.have("mkfs.ext4", "e2label", "e2fsck"), "needs e2fsprogs"))
     func ext4SuperblockChecksumMatchesE2fsprogs() throws {
         let dir = try Scratch(base: "/tmp")
