@@ -24,10 +24,24 @@ public enum StructureReader {
         try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes)
     }
 
+    /// Probes `media` with the default limits; also answers every checksum
+    /// the structures carry (mismatches are among the layout's defects).
+    public static func probeWithChecksums(_ media: MediaReader) async throws -> (DiskLayout, [ChecksumStatus]) {
+        var statuses: [ChecksumStatus] = []
+        let layout = try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes, checksums: &statuses)
+        return (layout, statuses)
+    }
+
     /// Probes `media`, reading at most `maxRounds` times and `maxBytes` bytes.
     /// Read errors do not end the probe: the unreadable ranges become defects.
     /// Only cancellation is thrown.
     public static func probe(_ media: MediaReader, maxRounds: Int, maxBytes: Int64) async throws -> DiskLayout {
+        var statuses: [ChecksumStatus] = []
+        return try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes, checksums: &statuses)
+    }
+
+    static func probe(_ media: MediaReader, maxRounds: Int, maxBytes: Int64,
+                      checksums: inout [ChecksumStatus]) async throws -> DiskLayout {
         let size = media.geometry.size
         var bytes = PrefetchedBytes(size: size)
         let mib: Int64 = 1 << 20
@@ -65,7 +79,8 @@ public enum StructureReader {
         // Checksums the structures carry over themselves (ext4 metadata_csum,
         // exFAT boot regions, LUKS2 headers): each mismatch is a defect.
         do {
-            layout.defects += ChecksumReader.defects(try await ChecksumReader.statuses(media, layout: layout))
+            checksums = try await ChecksumReader.statuses(media, layout: layout)
+            layout.defects += ChecksumReader.defects(checksums)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

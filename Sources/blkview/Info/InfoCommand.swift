@@ -36,9 +36,8 @@ struct InfoCommand: AsyncParsableCommand {
         var layout: DiskLayout
         var checksums: [ChecksumStatus] = []
         do {
-            layout = try await StructureReader.probe(reader)
-            // Every checksum the structures carry (mismatches are defects already).
-            checksums = (try? await ChecksumReader.statuses(reader, layout: layout)) ?? []
+            // Every checksum the structures carry too (mismatches are defects already).
+            (layout, checksums) = try await StructureReader.probeWithChecksums(reader)
         } catch is CancellationError {
             await reader.close()
             throw CancellationError()
