@@ -90,7 +90,7 @@ let package = Package(
         // libFuzzer harness for every DiskFormats parser: see scripts/fuzz.sh.
         .executableTarget(name: "DiskFormatsFuzz", dependencies: ["DiskFormats"]),
         // Patching: staged edits, block plan, undo journal format, patch and undo engines on real files.
-        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSupport"]),
+        .testTarget(name: "PatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats", "TestSupport"]),
         // dump's formatters and search's scanner, hole map and chunk pipeline.
         .testTarget(name: "BatchTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "TestSupport"]),
         // Hashing (multi-algorithm, verification logs) and the session log: pure

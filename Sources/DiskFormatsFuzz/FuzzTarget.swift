@@ -15,6 +15,7 @@ enum FuzzTarget {
             let source = PrefetchedBytes(image: payload)
             exercise(DiskProbe.probe(source))
             exercise(DiskProbe.probe(source, logicalSectorSize: 4096))
+            scanAndCheck(source, DiskProbe.probe(source))
         case 1:
             // The payload, repeated, fills a device of a declared (possibly huge) size.
             guard payload.count > 8 else { return }
@@ -22,6 +23,7 @@ enum FuzzTarget {
             for b in payload[0..<8].reversed() { size = size << 8 | UInt64(b) }
             let source = TiledSource(tile: Array(payload[8...]), size: Int64(size & 0x7FFF_FFFF_FFFF_FFFF))
             exercise(DiskProbe.probe(source))
+            scanAndCheck(source, DiskProbe.probe(source))
         case 2:
             // The payload placed at a structure's offset in an otherwise zero device.
             guard let pick = payload.first else { return }
@@ -32,6 +34,7 @@ enum FuzzTarget {
             source.add(Array(payload.dropFirst()), at: at)
             exercise(DiskProbe.probe(source))
             _ = FileSystemProbe.probe(source, at: 0)
+            scanAndCheck(source, DiskProbe.probe(source), at: at)
         default:
             // Only part of the device pre-read: exercises the missing-range path.
             var source = PrefetchedBytes(size: Int64(payload.count) * 3)
@@ -43,6 +46,23 @@ enum FuzzTarget {
             }
             exercise(DiskProbe.probe(source))
         }
+    }
+
+    /// The checksum catalog (specs, evaluation, the fixes of an edit) and the
+    /// lost-partition scan (examine, resolve, the sfdisk script) on the same device.
+    static func scanAndCheck(_ source: any ByteSource, _ layout: DiskLayout, at: Int64 = 0) {
+        let specs = Array(ChecksumCatalog.specs(for: layout, in: source).specs.prefix(16))
+        for spec in specs { _ = spec.evaluate(source) }
+        var patches: [Int64: UInt8] = [0: 1, 512 + 100: 0x41, 1024 + 0x78: 0x41]
+        patches[at] = 0xFF
+        _ = ChecksumCatalog.impacts(specs, original: source, patches: patches)
+        var found: [ScanCandidate] = []
+        for o in Array(ScanOffsets(size: min(source.size, 16 << 20)).prefix(16)) + [at, at + 512] {
+            if let c = PartitionScan.examine(source, at: o).candidate { found.append(c) }
+        }
+        let parts = PartitionScan.partitions(PartitionScan.resolve(found))
+        _ = PartitionScan.sfdiskScript(parts, size: source.size, sectorSize: layout.sectorSize, gpt: false, source: "fuzz")
+        _ = PartitionScan.gptRemnants(source)
     }
 
     /// Touches the derived API so its code runs under the sanitizers too.

@@ -1,3 +1,4 @@
+import DiskFormats
 import Inspector
 import LinuxAIO
 import Testing

@@ -48,7 +48,8 @@ struct EditModeTests {
         var s = state()
         _ = press(&s, .char("e"))
         _ = type(&s, "0102")
-        #expect(press(&s, .char("W")).isEmpty)
+        // W also asks which checksums the staged bytes break (PartitionScanPanelTests).
+        #expect(press(&s, .char("W")) == [.assessChecksums([PatchRun(offset: 0, replacing: [1, 2])])])
         #expect(s.commitPrompt == CommitPrompt())
         #expect(s.commitPrompt?.sync == .data)
         _ = press(&s, .char("f"), .enter)
@@ -71,7 +72,7 @@ struct EditModeTests {
         #expect(press(&s, .char("n")).isEmpty)
         #expect(s.commitPrompt == nil)
         #expect(s.edits.count == 1)
-        #expect(press(&s, .char("W"), .escape).isEmpty)
+        #expect(press(&s, .char("W"), .escape) == [.assessChecksums([PatchRun(offset: 0, replacing: [0xff])])])
         #expect(s.message?.text == "write cancelled")
     }
 

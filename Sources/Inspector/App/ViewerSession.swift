@@ -19,6 +19,7 @@ public final class ViewerSession: Sendable {
     private let history = Protected(LatencyHistory())
     private let listener = Protected<Task<Void, Never>?>(nil)
     private let probe = Protected<Task<Void, Never>?>(nil)
+    private let partitionScan = Protected<Task<Void, Never>?>(nil)
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
@@ -86,6 +87,11 @@ public final class ViewerSession: Sendable {
         switch effect {
         case .quit:
             cancelSearch()
+            partitionScan.withLock { $0 }?.cancel()
+        case .startPartitionScan:
+            startPartitionScan(path: state.source.path)
+        case .cancelPartitionScan:
+            partitionScan.withLock { $0 }?.cancel()
         case let .startSearch(pattern, from, forward, id):
             startSearch(pattern, from: from, forward: forward, id: id)
         case .cancelSearch:
@@ -94,6 +100,14 @@ public final class ViewerSession: Sendable {
             state.background?.cancel()
         case .retryUnreadable:
             cache.retry(state.visibleRange)
+        case let .assessChecksums(runs):
+            let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+            guard let layout = state.disk else {
+                post(.checksumsAssessed(runs, .failed("partitions and file systems are still being probed")))
+                return
+            }
+            let reader = self.reader
+            Task { post(.checksumsAssessed(runs, await ChecksumReader.assess(reader, layout: layout, runs: runs))) }
         case let .commit(runs, sync):
             guard let patcher else {
                 post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
@@ -113,6 +127,7 @@ public final class ViewerSession: Sendable {
     /// Stops background work and closes the cache and the source.
     public func close() async {
         cancelSearch()
+        partitionScan.withLock { $0 }?.cancel()
         listener.withLock { $0 }?.cancel()
         if let p = probe.withLock({ $0 }) {
             p.cancel()
@@ -159,6 +174,38 @@ public final class ViewerSession: Sendable {
             post(event)
         }
         search.withLock { old in
+            old?.cancel()
+            old = task
+        }
+    }
+
+    /// `S` in the structure panel: the quick scan in the background class,
+    /// progress at most 10 times a second.
+    private func startPartitionScan(path: String) {
+        let reader = self.reader
+        let post: @Sendable (ViewerEvent) -> Void = { [weak self] e in self?.post(e) }
+        let lastReport = Protected<UInt64>(0)
+        let task = Task {
+            let outcome: PartitionScanOutcome
+            do {
+                let report = try await PartitionScanner.scan(reader, path: path) { p in
+                    let now = monotonicNanoseconds()
+                    let due = lastReport.withLock { t -> Bool in
+                        if now - t < 100_000_000 { return false }
+                        t = now
+                        return true
+                    }
+                    if due { post(.partitionScanProgress(p)) }
+                }
+                outcome = .found(report.candidates, inTable: report.partitions.map(\.offset), label: report.script.label)
+            } catch is CancellationError {
+                outcome = .cancelled
+            } catch {
+                outcome = .failed("\(error)")
+            }
+            post(.partitionScanFinished(outcome))
+        }
+        partitionScan.withLock { old in
             old?.cancel()
             old = task
         }

@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 /// Why a journal cannot be used.

@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 extension UndoEngine {

@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 /// One record of a journal as undo sees it.

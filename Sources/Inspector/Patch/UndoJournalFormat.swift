@@ -1,3 +1,4 @@
+import DiskFormats
 import LinuxAIO
 
 /// The target an undo journal belongs to (its header). Version 2 (version 1

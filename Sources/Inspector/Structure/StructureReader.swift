@@ -24,10 +24,24 @@ public enum StructureReader {
         try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes)
     }
 
+    /// Probes `media` with the default limits; also answers every checksum
+    /// the structures carry (mismatches are among the layout's defects).
+    public static func probeWithChecksums(_ media: MediaReader) async throws -> (DiskLayout, [ChecksumStatus]) {
+        var statuses: [ChecksumStatus] = []
+        let layout = try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes, checksums: &statuses)
+        return (layout, statuses)
+    }
+
     /// Probes `media`, reading at most `maxRounds` times and `maxBytes` bytes.
     /// Read errors do not end the probe: the unreadable ranges become defects.
     /// Only cancellation is thrown.
     public static func probe(_ media: MediaReader, maxRounds: Int, maxBytes: Int64) async throws -> DiskLayout {
+        var statuses: [ChecksumStatus] = []
+        return try await probe(media, maxRounds: maxRounds, maxBytes: maxBytes, checksums: &statuses)
+    }
+
+    static func probe(_ media: MediaReader, maxRounds: Int, maxBytes: Int64,
+                      checksums: inout [ChecksumStatus]) async throws -> DiskLayout {
         let size = media.geometry.size
         var bytes = PrefetchedBytes(size: size)
         let mib: Int64 = 1 << 20
@@ -62,6 +76,16 @@ public enum StructureReader {
         layout.defects += defects(layout: layout, unreadable: unreadable, rounds: rounds, maxRounds: maxRounds,
                                   stoppedByBytes: stoppedByBytes || (read >= maxBytes && !wanted.isEmpty),
                                   maxBytes: maxBytes, pending: wanted)
+        // Checksums the structures carry over themselves (ext4 metadata_csum,
+        // exFAT boot regions, LUKS2 headers): each mismatch is a defect.
+        do {
+            checksums = try await ChecksumReader.statuses(media, layout: layout)
+            layout.defects += ChecksumReader.defects(checksums)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            layout.defects.append("checksums not checked: \(error)")
+        }
         return layout
     }
 
@@ -88,8 +112,8 @@ public enum StructureReader {
     }
 
     /// Reads `r` widened to the source's alignment, in pieces of at most
-    /// 1 MiB; returns the widened start and the bytes (short at the end).
-    static func readAligned(_ media: MediaReader, _ r: ByteRange) async throws -> (Int64, [UInt8]) {
+    /// 1 MiB, in `readClass`; returns the widened start and the bytes (short at the end).
+    static func readAligned(_ media: MediaReader, _ r: ByteRange, as readClass: ReadClass = .visible) async throws -> (Int64, [UInt8]) {
         let a = Int64(max(media.geometry.alignment.offset, 512))
         let size = media.geometry.size
         // `r` lies inside the device (the probe asks only for such ranges); clamp anyway.
@@ -102,7 +126,7 @@ public enum StructureReader {
         while at < end {
             let piece = Int(min(end - at, 1 << 20))
             let buf = AlignedBuffer(count: piece, alignment: max(media.geometry.alignment.memory, 4096))
-            let n = try await media.read(at: at, into: buf, length: piece, as: .visible)
+            let n = try await media.read(at: at, into: buf, length: piece, as: readClass)
             out += buf.copyBytes(count: n)
             if n < piece { break }
             at += Int64(n)

@@ -3,9 +3,10 @@ import DiskFormats
 
 /// One row of the structure panel: a table, a partition, a file system or a defect.
 public struct StructureEntry: Equatable, Sendable {
-    /// What a row shows; tables sort before the partitions that start where they do.
+    /// What a row shows; tables sort before the partitions that start where
+    /// they do. `candidate`: a lost-partition scan's row (after the rest).
     public enum Kind: Int, Equatable, Sendable, Comparable {
-        case defect, table, partition, filesystem
+        case defect, table, partition, filesystem, candidate
         public static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
     }
     public var label: String
@@ -43,7 +44,7 @@ extension ViewerState {
     /// offset order (a table before a partition at the same offset), then
     /// the partitions that cannot be reached.
     public var structureEntries: [StructureEntry] {
-        guard let d = disk else { return [] }
+        guard let d = disk else { return partitionScanEntries }
         var rows: [StructureEntry] = []
         for r in d.regions where Self.isTable(r.name) {
             rows.append(StructureEntry(label: r.name, offset: r.offset, kind: .table))
@@ -69,7 +70,7 @@ extension ViewerState {
         }
         rows.sort { (a, b) in (a.offset ?? .max, a.kind) < (b.offset ?? .max, b.kind) }
         let defects = d.defects.map { StructureEntry(label: "defect: " + $0, offset: nil, kind: .defect) }
-        return defects + rows + unreachable
+        return defects + rows + unreachable + partitionScanEntries
     }
 
     /// Whether a region is a whole table (not one of its entries, not a superblock).
@@ -116,7 +117,7 @@ extension ViewerState {
             guard structureSelection < n else { return true }
             let row = rows[structureSelection]
             guard let off = row.offset else {
-                message = .init(text: row.kind == .defect ? "a defect has no place to jump to" : "\(row.label.prefix { $0 != " " }) cannot be reached: \(row.label)", role: .warning)
+                message = .init(text: row.kind == .defect ? "a defect has no place to jump to" : row.kind == .candidate ? "the scan's progress has no place to jump to" : "\(row.label.prefix { $0 != " " }) cannot be reached: \(row.label)", role: .warning)
                 return true
             }
             moveCursor(to: off, center: false)
@@ -155,8 +156,8 @@ enum StructurePanel {
         let first = max(0, min(s.structureSelection - visible / 2, rows.count - visible))
         for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
             let selected = i == s.structureSelection
-            let line = row.kind == .defect ? row.label : (row.offset.map { "0x" + String($0, radix: 16) } ?? "unreachable") + "  " + row.label
-            let plain: Role = row.kind == .defect || row.offset == nil ? .warning : .normal
+            let line = row.kind == .defect || (row.kind == .candidate && row.offset == nil) ? row.label : (row.offset.map { "0x" + String($0, radix: 16) } ?? "unreachable") + "  " + row.label
+            let plain: Role = row.kind == .candidate ? (row.offset == nil ? .dim : .good) : row.kind == .defect || row.offset == nil ? .warning : .normal
             b.put(PanelRenderer.pad(line, r.w), x: r.x, y: y, role: selected && s.focus == .structure ? .cursor : (selected ? .prompt : plain), maxWidth: r.w)
             y += 1
         }

@@ -41,17 +41,38 @@ extension ViewerReducer {
         s.message = .init(text: "undone at 0x\(String(off, radix: 16)) · \(plural(s.edits.count, "byte")) staged", role: .good)
     }
 
-    static func startCommit(_ s: inout ViewerState) {
-        guard s.source.access == .writable else { return s.refuseEdit() }
+    @discardableResult
+    static func startCommit(_ s: inout ViewerState) -> [ViewerEffect] {
+        guard s.source.access == .writable else { s.refuseEdit(); return [] }
         guard !s.committing else {
             s.message = .init(text: "a write is under way", role: .warning)
-            return
+            return []
         }
         guard !s.edits.isEmpty else {
             s.message = .init(text: "nothing staged: e to edit, then W to write", role: .warning)
-            return
+            return []
         }
         s.commitPrompt = CommitPrompt()
+        return [.assessChecksums(s.edits.runs)]
+    }
+
+    /// The checksum report for the `W` dialog, if it is for the bytes staged now.
+    static func checksumsAssessed(_ s: inout ViewerState, _ runs: [PatchRun], _ a: ChecksumAssessment) {
+        guard var p = s.commitPrompt, runs == s.edits.runs else { return }
+        p.checksums = a
+        s.commitPrompt = p
+    }
+
+    /// `c` in the `W` dialog: the fixes become staged bytes (journaled with
+    /// the rest, undoable with `u`), then the checksums are assessed again.
+    static func stageChecksumFixes(_ s: inout ViewerState, _ p: inout CommitPrompt) -> [ViewerEffect] {
+        guard case let .impacts(impacts)? = p.checksums, !impacts.isEmpty else { return [] }
+        for impact in impacts {
+            for (o, b) in impact.fix.sorted(by: { $0.key < $1.key }) { s.edits.setByte(at: o, to: b) }
+        }
+        p.checksums = nil
+        s.message = .init(text: "staged the update of \(plural(impacts.count, "checksum")) (u undoes it)", role: .good)
+        return [.assessChecksums(s.edits.runs)]
     }
 
     /// Keys in edit mode; nil lets the normal handling move the cursor.
@@ -100,7 +121,7 @@ extension ViewerReducer {
             }
             switch c {
             case "u": undoStaged(&s)
-            case "W": startCommit(&s)
+            case "W": return startCommit(&s)
             default: s.message = .init(text: "hex digits 0-9 a-f stage a byte · Tab text column · Esc leaves edit mode", role: .warning)
             }
             return []
@@ -131,6 +152,10 @@ extension ViewerReducer {
         case .char("n"): p.sync = .none
         case .char("d"): p.sync = .data
         case .char("f"): p.sync = .full
+        case .char("c"):
+            let effects = stageChecksumFixes(&s, &p)
+            s.commitPrompt = p
+            return effects
         case .left: p.sync = levels[max(0, levels.firstIndex(of: p.sync)! - 1)]
         case .right: p.sync = levels[min(levels.count - 1, levels.firstIndex(of: p.sync)! + 1)]
         case .enter: p.confirming = true

@@ -12,6 +12,11 @@ public enum ViewerEvent: Equatable, Sendable {
     case structureLoaded(DiskLayout)
     /// The staged patches asked for by `.commit` were written (or not).
     case commitFinished(CommitOutcome)
+    /// What the staged `runs` do to checksums (asked for by `.assessChecksums`).
+    case checksumsAssessed([PatchRun], ChecksumAssessment)
+    /// The structure panel's lost-partition scan progressed or ended.
+    case partitionScanProgress(PartitionScanProgress)
+    case partitionScanFinished(PartitionScanOutcome)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -34,6 +39,11 @@ public enum ViewerEffect: Equatable, Sendable {
     case retryUnreadable
     /// Write the staged runs with `sync` (journal first, then write, then read back).
     case commit([PatchRun], sync: SyncLevel)
+    /// Tell which checksums the staged runs break (the `W` dialog shows it).
+    case assessChecksums([PatchRun])
+    /// Scan for lost partitions in the background (`S` in the structure panel), or stop.
+    case startPartitionScan
+    case cancelPartitionScan
 }
 
 import DiskFormats
@@ -64,6 +74,15 @@ public enum ViewerReducer {
         case let .commitFinished(outcome):
             finishCommit(&s, outcome)
             return []
+        case let .checksumsAssessed(runs, assessment):
+            checksumsAssessed(&s, runs, assessment)
+            return []
+        case let .partitionScanProgress(p):
+            partitionScanProgressed(&s, p)
+            return []
+        case let .partitionScanFinished(o):
+            partitionScanFinished(&s, o)
+            return []
         }
     }
 
@@ -92,6 +111,7 @@ public enum ViewerReducer {
         s.confirmingQuit = false
         let wasConfirmingCancel = s.confirmingBackgroundCancel
         s.confirmingBackgroundCancel = false
+        if s.focus == .structure, let effects = partitionScanKey(&s, k) { return effects }
         if s.focus == .structure, s.structureKey(k) { return [] }
         if k != .escape { s.message = nil }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
@@ -127,7 +147,7 @@ public enum ViewerReducer {
         case .char("r"): return [.retryUnreadable]
         case .char("H"): return cancelBackground(&s, confirmed: wasConfirmingCancel)
         case .char("e"): startEdit(&s)
-        case .char("W"): startCommit(&s)
+        case .char("W"): return startCommit(&s)
         case .char("u"): undoStaged(&s)
         case .char("q"), .function(10):
             if s.stagedPatches > 0 && !wasConfirming {

@@ -184,6 +184,11 @@ public enum ViewerRenderer {
 
     private static func commitPrompt(_ b: inout ScreenBuffer, _ s: ViewerState, _ c: CommitPrompt, y: Int) {
         let runs = s.edits.runs
+        if y > 0 {
+            let (text, role) = checksumLine(c.checksums)
+            b.put(String(repeating: " ", count: s.width), x: 0, y: y - 1, role: role)
+            b.put(text, x: 0, y: y - 1, role: role, maxWidth: s.width)
+        }
         if c.confirming {
             let text = "write \(plural(s.edits.count, "byte")) (\(plural(runs.count, "run"))) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
             b.put(text, x: 0, y: y, role: .prompt)

@@ -57,6 +57,8 @@ public struct CommitPrompt: Equatable, Sendable {
     public var sync: SyncLevel = .data
     /// The level is chosen; `y` writes.
     public var confirming = false
+    /// What the staged bytes do to checksums; nil while it is being worked out.
+    public var checksums: ChecksumAssessment?
     public init() {}
 }
 
@@ -139,6 +141,8 @@ public struct ViewerState: Equatable, Sendable {
     public var disk: DiskLayout?
     /// The selected row of the structure panel.
     public var structureSelection = 0
+    /// The lost-partition scan started with `S` in the structure panel.
+    public var partitionScan: PartitionScanState?
     /// Progress of a background job (`--hash`), drawn in the status bar.
     public var background: BackgroundStatus?
 

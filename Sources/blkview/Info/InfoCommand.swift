@@ -34,8 +34,10 @@ struct InfoCommand: AsyncParsableCommand {
         session?.opened(src)
         let reader = MediaReader(src)
         var layout: DiskLayout
+        var checksums: [ChecksumStatus] = []
         do {
-            layout = try await StructureReader.probe(reader)
+            // Every checksum the structures carry too (mismatches are defects already).
+            (layout, checksums) = try await StructureReader.probeWithChecksums(reader)
         } catch is CancellationError {
             await reader.close()
             throw CancellationError()
@@ -45,13 +47,14 @@ struct InfoCommand: AsyncParsableCommand {
         }
         await reader.close()
         layout.defects = src.containerDefects + layout.defects
-        print(json ? InfoReport.json(src, layout, path: path) : InfoReport.text(src, layout, path: path))
+        print(json ? InfoReport.json(src, layout, checksums: checksums, path: path)
+                   : InfoReport.text(src, layout, checksums: checksums, path: path))
     }
 }
 
 /// `info`'s two renderings of a `DiskLayout`.
 enum InfoReport {
-    static func json(_ src: any BlockSource, _ l: DiskLayout, path: String) -> String {
+    static func json(_ src: any BlockSource, _ l: DiskLayout, checksums: [ChecksumStatus] = [], path: String) -> String {
         var obj: [String: Any] = [
             "path": path,
             "size": l.size,
@@ -65,6 +68,7 @@ enum InfoReport {
             "filesystem": l.filesystem.map(filesystem) ?? NSNull(),
             "defects": l.defects,
             "note": src.openNote ?? NSNull(),
+            "checksums": checksums.map(checksum),
         ]
         let layout = src.segmentLayout
         if !layout.isEmpty {
@@ -79,6 +83,15 @@ enum InfoReport {
         }
         let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// One checksum: what it covers, where it is stored, stored and computed values (hex), whether they match.
+    static func checksum(_ c: ChecksumStatus) -> [String: Any] {
+        [
+            "name": c.spec.name, "algorithm": c.spec.kind.rawValue, "offset": c.spec.field.offset,
+            "stored": c.stored.map { String(format: "%02x", $0) }.joined(),
+            "computed": c.computed.map { String(format: "%02x", $0) }.joined(), "ok": c.matches,
+        ]
     }
 
     static func partition(_ p: Partition) -> [String: Any] {
@@ -96,7 +109,7 @@ enum InfoReport {
         ]
     }
 
-    static func text(_ src: any BlockSource, _ l: DiskLayout, path: String) -> String {
+    static func text(_ src: any BlockSource, _ l: DiskLayout, checksums: [ChecksumStatus] = [], path: String) -> String {
         var out = "\(path): \(ByteSize.format(l.size)) (\(l.size) bytes), \(l.sectorSize)-byte sectors"
         if src.geometry.physicalSectorSize != l.sectorSize { out += " (physical \(src.geometry.physicalSectorSize))" }
         out += ", \(src.kind), \(src.engine.kind) engine\n"
@@ -132,6 +145,11 @@ enum InfoReport {
             if !e.storedHashes.isEmpty {
                 out += "Stored hashes: " + e.storedHashes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
             }
+        }
+        if !checksums.isEmpty {
+            let bad = checksums.filter { !$0.matches }
+            out += "Checksums: \(checksums.count - bad.count) of \(checksums.count) match"
+            out += bad.isEmpty ? "\n" : "; not matching: " + bad.map(\.spec.title).joined(separator: ", ") + "\n"
         }
         out += l.defects.isEmpty ? "Defects: none" : "Defects:\n" + l.defects.map { "  - \($0.terminalSafe)" }.joined(separator: "\n")
         return out

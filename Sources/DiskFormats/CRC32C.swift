@@ -1,5 +1,6 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as in iSCSI, ext4
-/// metadata and btrfs: the checksum of each undo-journal record. Check value:
+/// metadata and btrfs: the checksum of each undo-journal record and of an
+/// ext4 superblock (``ChecksumKind/ext4CRC32C``). Check value:
 /// `CRC32C.checksum("123456789") == 0xE3069283`.
 public enum CRC32C {
     private static let table: [UInt32] = (0..<256).map { i -> UInt32 in

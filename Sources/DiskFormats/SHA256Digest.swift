@@ -1,6 +1,7 @@
 /// SHA-256 (FIPS 180-4), small and dependency-free: the undo journal names
 /// its target by the digest of the target's first block (which survives a
-/// reboot, unlike device numbers). Not for bulk hashing: `hash` has its own.
+/// reboot, unlike device numbers), and a LUKS2 header carries one over
+/// itself. Not for bulk hashing: `hash` has its own.
 public enum SHA256Digest {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
