@@ -19,6 +19,8 @@ public final class ViewerSession: Sendable {
     private let history = Protected(LatencyHistory())
     private let listener = Protected<Task<Void, Never>?>(nil)
     private let probe = Protected<Task<Void, Never>?>(nil)
+    /// The overview map's background fill (`m`, F8).
+    private let map: MapDriver
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
@@ -28,6 +30,7 @@ public final class ViewerSession: Sendable {
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
+        map = MapDriver(reader: reader)
         // A viewer is open: background work (hash, search) takes only its share of the slots.
         reader.setInteractive(true)
         let changes = cache.changes
@@ -58,13 +61,21 @@ public final class ViewerSession: Sendable {
     /// Tells the cache what the view shows now (visible pages first, readahead
     /// in the direction of travel).
     public func show(_ state: ViewerState) {
-        let r = state.visibleRange
+        var r = state.visibleRange
+        // The data inspector reads up to 16 bytes from the cursor.
+        if state.panels.contains(.inspector) { r = r.lowerBound..<max(r.upperBound, min(state.source.size, state.cursor + 16)) }
         if !r.isEmpty { cache.show(r) }
+        if state.panels.contains(.map) { map.look(at: state.mapLookRange) }
     }
 
     /// What the frame needs besides the state; `cells` is reused across frames.
     public func snapshot(for state: ViewerState, cells: inout [ByteCell]) -> FrameSnapshot {
         cache.cells(in: state.visibleRange, into: &cells)
+        var cursorCells: [ByteCell] = []
+        if state.panels.contains(.inspector) {
+            let end = state.cursor.addingReportingOverflow(16)
+            cache.cells(in: state.cursor..<(end.overflow ? .max : end.partialValue), into: &cursorCells)
+        }
         let reads = reader.statistics()
         // The engine's own figures add what is not a read: patch writes and syncs.
         let io = reader.source.engine.statistics()
@@ -77,7 +88,7 @@ public final class ViewerSession: Sendable {
             cells: cells, io: io, reads: reads,
             cache: CacheSummary(hitRate: stats.hitRate, cachedBytes: Int64(stats.bytesCached),
                                 pagesInFlight: stats.pagesInFlight, unreadableRanges: cache.failedRanges().count),
-            journal: patcher?.lines ?? [], latencyHistory: samples
+            journal: patcher?.lines ?? [], latencyHistory: samples, cursorCells: cursorCells
         )
     }
 
@@ -94,6 +105,10 @@ public final class ViewerSession: Sendable {
             state.background?.cancel()
         case .retryUnreadable:
             cache.retry(state.visibleRange)
+        case let .startMap(plan, fill):
+            map.start(plan, fill: fill) { [weak self] m in self?.post(.mapUpdated(m)) }
+        case .stopMap:
+            map.stop()
         case let .commit(runs, sync):
             guard let patcher else {
                 post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
@@ -113,6 +128,7 @@ public final class ViewerSession: Sendable {
     /// Stops background work and closes the cache and the source.
     public func close() async {
         cancelSearch()
+        await map.close()
         listener.withLock { $0 }?.cancel()
         if let p = probe.withLock({ $0 }) {
             p.cancel()

@@ -10,6 +10,8 @@ public enum ViewerEvent: Equatable, Sendable {
     case structureLoaded(DiskLayout)
     /// The staged patches asked for by `.commit` were written (or not).
     case commitFinished(CommitOutcome)
+    /// The overview map's fill has news.
+    case mapUpdated(OverviewMap)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -31,6 +33,10 @@ public enum ViewerEffect: Equatable, Sendable {
     case retryUnreadable
     /// Write the staged runs with `sync` (journal first, then write, then read back).
     case commit([PatchRun], sync: SyncLevel)
+    /// Start filling the overview map of `plan` (stopping an earlier fill).
+    case startMap(MapPlan, fill: Int)
+    /// Stop the overview map's fill.
+    case stopMap
 }
 
 import DiskFormats
@@ -72,6 +78,9 @@ public enum ViewerReducer {
         case let .commitFinished(outcome):
             finishCommit(&s, outcome)
             return []
+        case let .mapUpdated(map):
+            s.mapUpdated(map)
+            return []
         }
     }
 
@@ -89,6 +98,7 @@ public enum ViewerReducer {
         if s.search.progress != nil, k == .escape {
             return [.cancelSearch]
         }
+        if k == .escape, let stop = s.mapEscape() { return stop }
         // Any key but the second q / H forgets the question, a key the
         // structure panel takes too.
         let wasConfirming = s.confirmingQuit
@@ -96,6 +106,8 @@ public enum ViewerReducer {
         let wasConfirmingCancel = s.confirmingBackgroundCancel
         s.confirmingBackgroundCancel = false
         if s.focus == .structure, s.structureKey(k) { return [] }
+        if s.focus == .map, let e = s.mapKey(k) { return e }
+        if s.focus == .inspector, let e = s.inspectorKey(k) { return e }
         if k != .escape { s.message = nil }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
@@ -118,6 +130,11 @@ public enum ViewerReducer {
         case .char("L"), .function(5): s.toggle(.latency)
         case .char("w"), .function(6): s.toggle(.journal)
         case .char("s"), .function(7): s.toggle(.structure)
+        case .char("m"), .function(8): return s.toggleMap()
+        case .char("I"), .function(9): s.toggle(.inspector)
+        case .char("["): s.jumpClassChange(forward: false)
+        case .char("]"): s.jumpClassChange(forward: true)
+        case let .click(x, y): return s.click(x: x, y: y)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"):
@@ -196,6 +213,8 @@ public enum ViewerReducer {
                 s.search.lastMatch = nil
                 s.search.wrapArmed = nil
                 return searchAgain(&s, forward: true)
+            case let .inspector(field):
+                s.stageInspectorValue(field, p.text)
             }
         default:
             break
