@@ -67,7 +67,7 @@ import Testing
         #expect(String(cells[128..<192]) == String(repeating: "█", count: 64))
         #expect(String(cells[192..<256]) == String(repeating: "·", count: 64))
         #expect(screen[1, grid].role == .cursor)
-        #expect(screen.line(grid + 3).contains("cursor's cell 0x0: zero/hole"))
+        #expect(screen.line(s.layout.panelTop + s.layout.panelRows - 2).contains("cursor's cell 0x0: zero/hole · 0.00 bits/B · 100% zeros · 4 KiB"))
         // Focus the map, select cell 150, Enter.
         _ = ViewerReducer.reduce(&s, .key(.tab))
         #expect(s.focus == .map)

@@ -127,14 +127,16 @@ public final class MapScanner: Sendable {
     public func run(publish: @escaping @Sendable (OverviewMap) -> Void = { _ in }) async -> OverviewMap {
         do {
             mapHoles()
-            setPhase(.coarse)
-            publishNow(publish)
-            try await coarse(publish)
             if options.full {
+                // No samples first: every byte is read anyway.
                 setPhase(.refining)
+                publishNow(publish)
                 try await fullPass(publish)
                 setPhase(.complete)
             } else {
+                setPhase(.coarse)
+                publishNow(publish)
+                try await coarse(publish)
                 setPhase(.refining)
                 try await refine(publish)
             }

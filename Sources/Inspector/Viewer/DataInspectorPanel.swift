@@ -70,16 +70,28 @@ enum DataInspectorPanel {
         return "Inspector @ 0x\(String(s.cursor, radix: 16))\(edit)"
     }
 
+    static let nameWidth = 16
+    static let columnWidth = 46
+
+    /// Columns of fields in a panel `w` wide inside.
+    static func columns(_ w: Int) -> Int { max(1, min(3, (w + 2) / columnWidth)) }
+
+    /// Rows the inspector needs to show every field (the panel opens this tall, up to half the screen).
+    static func rowsWanted(_ s: ViewerState) -> Int {
+        let inner = s.width / max(1, s.panels.count) - 2
+        let cols = columns(inner)
+        return (InspectorField.allCases.count + cols - 1) / cols
+    }
+
     static func draw(_ b: inout ScreenBuffer, _ r: Rect, _ s: ViewerState, _ snap: FrameSnapshot) {
         let fields = InspectorField.allCases
         let cells = s.inspectorCells(snap.cursorCells)
-        let nameWidth = 16
-        let colWidth = 46
-        let cols = max(1, min(3, (r.w + 2) / colWidth))
+        let cols = columns(r.w)
         let perCol = (fields.count + cols - 1) / cols
         let sel = s.inspector.selection
         let first = perCol <= r.h ? 0 : max(0, min(sel % perCol - r.h / 2, perCol - r.h))
         let w = cols == 1 ? r.w : (r.w - (cols - 1) * 2) / cols
+        let nameWidth = Self.nameWidth
         for (i, f) in fields.enumerated() {
             let row = i % perCol - first
             guard row >= 0 && row < r.h else { continue }
