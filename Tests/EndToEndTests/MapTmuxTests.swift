@@ -12,12 +12,11 @@ struct MapTmuxTests {
     /// 4 MiB: a hole, text, random, written zeros (1 MiB each).
     static func image(_ dir: Scratch, name: String = "regions.img") throws -> String {
         let img = try dir.sparse(name, bytes: Int64(4 * mib))
-        let text = String(repeating: "Superblocks, inodes and directory entries in plain English. ", count: mib / 60 + 1)
         try Subprocess.checked("sh", ["-c", """
-            printf '%s' "$1" | head -c \(mib) | dd of="$2" bs=1M seek=1 conv=notrunc status=none
-            head -c \(mib) /dev/urandom | dd of="$2" bs=1M seek=2 conv=notrunc status=none
-            head -c \(mib) /dev/zero | dd of="$2" bs=1M seek=3 conv=notrunc status=none
-            """, "sh", text, img])
+            yes 'Superblocks, inodes and directory entries in plain English.' | head -c \(mib) | dd of="$1" bs=1M seek=1 conv=notrunc status=none iflag=fullblock
+            head -c \(mib) /dev/urandom | dd of="$1" bs=1M seek=2 conv=notrunc status=none iflag=fullblock
+            head -c \(mib) /dev/zero | dd of="$1" bs=1M seek=3 conv=notrunc status=none iflag=fullblock
+            """, "sh", img])
         return img
     }
 

@@ -152,4 +152,16 @@ import Testing
         #expect(s.message?.text == "u32 LE: 4 bytes at 0xffe run past the end of the media")
         #expect(s.edits.isEmpty)
     }
+
+    @Test("golden screens: the map panel of a known map, the inspector over bytes 00…0f")
+    func goldenScreens() throws {
+        var s = Self.opened()
+        _ = ViewerReducer.reduce(&s, .key(.char("]")))
+        try expectGolden(ViewerRenderer.render(s, Fixture.snapshot(s, bytes: Fixture.bytes(1 << 20))), "map-120x40")
+        var i = ViewerState(source: Fixture.summary(), width: 120, height: 40)
+        _ = ViewerReducer.reduce(&i, .key(.function(9)))
+        let cells = (0..<16).map { ByteCell.byte(UInt8($0)) }
+        let snap = Fixture.snapshot(i, bytes: Fixture.bytes(1 << 20))
+        try expectGolden(ViewerRenderer.render(i, FrameSnapshot(cells: snap.cells, cursorCells: cells)), "inspector-120x40")
+    }
 }

@@ -12,7 +12,11 @@ public final class MapDriver: Sendable {
     /// Starts filling `plan` (stopping the fill before it); snapshots of
     /// this fill carry `fill`.
     public func start(_ plan: MapPlan, fill: Int, post: @escaping @Sendable (OverviewMap) -> Void) {
-        let scanner = MapScanner(reader: reader, plan: plan, options: .init(follow: true), fill: fill)
+        var options = MapScanner.Options(follow: true)
+        // The screen goes first: one lane, under SCHED_IDLE.
+        options.lanes = 1
+        options.idleLanes = true
+        let scanner = MapScanner(reader: reader, plan: plan, options: options, fill: fill)
         let task = Task { _ = await scanner.run(publish: post) }
         let old = current.withLock { c in defer { c = (scanner, task) }; return c }
         old?.task.cancel()

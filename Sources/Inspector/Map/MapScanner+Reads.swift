@@ -37,6 +37,29 @@ extension MapScanner {
         }
     }
 
+    /// Tallies `count` bytes read into `p` at `at` on the lanes (split
+    /// between them at a 4 KiB edge), or on this task without lanes. The
+    /// bytes stay valid until this returns: the lanes get their address only.
+    func recordOnLanes(_ lanes: TallyLanes?, _ p: UnsafeRawPointer, at: Int64, count: Int) async {
+        guard let lanes else { return record(p, at: at, count: count, full: true) }
+        let address = UInt(bitPattern: p)
+        let parts = max(1, min(lanes.count, count / (256 << 10)))
+        let step = (count / parts + MapClassifier.unit - 1) / MapClassifier.unit * MapClassifier.unit
+        await withTaskGroup(of: Void.self) { group in
+            var off = 0
+            while off < count {
+                let (lo, n) = (off, min(step, count - off))
+                group.addTask {
+                    await lanes.run {
+                        let base = UnsafeRawPointer(bitPattern: address)!
+                        self.record(base + lo, at: at + Int64(lo), count: n, full: true)
+                    }
+                }
+                off += n
+            }
+        }
+    }
+
     /// Adds bytes read at `at` to the cells they fall in.
     func record(_ p: UnsafeRawPointer, at: Int64, count: Int, full: Bool) {
         var parts: [(Int, ByteTally)] = []
@@ -187,7 +210,7 @@ extension MapScanner {
         var moved = false
         do {
             while let c = try await chunks.next() {
-                if let base = c.bytes.baseAddress { record(base, at: c.offset, count: c.bytes.count, full: true) }
+                if let base = c.bytes.baseAddress { await recordOnLanes(lanes, base, at: c.offset, count: c.bytes.count) }
                 let bad = chunks.unreadable
                 for u in bad.dropFirst(reported) { recordUnreadable(u.range) }
                 reported = bad.count
@@ -222,7 +245,7 @@ extension MapScanner {
         var reported = 0
         do {
             while let c = try await chunks.next() {
-                if let base = c.bytes.baseAddress { record(base, at: c.offset, count: c.bytes.count, full: true) }
+                if let base = c.bytes.baseAddress { await recordOnLanes(lanes, base, at: c.offset, count: c.bytes.count) }
                 let bad = chunks.unreadable
                 if bad.count > reported {
                     for u in bad.dropFirst(reported) { recordUnreadable(u.range) }

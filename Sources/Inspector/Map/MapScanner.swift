@@ -19,6 +19,10 @@ public final class MapScanner: Sendable {
         public var follow = false
         /// Sample reads in flight at most (the read path caps background work further).
         public var concurrency = 8
+        /// Threads that tally full reads, and whether they run under
+        /// SCHED_IDLE (the viewer: the screen goes first).
+        public var lanes = 2
+        public var idleLanes = false
         public init(full: Bool = false, extraSamples: Int = 8, follow: Bool = false, concurrency: Int = 8) {
             self.full = full
             self.extraSamples = max(0, extraSamples)
@@ -29,6 +33,8 @@ public final class MapScanner: Sendable {
 
     public let plan: MapPlan
     let reader: MediaReader
+    /// Where full reads are tallied (nil: on the fill's own task).
+    let lanes: TallyLanes?
     let options: Options
     let state: Protected<ScanState>
 
@@ -66,8 +72,11 @@ public final class MapScanner: Sendable {
         self.reader = reader
         self.plan = plan
         self.options = options
+        lanes = TallyLanes(count: options.lanes, idle: options.idleLanes)
         state = Protected(ScanState(cells: Array(repeating: CellState(), count: plan.cellCount)))
     }
+
+    deinit { lanes?.close() }
 
     /// Where the user looks (a byte range): cells there are read in full first.
     public func look(at range: Range<Int64>?) {
@@ -120,7 +129,7 @@ public final class MapScanner: Sendable {
         return map
     }
 
-    /// Runs the fill until it is complete (or, with `follow`, until cancelled).
+    /// Runs the fill until it is complete (or, with `follow`, until cancelled); once.
     /// `publish` gets a snapshot at most every 50 ms and at the end; it
     /// returns the last snapshot. Cancellation stops it (phase `stopped`).
     @discardableResult
@@ -143,6 +152,7 @@ public final class MapScanner: Sendable {
         } catch {
             state.withLock { s in if s.phase != .complete { s.phase = .stopped } }
         }
+        lanes?.close()
         let last = snapshot()
         publish(last)
         return last
