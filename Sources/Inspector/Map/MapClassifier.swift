@@ -112,12 +112,19 @@ public enum MapClassifier {
             let b = p.assumingMemoryBound(to: UInt8.self)
             let base = h.baseAddress!
             var i = 0
-            while i + 4 <= count {
-                base[Int(b[i])] &+= 1
-                base[256 + Int(b[i + 1])] &+= 1
-                base[512 + Int(b[i + 2])] &+= 1
-                base[768 + Int(b[i + 3])] &+= 1
-                i += 4
+            // Eight bytes per load (one load instead of eight: the loop is
+            // bound by loads and increments, measured with perf).
+            while i &+ 8 <= count {
+                let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                base[Int(truncatingIfNeeded: w & 0xFF)] &+= 1
+                base[256 &+ Int(truncatingIfNeeded: (w &>> 8) & 0xFF)] &+= 1
+                base[512 &+ Int(truncatingIfNeeded: (w &>> 16) & 0xFF)] &+= 1
+                base[768 &+ Int(truncatingIfNeeded: (w &>> 24) & 0xFF)] &+= 1
+                base[Int(truncatingIfNeeded: (w &>> 32) & 0xFF)] &+= 1
+                base[256 &+ Int(truncatingIfNeeded: (w &>> 40) & 0xFF)] &+= 1
+                base[512 &+ Int(truncatingIfNeeded: (w &>> 48) & 0xFF)] &+= 1
+                base[768 &+ Int(truncatingIfNeeded: w &>> 56)] &+= 1
+                i &+= 8
             }
             while i < count {
                 base[Int(b[i])] &+= 1

@@ -181,8 +181,11 @@ extension MapScanner {
         state.withLock { s in
             let centre = s.look.flatMap { plan.index(of: min(max($0.lowerBound, plan.range.lowerBound), plan.range.upperBound - 1)) } ?? 0
             let n = s.cells.count
+            // Following the user: more samples only near where they look
+            // (the rest keeps its coarse sample); else every cell.
+            let reach = options.follow && s.look != nil ? min(n, options.followReach) : n
             var d = 0
-            while out.count < limit && d < n {
+            while out.count < limit && d < reach {
                 for i in (d == 0 ? [centre] : [centre + d, centre - d]) where i >= 0 && i < n {
                     let c = s.cells[i]
                     if c.data > 0 && c.samples < total && !c.complete && c.unreadable == 0 && out.count < limit {

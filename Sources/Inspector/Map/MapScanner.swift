@@ -22,6 +22,8 @@ public final class MapScanner: Sendable {
         /// Threads that tally full reads, and whether they run under
         /// SCHED_IDLE (the viewer: the screen goes first).
         public var lanes = 2
+        /// With `follow`: plan cells either side of the look that get the extra samples.
+        public var followReach = 256
         public var idleLanes = false
         public init(full: Bool = false, extraSamples: Int = 8, follow: Bool = false, concurrency: Int = 8) {
             self.full = full

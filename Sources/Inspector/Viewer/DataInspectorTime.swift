@@ -37,7 +37,8 @@ enum InspectorTime {
     /// Seconds from 1970 to `2024-01-02 03:04:05` (years 1–9999), or nil.
     static func format(seconds s: Int64, fraction: String = "", utc: Bool = true) -> String {
         // Years 1…9999, as Python's datetime shows them.
-        guard s >= -62_135_596_800, s <= 253_402_300_799 else { return "out of range (\(s) s from 1970)" }
+        guard s >= -62_135_596_800 else { return "out of range (before year 1)" }
+        guard s <= 253_402_300_799 else { return "out of range (after 9999)" }
         let day = s >= 0 ? s / 86400 : (s - 86399) / 86400
         let rest = s - day * 86400
         let (y, m, d) = civil(day)
