@@ -34,7 +34,7 @@ enum InspectorTime {
         }
     }
 
-    /// Seconds from 1970 to `2024-01-02 03:04:05` (years 1–9999), or nil.
+    /// Seconds from 1970 as `2024-01-02 03:04:05` (years 1–9999), else "out of range (…)".
     static func format(seconds s: Int64, fraction: String = "", utc: Bool = true) -> String {
         // Years 1…9999, as Python's datetime shows them.
         guard s >= -62_135_596_800 else { return "out of range (before year 1)" }
