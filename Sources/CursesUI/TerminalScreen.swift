@@ -148,8 +148,14 @@ public final class TerminalScreen {
             case KEY_ENTER: return .enter
             case cnc_KEY_RESIZE(): return Self.resizeKeyMarker
             case cnc_KEY_MOUSE():
-                let d = cnc_mouse_wheel()
-                return d == 0 ? nil : .wheel(Int(d))
+                var x: Int32 = 0
+                var y: Int32 = 0
+                switch cnc_mouse_event(&x, &y) {
+                case -1: return .wheel(-1)
+                case 1: return .wheel(1)
+                case 2: return .click(x: Int(x), y: Int(y))
+                default: return nil
+                }
             default:
                 for n in 1...12 where ch == cnc_KEY_F(Int32(n)) { return .function(n) }
                 return nil

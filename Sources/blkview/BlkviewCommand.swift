@@ -21,7 +21,7 @@ struct BlkviewCommand: AsyncParsableCommand {
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
         subcommands: [ViewCommand.self, InfoCommand.self, DumpCommand.self, SearchCommand.self, HashCommand.self,
-                      BenchCommand.self, PatchCommand.self, UndoCommand.self, ScanCommand.self],
+                      BenchCommand.self, PatchCommand.self, UndoCommand.self, ScanCommand.self, MapCommand.self],
         defaultSubcommand: ViewCommand.self
     )
 }

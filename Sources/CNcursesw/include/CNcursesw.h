@@ -42,12 +42,30 @@ static inline int cnc_mouse_wheel(void) {
     return 0;
 }
 
+/// Mouse: -1 wheel up, 1 wheel down, 2 left button pressed at (*x, *y); 0 otherwise.
+static inline int cnc_mouse_event(int *x, int *y) {
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return 0;
+    if (ev.bstate & BUTTON4_PRESSED) return -1;
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) return 1;
+#endif
+    if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
+        *x = ev.x;
+        *y = ev.y;
+        return 2;
+    }
+    return 0;
+}
+
+/// Reports the wheel and the left button (a press, at once: no click delay).
 static inline void cnc_enable_wheel(void) {
 #ifdef BUTTON5_PRESSED
-    mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 #else
-    mousemask(BUTTON4_PRESSED, NULL);
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED, NULL);
 #endif
+    mouseinterval(0);
 }
 
 /// Saves the terminal's modes (before initscr) for the fatal-signal handler.

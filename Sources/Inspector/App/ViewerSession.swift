@@ -20,6 +20,8 @@ public final class ViewerSession: Sendable {
     private let listener = Protected<Task<Void, Never>?>(nil)
     private let probe = Protected<Task<Void, Never>?>(nil)
     private let partitionScan = Protected<Task<Void, Never>?>(nil)
+    /// The overview map's background fill (`m`, F8).
+    private let map: MapDriver
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
@@ -29,6 +31,7 @@ public final class ViewerSession: Sendable {
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
+        map = MapDriver(reader: reader)
         // A viewer is open: background work (hash, search) takes only its share of the slots.
         reader.setInteractive(true)
         let changes = cache.changes
@@ -59,13 +62,21 @@ public final class ViewerSession: Sendable {
     /// Tells the cache what the view shows now (visible pages first, readahead
     /// in the direction of travel).
     public func show(_ state: ViewerState) {
-        let r = state.visibleRange
+        var r = state.visibleRange
+        // The data inspector reads up to 16 bytes from the cursor.
+        if state.panels.contains(.inspector) { r = r.lowerBound..<max(r.upperBound, min(state.source.size, state.cursor + 16)) }
         if !r.isEmpty { cache.show(r) }
+        if state.panels.contains(.map) { map.look(at: state.mapLookRange) }
     }
 
     /// What the frame needs besides the state; `cells` is reused across frames.
     public func snapshot(for state: ViewerState, cells: inout [ByteCell]) -> FrameSnapshot {
         cache.cells(in: state.visibleRange, into: &cells)
+        var cursorCells: [ByteCell] = []
+        if state.panels.contains(.inspector) {
+            let end = state.cursor.addingReportingOverflow(16)
+            cache.cells(in: state.cursor..<(end.overflow ? .max : end.partialValue), into: &cursorCells)
+        }
         let reads = reader.statistics()
         // The engine's own figures add what is not a read: patch writes and syncs.
         let io = reader.source.engine.statistics()
@@ -78,7 +89,7 @@ public final class ViewerSession: Sendable {
             cells: cells, io: io, reads: reads,
             cache: CacheSummary(hitRate: stats.hitRate, cachedBytes: Int64(stats.bytesCached),
                                 pagesInFlight: stats.pagesInFlight, unreadableRanges: cache.failedRanges().count),
-            journal: patcher?.lines ?? [], latencyHistory: samples
+            journal: patcher?.lines ?? [], latencyHistory: samples, cursorCells: cursorCells
         )
     }
 
@@ -108,6 +119,10 @@ public final class ViewerSession: Sendable {
             }
             let reader = self.reader
             Task { post(.checksumsAssessed(runs, await ChecksumReader.assess(reader, layout: layout, runs: runs))) }
+        case let .startMap(plan, fill):
+            map.start(plan, fill: fill) { [weak self] m in self?.post(.mapUpdated(m)) }
+        case .stopMap:
+            map.stop()
         case let .commit(runs, sync):
             guard let patcher else {
                 post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
@@ -128,6 +143,7 @@ public final class ViewerSession: Sendable {
     public func close() async {
         cancelSearch()
         partitionScan.withLock { $0 }?.cancel()
+        await map.close()
         listener.withLock { $0 }?.cancel()
         if let p = probe.withLock({ $0 }) {
             p.cancel()

@@ -58,9 +58,12 @@ public struct FrameSnapshot: Sendable {
     public var cache: CacheSummary
     public var journal: [JournalLine]
     public var latencyHistory: [LatencySample]
+    /// The 16 bytes from the cursor, for the data inspector (empty when it is closed).
+    public var cursorCells: [ByteCell] = []
 
     public init(cells: [ByteCell], io: IOStatistics? = nil, reads: ReadPathStatistics? = nil, cache: CacheSummary = CacheSummary(),
-                journal: [JournalLine] = [], latencyHistory: [LatencySample] = []) {
+                journal: [JournalLine] = [], latencyHistory: [LatencySample] = [], cursorCells: [ByteCell] = []) {
+        self.cursorCells = cursorCells
         self.cells = cells
         self.io = io
         self.reads = reads

@@ -2,20 +2,20 @@
 enum HelpOverlay {
     static let lines: [String] = [
         "Move       ←↓↑→ or h j k l    byte / row",
-        "Page       PgDn Space Ctrl-F   PgUp Ctrl-B",
-        "Ends       g Home  start       G End  end",
+        "Page       PgDn Space Ctrl-F   PgUp Ctrl-B    g Home start  G End end",
         "Goto       : or F2   0x1fe 510 4KiB s2048 +0x200 -512 p2 p2+s100",
         "Search     / or F3   de ad be ef  or  \"text\"",
         "           n next  N previous  Esc cancels a search",
         "Panels     i/F4 in flight  L/F5 latency  w/F6 journal",
         "           s/F7 structure: ↑↓ select, Enter jumps, S lost partitions",
+        "           m/F8 map  [ ] class change, Enter/click jumps, p partition",
+        "           I/F9 inspector: ↑↓ field, Enter sets it (edit mode)",
         "           Tab focus   + / - panel height",
         "Retry      r   read unreadable pages again   H H  cancel --hash",
         "Edit       e edit mode (needs --write; never in --forensic)",
         "           hex digits stage · Tab hex/text column · u undo",
         "           W write: sync n/d/f · c checksums · y confirms · Esc leave",
-        "Wheel      scrolls three rows",
-        "Quit       q or F10      Help  ? or F1",
+        "Quit       q or F10    Help ? or F1    Wheel scrolls three rows",
     ]
 
     /// The byte legend in the glyphs the screen uses.

@@ -17,6 +17,8 @@ public enum ViewerEvent: Equatable, Sendable {
     /// The structure panel's lost-partition scan progressed or ended.
     case partitionScanProgress(PartitionScanProgress)
     case partitionScanFinished(PartitionScanOutcome)
+    /// The overview map's fill has news.
+    case mapUpdated(OverviewMap)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -44,6 +46,10 @@ public enum ViewerEffect: Equatable, Sendable {
     /// Scan for lost partitions in the background (`S` in the structure panel), or stop.
     case startPartitionScan
     case cancelPartitionScan
+    /// Start filling the overview map of `plan` (stopping an earlier fill).
+    case startMap(MapPlan, fill: Int)
+    /// Stop the overview map's fill.
+    case stopMap
 }
 
 import DiskFormats
@@ -83,6 +89,9 @@ public enum ViewerReducer {
         case let .partitionScanFinished(o):
             partitionScanFinished(&s, o)
             return []
+        case let .mapUpdated(map):
+            s.mapUpdated(map)
+            return []
         }
     }
 
@@ -105,6 +114,7 @@ public enum ViewerReducer {
         }
         // "n again wraps" holds for the next n (N) only: another key searches from the cursor again.
         if k != .char("n") && k != .char("N") { s.search.wrapArmed = nil }
+        if k == .escape, let stop = s.mapEscape() { return stop }
         // Any key but the second q / H forgets the question, a key the
         // structure panel takes too.
         let wasConfirming = s.confirmingQuit
@@ -113,6 +123,8 @@ public enum ViewerReducer {
         s.confirmingBackgroundCancel = false
         if s.focus == .structure, let effects = partitionScanKey(&s, k) { return effects }
         if s.focus == .structure, s.structureKey(k) { return [] }
+        if s.focus == .map, let e = s.mapKey(k) { return e }
+        if s.focus == .inspector, let e = s.inspectorKey(k) { return e }
         if k != .escape { s.message = nil }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
@@ -135,6 +147,11 @@ public enum ViewerReducer {
         case .char("L"), .function(5): s.toggle(.latency)
         case .char("w"), .function(6): s.toggle(.journal)
         case .char("s"), .function(7): s.toggle(.structure)
+        case .char("m"), .function(8): return s.toggleMap()
+        case .char("I"), .function(9): s.toggle(.inspector)
+        case .char("["): s.jumpClassChange(forward: false)
+        case .char("]"): s.jumpClassChange(forward: true)
+        case let .click(x, y): return s.click(x: x, y: y)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"):
@@ -214,6 +231,8 @@ public enum ViewerReducer {
                 s.search.wrapArmed = nil
                 s.search.progress = nil  // a new search replaces the one under way
                 return searchAgain(&s, forward: true)
+            case let .inspector(field):
+                s.stageInspectorValue(field, p.text)
             }
         default:
             break

@@ -154,7 +154,12 @@ public enum ViewerRenderer {
     private static func bottomRow(_ b: inout ScreenBuffer, _ s: ViewerState, _ l: ViewerLayout) {
         let y = l.bottomRow
         if let p = s.prompt {
-            let label = p.kind == .goto ? "goto: " : "search (hex or \"text\"): "
+            let label: String
+            switch p.kind {
+            case .goto: label = "goto: "
+            case .search: label = "search (hex or \"text\"): "
+            case let .inspector(f): label = "\(f.rawValue) at 0x\(String(s.cursor, radix: 16)) (\(f.hint)): "
+            }
             var x = b.put(label, x: 0, y: y, role: .prompt)
             x = b.put(p.text, x: x, y: y)
             b.put("█", x: x, y: y, role: .prompt)
@@ -172,8 +177,10 @@ public enum ViewerRenderer {
             b.put("edit: hex digits stage · Tab hex/text · u undo · W write · Esc leave", x: 0, y: y, role: .prompt)
             return
         }
-        let keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
+        var keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
                                         ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit")]
+        // F8 and F9 when they fit (F10 Quit must stay on an 80-column terminal).
+        if s.width >= 96 { keys.insert(contentsOf: [("F8", "Map"), ("F9", "Inspect")], at: 7) }
         var x = 0
         for (k, name) in keys {
             x = b.put(k, x: x, y: y, role: .keyBarKey) + 1

@@ -41,6 +41,8 @@ public enum Panel: String, Sendable, CaseIterable {
     case latency = "Latency"
     case journal = "Write journal"
     case structure = "Structure"
+    case map = "Map"
+    case inspector = "Inspector"
 }
 
 /// Edit mode: which column typing goes to, and which nibble comes next.
@@ -64,7 +66,11 @@ public struct CommitPrompt: Equatable, Sendable {
 
 /// A line being typed at the bottom of the screen.
 public struct Prompt: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable { case goto, search }
+    public enum Kind: Equatable, Sendable {
+        case goto, search
+        /// A value for a data inspector field (edit mode).
+        case inspector(InspectorField)
+    }
     public var kind: Kind
     public var text: String
 }
@@ -145,6 +151,9 @@ public struct ViewerState: Equatable, Sendable {
     public var partitionScan: PartitionScanState?
     /// Progress of a background job (`--hash`), drawn in the status bar.
     public var background: BackgroundStatus?
+    /// The overview map panel (`m`, F8) and the data inspector (`I`, F9).
+    public var mapView = MapViewState()
+    public var inspector = InspectorState()
 
     public struct Message: Equatable, Sendable {
         public var text: String
