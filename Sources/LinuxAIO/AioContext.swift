@@ -113,6 +113,13 @@ extension AioContext {
         private let iocbs: UnsafeMutablePointer<iocb>
         private let slots: Int
         private let submitQueue = Protected(SubmitQueue())
+        /// One consumer of the completion ring at a time: the reaper and a
+        /// submitter harvesting after its io_submit both drain it.
+        private let reaping = Protected(())
+        /// The reaper thread's pthread_t, 0 until it runs: requests made on it
+        /// (tasks that prefer its executor) are submitted together once the
+        /// jobs it was running are done, one io_submit for them all.
+        private let reaperThread = Atomic<UInt>(0)
         private let closing = Protected(false)
         private let fallback = Protected<WorkerPool?>(nil)
         let executor: ReaperExecutor
@@ -120,6 +127,9 @@ extension AioContext {
         struct SubmitQueue {
             var pending: [Int] = []
             var submitting = false
+            /// The submitter's batch array, swapped with `pending` (no
+            /// allocation per round once both have grown).
+            var spare: [Int] = []
         }
 
         init(slots: Int, backend: some AIOBackend) throws {
@@ -184,27 +194,23 @@ extension AioContext {
 
         /// Queues a prepared slot; the first caller to find nobody submitting
         /// becomes the submitter and flushes everything queued meanwhile in
-        /// one io_submit per round.
+        /// one io_submit per round. On the reaper thread the slot only
+        /// queues: the reaper submits after the jobs it runs (`flushQueued`),
+        /// so completions that resumed many tasks cost one io_submit, not one each.
         private func enqueue(_ slot: Int) {
-            let mine = submitQueue.withLock { q -> Bool in
+            let onReaper = reaperThread.load(ordering: .relaxed) == UInt(pthread_self())
+            // The submitter takes the spare batch array: the batches swap
+            // with `pending` and back, so no round allocates once both have grown.
+            let mine = submitQueue.withLock { q -> [Int]? in
                 q.pending.append(slot)
-                if q.submitting { return false }
+                if q.submitting || onReaper { return nil }
                 q.submitting = true
-                return true
+                var spare: [Int] = []
+                swap(&spare, &q.spare)
+                return spare
             }
-            guard mine else { return }
-            var ptrs: [UnsafeMutablePointer<iocb>?] = []
-            while true {
-                let batch = submitQueue.withLock { q -> [Int] in
-                    if q.pending.isEmpty { q.submitting = false; return [] }
-                    defer { q.pending.removeAll(keepingCapacity: true) }
-                    return q.pending
-                }
-                if batch.isEmpty { break }
-                ptrs.removeAll(keepingCapacity: true)
-                for s in batch { ptrs.append(iocbs + s) }
-                submit(batch, &ptrs)
-            }
+            guard var batch = mine else { return }
+            submitPending(&batch)
             // Harvest what has completed meanwhile, here, as fio's loop does:
             // those tasks then resume on this (busy) thread's pool without
             // waiting for the reaper's wake-up — two thread hops saved per
@@ -212,30 +218,70 @@ extension AioContext {
             drainCompletions()
         }
 
-        /// Completes every event the kernel has ready; returns how many.
-        @discardableResult
-        private func drainCompletions() -> Int {
-            guard let context else { return 0 }
-            let batch = min(slots, 128)
-            return withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
-                let events = buf.baseAddress!
-                var total = 0
+        /// The reaper, after running jobs: submits what they queued, unless
+        /// another thread is submitting (it takes them too).
+        private func flushQueued() {
+            let mine = submitQueue.withLock { q -> [Int]? in
+                if q.pending.isEmpty || q.submitting { return nil }
+                q.submitting = true
+                var spare: [Int] = []
+                swap(&spare, &q.spare)
+                return spare
+            }
+            guard var batch = mine else { return }
+            submitPending(&batch)
+        }
+
+        /// The submitter's rounds: takes everything pending, submits it, until
+        /// nothing is pending; then gives up the submitter's role (and the
+        /// batch array, as the spare).
+        private func submitPending(_ batch: inout [Int]) {
+            // At most `slots` requests are ever pending: their iocb pointers
+            // fit a temporary (stack) allocation.
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<iocb>?.self, capacity: slots) { ptrs in
                 while true {
-                    let n = backend.getEvents(context, max: batch, into: events)
-                    if n <= 0 { return total }
-                    for i in 0..<Int(n) { complete(events + i) }
-                    total += Int(n)
+                    batch.removeAll(keepingCapacity: true)
+                    let more = submitQueue.withLock { q -> Bool in
+                        if q.pending.isEmpty {
+                            q.submitting = false
+                            swap(&batch, &q.spare)
+                            return false
+                        }
+                        swap(&batch, &q.pending)
+                        return true
+                    }
+                    if !more { break }
+                    for (i, s) in batch.enumerated() { ptrs[i] = iocbs + s }
+                    submit(batch, ptrs.baseAddress!)
                 }
             }
         }
 
-        private func submit(_ batch: [Int], _ ptrs: inout [UnsafeMutablePointer<iocb>?]) {
+        /// Completes every event the kernel has ready; returns how many.
+        /// (One caller at a time: two consumers would both take an event.)
+        @discardableResult
+        private func drainCompletions() -> Int {
+            guard let context else { return 0 }
+            let batch = min(slots, 128)
+            return reaping.withLock { _ in
+                withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
+                    let events = buf.baseAddress!
+                    var total = 0
+                    while true {
+                        let n = backend.getEvents(context, max: batch, into: events)
+                        if n <= 0 { return total }
+                        for i in 0..<Int(n) { complete(events + i) }
+                        total += Int(n)
+                    }
+                }
+            }
+        }
+
+        private func submit(_ batch: [Int], _ ptrs: UnsafeMutablePointer<UnsafeMutablePointer<iocb>?>) {
             let context = context!  // set up by `perform` before it queued these
             var done = 0
             while done < batch.count {
-                let rc = ptrs.withUnsafeMutableBufferPointer { p in
-                    backend.submit(context, p.baseAddress! + done, count: batch.count - done)
-                }
+                let rc = backend.submit(context, ptrs + done, count: batch.count - done)
                 if rc > 0 { done += Int(rc); continue }
                 if rc == -EINTR { continue }
                 // The first remaining iocb was refused: fail it, return its slot,
@@ -259,9 +305,13 @@ extension AioContext {
         /// then destroys the kernel context.
         private func reap() {
             executor.adoptCurrentThread()
+            reaperThread.store(UInt(pthread_self()), ordering: .relaxed)
+            var jobs: [UnownedJob] = []
             while true {
-                // Tasks that prefer this thread run here between completions.
-                executor.runQueued()
+                // Tasks that prefer this thread run here between completions;
+                // what they asked for goes to the kernel in one io_submit.
+                executor.runQueued(&jobs)
+                flushQueued()
                 if executor.hasQueued { continue }
                 var count: UInt64 = 0
                 // Retries EINTR; any other failure still drains (nothing is lost:
@@ -359,46 +409,4 @@ extension SyncLevel {
         case .full: cla_RWF_SYNC
         }
     }
-}
-
-/// Whether io_setup will work, without creating a context (one set up only
-/// to ask costs ~40 ms to tear down).
-enum AIOAvailability {
-    /// The error io_setup(slots) would give, or nil when it should succeed.
-    static func refusal(slots: Int) -> EngineError? {
-        // io_setup with no events fails EINVAL before allocating anything when
-        // the syscall is there; ENOSYS without AIO, or a seccomp filter's errno.
-        var ctx: io_context_t?
-        let rc = io_setup(0, &ctx)
-        if rc != -EINVAL {
-            if rc == 0, let ctx { io_destroy(ctx) }  // never expected
-            return .setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots)
-        }
-        // fs/aio.c counts what was asked for: refused when nr_events exceeds
-        // aio-max-nr, or aio-nr + nr_events would.
-        guard let max = number("/proc/sys/fs/aio-max-nr"), let used = number("/proc/sys/fs/aio-nr") else { return nil }
-        return slots > max || used + slots > max ? .setupFailed(.EAGAIN, slots: slots) : nil
-    }
-
-    private static func number(_ path: String) -> Int? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-}
-
-/// The completion eventfd, closed exactly once, after its last user (the
-/// reaper, `close()`, the executor's wake-up): a number closed while another
-/// thread may still write to it could be reused by an unrelated open.
-final class EventFD: Sendable {
-    let fd: Int32
-
-    init(_ fd: Int32) { self.fd = fd }
-
-    /// Adds one to the counter (wakes the reaper); never blocks.
-    func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(fd, &one, 8)
-    }
-
-    deinit { Glibc.close(fd) }
 }
