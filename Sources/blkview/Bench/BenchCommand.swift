@@ -19,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Argument(help: "The file or block device to measure.")
     var path: String
 
-    @Option(help: "What to measure: the engine (like fio) or the page cache (like a user).")
+    @Option(help: "What to measure: the engine (like fio), the page cache (like a user) or the read path over any source, EWF too (decode, priority).")
     var mode: BenchMode = .seq
 
     @Option(name: .long, help: "Request size: 4096, 4k, 4KiB, 1m, 1MiB.")
