@@ -16,6 +16,9 @@ rounds=${2:-3}
 secs=${3:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
+# Both tools run in an autogroup of their own at nice -20 where allowed (see
+# scripts/lib/quiet): on a shared host the neighbours otherwise decide.
+q=$here/scripts/lib/quiet
 command -v fio >/dev/null || { echo "fio is not installed (apt-get install fio)" >&2; exit 1; }
 [ -x "$bin" ] || (cd "$here" && swift build -c release >&2)
 if [ ! -f "$file" ]; then
@@ -49,10 +52,12 @@ for c in "${cases[@]}"; do
   [[ "$name" =~ ${BLKVIEW_BENCH_CASES:-.} ]] || continue
   ratios=()
   for r in $(seq 1 "$rounds"); do
-    b=$("$bin" bench "$target" $bargs --duration "$secs" --json | python3 -c "$py_blk" "$metric")
+    b=$("$q" "$bin" bench "$target" $bargs --duration "$secs" --json | python3 -c "$py_blk" "$metric")
     # --lat_percentiles: fio's total latency (submission + completion), what
     # blkview measures too (fio's default percentiles are clat only).
-    f=$(fio --name=bench --filename="$target" --ioengine=libaio --direct=1 $fargs --lat_percentiles=1 \
+    # --thread: fio's job runs as a thread of the fio process; a forked job
+    # calls setsid and would leave the autogroup that quiet reniced.
+    f=$("$q" fio --thread --name=bench --filename="$target" --ioengine=libaio --direct=1 $fargs --lat_percentiles=1 \
           --runtime="$secs" --time_based --output-format=json 2>/dev/null | python3 -c "$py_fio" "$metric")
     # Throughput: higher is better (blkview/fio). Latency: lower is better (fio/blkview).
     ratio=$(python3 -c "b,f=float('$b'),float('$f'); print(f'{(f/b if \"$metric\"==\"p50_us\" else b/f):.3f}')")

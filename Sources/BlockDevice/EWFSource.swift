@@ -44,7 +44,8 @@ final class EWFSource: BlockSource {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let gap = missingSegment.map { "EWF segment \($0.missing) is missing (\($0.present) exists): the data there is not in the segments present" }
         decoders = EWFDecoders(first: handle, path: path, count: cores, failureHint: gap)
-        engineNote = "EWF: libewf decodes on \(cores) worker\(cores == 1 ? "" : "s"), one handle each"
+        engineNote = "EWF: libewf decodes on \(cores) worker\(cores == 1 ? "" : "s"), one handle each; "
+            + "it reads the segment files with pread (not AIO)"
     }
 
     /// `.E01`, `.e01`, `.E02`…, `.Ex01` (EWF2): handed to libewf, which globs the set.
@@ -147,7 +148,10 @@ final class EWFSource: BlockSource {
 
 extension EWFSource: ReadPathSource {
     var readConcurrency: Int { decoders.count }
-    var engineLabel: String { "ewf ×\(decoders.count)" }
+    /// What runs: libewf decode workers, each reading the segment files
+    /// with pread through our libbfio handles (CLibEWF's segment_read), not
+    /// the AIO engine.
+    var engineLabel: String { "ewf ×\(decoders.count) decoders (pread)" }
     /// The chunks a read decodes: `chunk 1234` or `chunks 1234–1237`.
     func describe(offset: Int64, length: Int) -> String? {
         guard chunkSize > 0, offset >= 0, length > 0 else { return nil }

@@ -61,6 +61,45 @@ void cla_event_set(struct io_event *ev, uint64_t data, int64_t res) {
     ev->res = (unsigned long)res;
 }
 
+// The kernel's struct aio_ring (fs/aio.c), the header of the completion ring
+// mapped at the address io_setup returns.
+struct cla_aio_ring {
+    unsigned id;
+    unsigned nr;  // events in the ring
+    unsigned head;  // written by the consumer (us, or io_getevents)
+    unsigned tail;  // written by the kernel
+    unsigned magic;
+    unsigned compat_features;
+    unsigned incompat_features;
+    unsigned header_length;
+    struct io_event io_events[];
+};
+#define CLA_AIO_RING_MAGIC 0xa10a10a1u
+
+int32_t cla_ring_usable(io_context_t ctx) {
+    const struct cla_aio_ring *ring = (const struct cla_aio_ring *)ctx;
+    return ring != NULL && ring->magic == CLA_AIO_RING_MAGIC && ring->incompat_features == 0 && ring->nr > 0;
+}
+
+int32_t cla_ring_reap(io_context_t ctx, struct io_event *events, int32_t max) {
+    struct cla_aio_ring *ring = (struct cla_aio_ring *)ctx;
+    if (!cla_ring_usable(ctx)) return -1;
+    unsigned nr = ring->nr;
+    unsigned head = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+    // Acquire: the events before `tail` are fully written (the kernel
+    // publishes tail after the event, with a write barrier).
+    unsigned tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+    if (head >= nr || tail >= nr) return -1;  // never from a sane kernel
+    int32_t n = 0;
+    while (n < max && head != tail) {
+        events[n++] = ring->io_events[head];
+        head = head + 1 == nr ? 0 : head + 1;
+    }
+    // Release: the slots are copied out before the kernel may reuse them.
+    if (n > 0) __atomic_store_n(&ring->head, head, __ATOMIC_RELEASE);
+    return n;
+}
+
 int cla_statx_dioalign(int32_t fd, uint32_t *mem_align, uint32_t *offset_align) {
     struct statx stx;
     memset(&stx, 0, sizeof(stx));

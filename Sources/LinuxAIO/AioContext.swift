@@ -99,7 +99,7 @@ extension AioContext {
     /// its last user), `backend` are immutable after init, the
     /// context is set once under `setup`'s lock and published atomically; `iocbs[slot]` is written only by the holder of that slot before it
     /// submits, then read by the kernel and by the reaper until the slot is freed;
-    /// `submitQueue` and `closing` are behind their locks.
+    /// `submitQueue` is behind its lock, `closing` atomic.
     final class Core: @unchecked Sendable {
         let table: SlotTable
         private let backend: any AIOBackend
@@ -113,13 +113,21 @@ extension AioContext {
         private let iocbs: UnsafeMutablePointer<iocb>
         private let slots: Int
         private let submitQueue = Protected(SubmitQueue())
-        private let closing = Protected(false)
+        /// One consumer of the completion ring at a time: the reaper and a
+        /// submitter harvesting after its io_submit both drain it.
+        private let reaping = Protected(())
+        /// Set once by `close()`; read by the reaper on every wake-up (an
+        /// atomic: no lock on the path of every completion).
+        private let closing = Atomic<Bool>(false)
         private let fallback = Protected<WorkerPool?>(nil)
         let executor: ReaperExecutor
 
         struct SubmitQueue {
             var pending: [Int] = []
             var submitting = false
+            /// The submitter's batch array, swapped with `pending` (no
+            /// allocation per round once both have grown).
+            var spare: [Int] = []
         }
 
         init(slots: Int, backend: some AIOBackend) throws {
@@ -157,7 +165,7 @@ extension AioContext {
             if context != nil { return }
             let result = setup.withLock { state -> Result<UInt, EngineError> in
                 if let state { return state }
-                if closing.withLock({ $0 }) { return .failure(.shutDown) }
+                if closing.load(ordering: .acquiring) { return .failure(.shutDown) }
                 var ctx: io_context_t?
                 let rc = backend.setup(maxEvents: Int32(slots), context: &ctx)
                 let r: Result<UInt, EngineError> = if rc == 0, let ctx { .success(UInt(bitPattern: ctx)) } else {
@@ -184,27 +192,26 @@ extension AioContext {
 
         /// Queues a prepared slot; the first caller to find nobody submitting
         /// becomes the submitter and flushes everything queued meanwhile in
-        /// one io_submit per round.
+        /// one io_submit per round. (Deferring the reaper thread's own
+        /// requests until its jobs had run, one io_submit for them all, was
+        /// measured: 4 KiB random reads at depth 4 and 32 fell from 1.0x fio
+        /// to 0.8x; each request goes to the kernel at once.)
         private func enqueue(_ slot: Int) {
-            let mine = submitQueue.withLock { q -> Bool in
+            // The submitter takes the spare batch array: the batches swap
+            // with `pending` and back, so no round allocates once both have grown.
+            // The new submitter takes what is pending at once (with its own
+            // slot: one lock, not two, on the way in).
+            let mine = submitQueue.withLock { q -> [Int]? in
                 q.pending.append(slot)
-                if q.submitting { return false }
+                if q.submitting { return nil }
                 q.submitting = true
-                return true
+                var batch: [Int] = []
+                swap(&batch, &q.spare)
+                swap(&batch, &q.pending)
+                return batch
             }
-            guard mine else { return }
-            var ptrs: [UnsafeMutablePointer<iocb>?] = []
-            while true {
-                let batch = submitQueue.withLock { q -> [Int] in
-                    if q.pending.isEmpty { q.submitting = false; return [] }
-                    defer { q.pending.removeAll(keepingCapacity: true) }
-                    return q.pending
-                }
-                if batch.isEmpty { break }
-                ptrs.removeAll(keepingCapacity: true)
-                for s in batch { ptrs.append(iocbs + s) }
-                submit(batch, &ptrs)
-            }
+            guard var batch = mine else { return }
+            submitPending(&batch)
             // Harvest what has completed meanwhile, here, as fio's loop does:
             // those tasks then resume on this (busy) thread's pool without
             // waiting for the reaper's wake-up — two thread hops saved per
@@ -212,30 +219,58 @@ extension AioContext {
             drainCompletions()
         }
 
-        /// Completes every event the kernel has ready; returns how many.
-        @discardableResult
-        private func drainCompletions() -> Int {
-            guard let context else { return 0 }
-            let batch = min(slots, 128)
-            return withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
-                let events = buf.baseAddress!
-                var total = 0
+        /// The submitter's rounds: submits `batch` (taken from `pending`), then
+        /// whatever was queued meanwhile, until nothing is pending; then gives
+        /// up the submitter's role (and the batch array, as the spare).
+        private func submitPending(_ batch: inout [Int]) {
+            // At most `slots` requests are ever pending: their iocb pointers
+            // fit a temporary (stack) allocation.
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<iocb>?.self, capacity: slots) { ptrs in
                 while true {
-                    let n = backend.getEvents(context, max: batch, into: events)
-                    if n <= 0 { return total }
-                    for i in 0..<Int(n) { complete(events + i) }
-                    total += Int(n)
+                    for (i, s) in batch.enumerated() { ptrs[i] = iocbs + s }
+                    submit(batch, ptrs.baseAddress!)
+                    batch.removeAll(keepingCapacity: true)
+                    let more = submitQueue.withLock { q -> Bool in
+                        if q.pending.isEmpty {
+                            q.submitting = false
+                            swap(&batch, &q.spare)
+                            return false
+                        }
+                        swap(&batch, &q.pending)
+                        return true
+                    }
+                    if !more { break }
                 }
             }
         }
 
-        private func submit(_ batch: [Int], _ ptrs: inout [UnsafeMutablePointer<iocb>?]) {
+        /// Completes every event the kernel has ready; returns how many.
+        /// (One caller at a time: two consumers would both take an event.)
+        @discardableResult
+        private func drainCompletions() -> Int {
+            let batch = min(slots, 128)
+            return reaping.withLock { _ in
+                // Under the lock the reaper destroys the context with: the
+                // ring is unmapped by io_destroy, and reading it then would fault.
+                guard let context else { return 0 }
+                return withUnsafeTemporaryAllocation(of: io_event.self, capacity: batch) { buf in
+                    let events = buf.baseAddress!
+                    var total = 0
+                    while true {
+                        let n = backend.getEvents(context, max: batch, into: events)
+                        if n <= 0 { return total }
+                        for i in 0..<Int(n) { complete(events + i) }
+                        total += Int(n)
+                    }
+                }
+            }
+        }
+
+        private func submit(_ batch: [Int], _ ptrs: UnsafeMutablePointer<UnsafeMutablePointer<iocb>?>) {
             let context = context!  // set up by `perform` before it queued these
             var done = 0
             while done < batch.count {
-                let rc = ptrs.withUnsafeMutableBufferPointer { p in
-                    backend.submit(context, p.baseAddress! + done, count: batch.count - done)
-                }
+                let rc = backend.submit(context, ptrs + done, count: batch.count - done)
                 if rc > 0 { done += Int(rc); continue }
                 if rc == -EINTR { continue }
                 // The first remaining iocb was refused: fail it, return its slot,
@@ -259,22 +294,27 @@ extension AioContext {
         /// then destroys the kernel context.
         private func reap() {
             executor.adoptCurrentThread()
+            var jobs: [UnownedJob] = []
             while true {
                 // Tasks that prefer this thread run here between completions.
-                executor.runQueued()
+                executor.runQueued(&jobs)
                 if executor.hasQueued { continue }
                 var count: UInt64 = 0
                 // Retries EINTR; any other failure still drains (nothing is lost:
                 // completions wait in the ring until io_getevents takes them).
                 _ = Syscall.retrying { Glibc.read(eventFD.fd, &count, 8) }
                 drainCompletions()
-                if closing.withLock({ $0 }) && table.inUse == 0 && executor.markExited() { break }
+                if closing.load(ordering: .acquiring) && table.inUse == 0 && executor.markExited() { break }
             }
             fallback.withLock { $0 }?.stop()
-            setup.withLock { state in
-                if case let .success(bits) = state, let ctx = OpaquePointer(bitPattern: bits) { backend.destroy(ctx) }
-                contextBits.store(0, ordering: .releasing)
-                state = .failure(.shutDown)
+            // With `reaping` held: a submitter's harvest never reads the ring
+            // (in our memory until io_destroy unmaps it) after this.
+            reaping.withLock { _ in
+                setup.withLock { state in
+                    if case let .success(bits) = state, let ctx = OpaquePointer(bitPattern: bits) { backend.destroy(ctx) }
+                    contextBits.store(0, ordering: .releasing)
+                    state = .failure(.shutDown)
+                }
             }
             // The eventfd is not closed here: close() and the executor may
             // still signal it; it closes with its last user (EventFD.deinit).
@@ -322,7 +362,7 @@ extension AioContext {
         /// Marks the context closing and wakes the reaper, which exits once
         /// nothing is in flight. Does not block.
         func close() {
-            let first = closing.setOnce()
+            let first = !closing.exchange(true, ordering: .acquiringAndReleasing)
             guard first else { return }
             table.close()
             wake()
@@ -359,46 +399,4 @@ extension SyncLevel {
         case .full: cla_RWF_SYNC
         }
     }
-}
-
-/// Whether io_setup will work, without creating a context (one set up only
-/// to ask costs ~40 ms to tear down).
-enum AIOAvailability {
-    /// The error io_setup(slots) would give, or nil when it should succeed.
-    static func refusal(slots: Int) -> EngineError? {
-        // io_setup with no events fails EINVAL before allocating anything when
-        // the syscall is there; ENOSYS without AIO, or a seccomp filter's errno.
-        var ctx: io_context_t?
-        let rc = io_setup(0, &ctx)
-        if rc != -EINVAL {
-            if rc == 0, let ctx { io_destroy(ctx) }  // never expected
-            return .setupFailed(Errno(rc < 0 ? -rc : EINVAL), slots: slots)
-        }
-        // fs/aio.c counts what was asked for: refused when nr_events exceeds
-        // aio-max-nr, or aio-nr + nr_events would.
-        guard let max = number("/proc/sys/fs/aio-max-nr"), let used = number("/proc/sys/fs/aio-nr") else { return nil }
-        return slots > max || used + slots > max ? .setupFailed(.EAGAIN, slots: slots) : nil
-    }
-
-    private static func number(_ path: String) -> Int? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-}
-
-/// The completion eventfd, closed exactly once, after its last user (the
-/// reaper, `close()`, the executor's wake-up): a number closed while another
-/// thread may still write to it could be reused by an unrelated open.
-final class EventFD: Sendable {
-    let fd: Int32
-
-    init(_ fd: Int32) { self.fd = fd }
-
-    /// Adds one to the counter (wakes the reaper); never blocks.
-    func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(fd, &one, 8)
-    }
-
-    deinit { Glibc.close(fd) }
 }

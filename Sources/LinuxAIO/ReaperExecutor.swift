@@ -55,15 +55,15 @@ final class ReaperExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs the queued jobs (on the reaper thread); true if there were any.
+    /// `batch` is the reaper's own array, swapped with the queue (so that a
+    /// round allocates nothing once both have grown).
     @discardableResult
-    func runQueued() -> Bool {
-        let jobs = state.withLock { s -> [UnownedJob] in
-            defer { s.jobs.removeAll(keepingCapacity: true) }
-            return s.jobs
-        }
+    func runQueued(_ batch: inout [UnownedJob]) -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        state.withLock { s in swap(&s.jobs, &batch) }
         let executor = asUnownedTaskExecutor()
-        for j in jobs { j.runSynchronously(on: executor) }
-        return !jobs.isEmpty
+        for j in batch { j.runSynchronously(on: executor) }
+        return !batch.isEmpty
     }
 
     var hasQueued: Bool { state.withLock { !$0.jobs.isEmpty } }

@@ -67,8 +67,7 @@ final class SlotTable: Sendable {
     func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
                  buffer: AlignedBuffer?, prepare: (Int) -> Void = { _ in },
                  submit: (Int) -> Void) async throws -> Int {
-        let slot = try await acquire()
-        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        let (slot, id) = try await acquire()
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
                 let started = state.withLock { s -> Bool in
@@ -172,15 +171,19 @@ final class SlotTable: Sendable {
 
     // MARK: - Slots
 
-    private func acquire() async throws -> Int {
+    /// A slot, and the id of the request that will hold it (one lock on
+    /// the fast path: a free slot and nobody waiting).
+    private func acquire() async throws -> (slot: Int, id: UInt64) {
         if Task.isCancelled { throw CancellationError() }
-        let fast = try state.withLock { s -> Int? in
+        let fast = try state.withLock { s -> (Int, UInt64)? in
             if s.closed { throw EngineError.shutDown }
-            return s.waiters.isEmpty ? s.free.popLast() : nil
+            guard s.waiters.isEmpty, let slot = s.free.popLast() else { return nil }
+            s.nextID += 1
+            return (slot, s.nextID)
         }
         if let fast { return fast }
         let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
-        return try await withTaskCancellationHandler {
+        let slot = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
                 enum Now { case slot(Int), error(any Error), wait }
                 let now = state.withLock { s -> Now in
@@ -200,6 +203,7 @@ final class SlotTable: Sendable {
             let w = state.withLock { s in s.waiters.remove { $0.id == id } }
             w?.continuation.resume(throwing: CancellationError())
         }
+        return (slot, id)  // the waiter's id (unique) names the request too
     }
 
     private func release(_ slot: Int) {

@@ -65,7 +65,8 @@ struct ReadPathSourceTests {
             // ewfacquire's default chunk: 64 sectors of 512 bytes.
             #expect((source as? EWFSource)?.describe(offset: 65536, length: 65536) == "chunks 2–3")
             #expect((source as? EWFSource)?.describe(offset: 40000, length: 100) == "chunk 1")
-            #expect(stats.engine == "ewf ×\(ProcessInfo.processInfo.activeProcessorCount)")
+            // What runs: libewf decoders reading the segments with pread, not AIO.
+            #expect(stats.engine == "ewf ×\(ProcessInfo.processInfo.activeProcessorCount) decoders (pread)")
             #expect(stats.limits.total == ProcessInfo.processInfo.activeProcessorCount)
         }
         // The last byte and a read that runs past the end: a short count, not an error.

@@ -82,7 +82,7 @@ struct BenchCommandTests {
             (["bench", "/nonexistent/disk.img"], "cannot open /nonexistent/disk.img: No such file or directory"),
             (["bench", "/dev/null", "--write"], "refusing to write to /dev/null"),
             (["bench", "FILE", "--block-size", "3x"], "The value '3x' is invalid for '--block-size"),
-            (["bench", "FILE", "--mode", "zigzag"], "The value 'zigzag' is invalid for '--mode <mode>'. Please provide one of 'seq', 'rand', 'scroll' or 'jumps'."),
+            (["bench", "FILE", "--mode", "zigzag"], "The value 'zigzag' is invalid for '--mode <mode>'. Please provide one of the following:"),
             (["bench", "FILE", "--sync", "data"], "--sync applies to --write only"),
             (["bench", "FILE", "--slots", "0"], "--slots must be 1 to 4096"),
             (["bench", "FILE", "--engine", "uring"], "The value 'uring' is invalid for '--engine <engine>'. Please provide one of 'auto', 'aio' or 'threads'."),

@@ -7,7 +7,7 @@ protocol ReadPathSource: BlockSource {
     var readConcurrency: Int { get }
     /// `disk.002 +0x1f000`, `EWF chunk 1234`; nil when there is nothing to add.
     func describe(offset: Int64, length: Int) -> String?
-    /// What the status bar calls the engine: `ewf ×2 over threads`.
+    /// What the status bar calls the engine, as it is: `ewf ×2 decoders (pread)`.
     var engineLabel: String { get }
 }
 

@@ -37,7 +37,7 @@ public struct ReadClassStatistics: Sendable {
 
 /// A consistent snapshot of the read path, cheap enough to take every frame.
 public struct ReadPathStatistics: Sendable {
-    /// What serves the reads: `aio ×32`, `threads ×32`, `ewf ×2`.
+    /// What serves the reads: `aio ×32`, `threads ×32`, `ewf ×2 decoders (pread)`.
     public let engine: String
     public let limits: ReadLimits
     public let interactive: Bool

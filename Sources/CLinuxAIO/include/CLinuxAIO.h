@@ -48,6 +48,18 @@ uint64_t cla_event_data(const struct io_event *ev);
 int64_t cla_event_res(const struct io_event *ev);
 void cla_event_set(struct io_event *ev, uint64_t data, int64_t res);
 
+/// Takes up to `max` completions from the context's completion ring, which
+/// the kernel maps into our memory (an io_context_t is the ring's address),
+/// without a system call: fio's `userspace_reap`. The kernel supports this
+/// (io_submit refills its request count from the ring's head). Returns the
+/// count, or -1 when the ring is not the layout this code knows (magic or
+/// incompatible features): then use io_getevents. The caller serialises
+/// calls on one context (one consumer at a time moves the head).
+int32_t cla_ring_reap(io_context_t ctx, struct io_event *events, int32_t max);
+
+/// Whether `cla_ring_reap` can read this context's ring.
+int32_t cla_ring_usable(io_context_t ctx);
+
 /// statx(STATX_DIOALIGN): 0 and the alignments, or -errno. Both outputs are 0
 /// when the file system does not report them (then O_DIRECT is unsupported or
 /// the kernel is older than 6.1).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockDevice
 import Foundation
 import Inspector
 import LinuxAIO
@@ -18,7 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Argument(help: "The file or block device to measure.")
     var path: String
 
-    @Option(help: "What to measure: the engine (like fio) or the page cache (like a user).")
+    @Option(help: "What to measure: the engine (like fio), the page cache (like a user) or the read path over any source, EWF too (decode, priority).")
     var mode: BenchMode = .seq
 
     @Option(name: .long, help: "Request size: 4096, 4k, 4KiB, 1m, 1MiB.")
@@ -67,9 +68,11 @@ struct BenchCommand: AsyncParsableCommand {
         try SourceOptions.validateSlots(slots)
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") }
         if sync != .none && !write { throw ValidationError("--sync applies to --write only") }
+        if mode.isReadPathMode && write { throw ValidationError("--write does not apply to --mode \(mode.rawValue)") }
     }
 
     func run() async throws {
+        if mode.isReadPathMode { return try await runReadPathBench() }
         guard let pattern = IOBenchConfig.Pattern(rawValue: mode.rawValue) else { return try await runCacheBench() }
         let blockSize = blockSize.int
         let target = try BenchTarget.open(path, write: write)
@@ -154,5 +157,24 @@ extension BenchCommand {
         }
         await source.close()
         print(json ? report.json() : report.json(pretty: true))
+    }
+}
+
+extension BenchCommand {
+    /// `--mode decode|priority`: the read path over any source (EWF too);
+    /// JSON only. --slots is the reads in flight (decode); --count the rounds (priority).
+    func runReadPathBench() async throws {
+        let source = try SourceOptions(slots: slots, engine: engine, sectorSize: nil).open(path)
+        let reader = MediaReader(source)
+        do {
+            let out = mode == .decode
+                ? try await ReadPathBench.decode(reader, blockSize: blockSize.int, inFlight: slots)
+                : try await ReadPathBench.priority(reader, blockSize: blockSize.int, queued: 31, rounds: min(count, 200), seed: seed)
+            await reader.close()
+            print(out)
+        } catch {
+            await reader.close()
+            throw error
+        }
     }
 }

@@ -23,15 +23,19 @@ extension SyncLevel: ExpressibleByArgument {
 
 /// `bench --mode`: the engine alone (like fio) or the page cache (like a user).
 enum BenchMode: String, CaseIterable, Sendable, ExpressibleByArgument {
-    case seq, rand, scroll, jumps
+    case seq, rand, scroll, jumps, decode, priority
 
     static var allValueDescriptions: [String: String] {
         ["seq": "the engine, sequential blocks (like fio --rw=read)",
          "rand": "the engine, random blocks (like fio --rw=randread)",
          "scroll": "the page cache, a user holding Page Down",
-         "jumps": "the page cache, random jumps"]
+         "jumps": "the page cache, random jumps",
+         "decode": "the read path, the whole media in order (EWF: decode-only throughput)",
+         "priority": "the read path, a visible read behind 31 queued readahead reads, against one read alone"]
     }
 
     /// scroll and jumps measure the page cache, not the engine.
     var isCacheMode: Bool { self == .scroll || self == .jumps }
+    /// decode and priority measure the read path over any source (EWF too).
+    var isReadPathMode: Bool { self == .decode || self == .priority }
 }
