@@ -1,0 +1,38 @@
+import Foundation
+import Glibc
+import TestSupport
+
+/// An nbdkit server started by a test on a unix socket in a scratch
+/// directory (never TCP), stopped by `stop()` or when dropped.
+final class NBDServer: Sendable {
+    let socket: String
+    let pid: Int32
+
+    /// `nbdkit -U SOCKET -P PIDFILE [filters] PLUGIN ARGS…`; returns once the
+    /// socket accepts connections (nbdkit writes the pid file when ready).
+    init(dir: String, name: String = "nbd", filters: [String] = [], plugin: [String]) throws {
+        socket = "\(dir)/\(name).sock"
+        let pidFile = "\(dir)/\(name).pid"
+        let argv = ["-U", socket, "-P", pidFile] + filters.map { "--filter=\($0)" } + plugin
+        let r = try Subprocess.run(Subprocess.which("nbdkit")!, argv)
+        guard r.status == 0 else { throw TestFailure("nbdkit \(argv.joined(separator: " ")): \(r.stderr)") }
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let p = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("nbdkit wrote no pid file")
+        }
+        pid = p
+    }
+
+    /// `nbd+unix:///?socket=…` (the default export).
+    var uri: String { "nbd+unix:///?socket=\(socket)" }
+
+    /// Kills the server (SIGKILL: no goodbye to clients).
+    func kill() { _ = Glibc.kill(pid, SIGKILL) }
+
+    func stop() { _ = Glibc.kill(pid, SIGTERM) }
+
+    deinit { _ = Glibc.kill(pid, SIGTERM) }
+
+    /// nbdkit, nbdcopy (libnbd-bin), qemu-img and qemu-nbd (qemu-utils) are installed.
+    static let available = Capability.have("nbdkit", "nbdcopy", "qemu-img", "qemu-nbd")
+}
