@@ -1,6 +1,12 @@
 #include "CLibNBD.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <libnbd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,3 +123,30 @@ int32_t cnbd_aio_notify_write(cnbd_handle *h) { return nbd_aio_notify_write(h); 
 int32_t cnbd_aio_in_flight(cnbd_handle *h) { return nbd_aio_in_flight(h); }
 int32_t cnbd_aio_is_dead(cnbd_handle *h) { return nbd_aio_is_dead(h) == 1 || nbd_aio_is_closed(h) == 1; }
 int32_t cnbd_shutdown(cnbd_handle *h) { return nbd_shutdown(h, 0); }
+
+#if defined(__x86_64__)
+#define CNBD_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define CNBD_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int32_t cnbd_deny_io_uring(void) {
+#if defined(CNBD_AUDIT_ARCH) && defined(__NR_io_uring_setup)
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CNBD_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -errno;
+    // Without SECCOMP_FILTER_FLAG_TSYNC: this thread (and its children) only.
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return -errno;
+    return 0;
+#else
+    return -ENOSYS;
+#endif
+}

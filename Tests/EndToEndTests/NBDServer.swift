@@ -16,11 +16,19 @@ final class NBDServer: Sendable {
         let argv = ["-U", socket, "-P", pidFile] + filters.map { "--filter=\($0)" } + plugin
         let r = try Subprocess.run(Subprocess.which("nbdkit")!, argv)
         guard r.status == 0 else { throw TestFailure("nbdkit \(argv.joined(separator: " ")): \(r.stderr)") }
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let p = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("nbdkit wrote no pid file")
+        // nbdkit writes the pid file once it accepts connections, which may
+        // be a moment after the parent has returned.
+        var found: Int32?
+        for _ in 0..<200 where found == nil {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+               let p = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                found = p
+            } else {
+                usleep(50_000)
+            }
         }
-        pid = p
+        guard let found else { throw TestFailure("nbdkit wrote no pid file in 10 s") }
+        pid = found
     }
 
     /// `nbd+unix:///?socket=…` (the default export).

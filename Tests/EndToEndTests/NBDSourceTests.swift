@@ -124,7 +124,7 @@ struct NBDSourceTests {
     @Test("a server killed mid-hash: a clear message and a non-zero exit, no hang")
     func serverKilled() throws {
         let s = try Scratch()
-        let server = try NBDServer(dir: s.path, filters: ["delay"], plugin: ["memory", "256M", "rdelay=50ms"])
+        let server = try NBDServer(dir: s.path, filters: ["delay"], plugin: ["memory", "1G", "rdelay=200ms"])
         let out = s.file("out")
         let started = Date()
         let r = try Subprocess.sh("( '\(Harness.blkview)' hash --algorithms sha256 '\(server.uri)' > '\(out)' 2>&1; echo \"status=$?\" >> '\(out)' ) & "

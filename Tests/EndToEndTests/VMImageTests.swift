@@ -92,7 +92,7 @@ struct VMImageTests {
         #expect(try ForensicStraceTests.snapshot(ev) == before)
     }
 
-    @Test("a file that only looks like an image by name opens as raw; a truncated qcow2 is one clear line")
+    @Test("a file that only looks like an image by name opens as raw; a qcow2 qemu refuses is one clear line")
     func notImages() throws {
         let s = try Scratch()
         _ = try s.writeRandom("plain.qcow2", count: 1 << 20, seed: 2)
@@ -101,7 +101,8 @@ struct VMImageTests {
         #expect(r.status == 0 && sha == plain)
         let raw = try Self.makeRaw(s)
         try Subprocess.checked("qemu-img", ["convert", "-O", "qcow2", raw, s.file("cut.qcow2")])
-        try Subprocess.sh("truncate -s 1000 '\(s.file("cut.qcow2"))'")
+        // Version 99: the magic says qcow2, qemu-nbd refuses the header.
+        try Subprocess.sh("printf '\\000\\000\\000\\143' | dd of='\(s.file("cut.qcow2"))' bs=1 seek=4 conv=notrunc status=none")
         let bad = try Subprocess.run(Harness.blkview, ["info", s.file("cut.qcow2")])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("cut.qcow2") && bad.stderr.contains("qemu-nbd"), "\(bad.stderr)")

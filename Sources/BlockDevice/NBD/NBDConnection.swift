@@ -71,6 +71,34 @@ final class NBDConnection: @unchecked Sendable {
         var allocation: Bool
     }
 
+    /// `connect` on a thread of its own whose children cannot set up
+    /// io_uring (`cnbd_deny_io_uring`): for a server started under --forensic.
+    static func connectWithoutIOURing(_ target: Target, slots: Int, name: String) throws(NBDFailure) -> (NBDConnection, Info) {
+        let result = Protected<Result<(NBDConnection, Info), NBDFailure>?>(nil)
+        let gate = ThreadGate()
+        do {
+            try NativeThread.start(name: "blkview-connect") {
+                let r: Result<(NBDConnection, Info), NBDFailure>
+                let rc = cnbd_deny_io_uring()
+                if rc != 0 {
+                    r = .failure(NBDFailure(message: "cannot forbid io_uring to the server (seccomp)", errno: -rc))
+                } else {
+                    do throws(NBDFailure) { r = .success(try connect(target, slots: slots, name: name, requireTLS: false)) } catch { r = .failure(error) }
+                }
+                result.withLock { $0 = r }
+                gate.open()
+            }
+        } catch {
+            throw NBDFailure(message: "\(error)", errno: EAGAIN)
+        }
+        gate.wait()
+        switch result.withLock({ $0 }) {
+        case let .success(v)?: return v
+        case let .failure(f)?: throw f
+        case nil: throw NBDFailure(message: "the connecting thread ended without a result", errno: EIO)
+        }
+    }
+
     /// Connects (blocking: the handshake), asks for base:allocation, reads
     /// the export's figures and starts the reaper.
     static func connect(_ target: Target, slots: Int, name: String, requireTLS: Bool) throws(NBDFailure) -> (NBDConnection, Info) {
@@ -166,7 +194,14 @@ final class NBDConnection: @unchecked Sendable {
         if let dead = state.withLock({ $0.dead }) { return NBDFailure(message: dead, errno: ENOTCONN) }
         let ctx = Unmanaged.passUnretained(self).toOpaque()
         let (failure, wantsWrite) = lock.withLock { _ -> (NBDFailure?, Bool) in
-            if call(handle, ctx) == -1 { return (NBDFailure.last(), false) }
+            if call(handle, ctx) == -1 {
+                // Dead between our check and the call: say so, not libnbd's
+                // "invalid state" (the user's problem is the lost server).
+                if cnbd_aio_is_dead(handle) == 1 {
+                    return (NBDFailure(message: "the connection to the NBD server \(name) was lost", errno: ENOTCONN), false)
+                }
+                return (NBDFailure.last(), false)
+            }
             return (nil, cnbd_aio_get_direction(handle) & 2 != 0)
         }
         if wantsWrite { wake() }
@@ -177,7 +212,7 @@ final class NBDConnection: @unchecked Sendable {
     func error(_ op: IOOperation, offset: Int64, length: Int, _ f: NBDFailure) -> IOError {
         let e = f.errno != 0 ? f.errno : EIO
         return IOError(operation: op, fd: -1, path: name, offset: offset, length: length, errno: Errno(e),
-                       hint: f.message)
+                       hint: e == ENOTCONN ? Self.hint(errno: e, dead: f.message) : f.message)
     }
 
     /// Called by the completion callback (reaper thread, or a submitter).

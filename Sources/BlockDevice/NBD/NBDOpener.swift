@@ -40,15 +40,46 @@ enum NBDOpener {
             throw BlockSourceError(path: path, reason: .nbd(
                 "cannot follow the \(format.driver) image's backing chain (a backing file is unreadable or the chain loops) — check the backing files"))
         }
+        // qemu-nbd's own messages go to a log in a private directory of
+        // /tmp (read when it fails, removed at once): the user sees one line.
+        var template = Array("/tmp/blkview-qemu-nbd-XXXXXX".utf8CString)
+        guard let dirPointer = mkdtemp(&template) else {
+            throw BlockSourceError(path: path, reason: .nbd("cannot create a temporary directory for qemu-nbd's messages: \(Errno(errno))"))
+        }
+        let dir = String(cString: dirPointer)
+        let log = "\(dir)/qemu-nbd.log"
+        defer {
+            unlink(log)
+            rmdir(dir)
+        }
+        let wrapped = ["/bin/sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "sh", log] + argv
         let (c, info): (NBDConnection, NBDConnection.Info)
         do {
-            (c, info) = try NBDConnection.connect(.socketActivation(argv), slots: options.slots,
-                                                  name: "qemu-nbd \(path)", requireTLS: false)
+            let name = "qemu-nbd \(path)"
+            (c, info) = options.forensic
+                ? try NBDConnection.connectWithoutIOURing(.socketActivation(wrapped), slots: options.slots, name: name)
+                : try NBDConnection.connect(.socketActivation(wrapped), slots: options.slots, name: name, requireTLS: false)
         } catch {
-            throw BlockSourceError(path: path, reason: .nbd("qemu-nbd could not serve this \(format.driver) image: \(error.message)"))
+            let said = lastLine(of: log).map { ": \($0)" } ?? ": \(error.message)"
+            throw BlockSourceError(path: path, reason: .nbd("qemu-nbd could not serve this \(format.driver) image\(said)"))
         }
         return NBDSource(path: path, kind: .vmImage(format: format.driver), files: [path], connection: c, info: info,
                          label: "\(format.driver) via qemu-nbd", note: nil, sectorSize: options.sectorSize)
+    }
+
+    /// The last non-empty line of a small text file (qemu-nbd's message).
+    static func lastLine(of path: String) -> String? {
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 20 {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init)
     }
 
     /// libnbd's message, and what to check.

@@ -89,4 +89,11 @@ int32_t cnbd_aio_is_dead(cnbd_handle *h);
 /// nbd_shutdown: tells the server we are done (commands in flight finish first).
 int32_t cnbd_shutdown(cnbd_handle *h);
 
+/// Makes io_uring_setup fail with ENOSYS for the calling thread and the
+/// processes it starts from now on (a seccomp filter; no_new_privs is set
+/// too): a server started under --forensic (qemu-nbd polls through io_uring
+/// when it can, whose requests no syscall audit sees) falls back to ppoll.
+/// 0, or -errno.
+int32_t cnbd_deny_io_uring(void);
+
 #endif
