@@ -13,7 +13,7 @@ struct NBDViewerTmuxTests {
         let s = try Scratch()
         let raw = try s.file("disk.img", size: 4 << 20, random: true)
         let server = try NBDServer(dir: s.path, plugin: ["file", raw])
-        let t = try TmuxSession("\(Harness.blkview) --slots 16 '\(server.uri)'")
+        let t = try TmuxSession("\(Harness.blkview) --slots 16 '\(server.uri)'", width: 200, height: 40)
         try t.waitFor(text: "00000000", seconds: 20)
         try t.waitFor(text: "nbd ×16")
         try t.send(":")
