@@ -144,4 +144,31 @@ struct NBDSourceTests {
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1 && r.stderr.contains("nobody.sock") && r.stderr.contains("server running"), "\(r.stderr)")
     }
+
+    @Test("patch --sync data on a writable export: the write carries FUA, reads back, and undo restores; a read-only export refuses in one line")
+    func writes() throws {
+        let s = try Scratch()
+        let server = try NBDServer(dir: s.path, filters: ["log"], plugin: ["memory", "4M", "logfile=\(s.file("log"))"])
+        let p = try Subprocess.run(Harness.blkview, ["patch", server.uri, "--at", "0x1000", "--hex", "deadbeef", "--sync", "data",
+                                                     "--journal", s.file("j.bvundo")])
+        #expect(p.status == 0, "\(p.stdout) \(p.stderr)")
+        let log = try String(contentsOfFile: s.file("log"), encoding: .utf8)
+        #expect(log.contains("Write id=") && log.contains("offset=0x1000") && log.contains("fua=1"), "\(log)")
+        try Subprocess.checked("nbdcopy", [server.uri, s.file("after.raw")])
+        #expect(try Subprocess.sh("xxd -s 0x1000 -l 4 -p '\(s.file("after.raw"))'").trimmed == "deadbeef")
+        let u = try Subprocess.run(Harness.blkview, ["undo", s.file("j.bvundo"), "--target", server.uri])
+        #expect(u.status == 0, "\(u.stdout) \(u.stderr)")
+        try Subprocess.checked("nbdcopy", [server.uri, s.file("undone.raw")])
+        #expect(try Subprocess.sh("xxd -s 0x1000 -l 4 -p '\(s.file("undone.raw"))'").trimmed == "00000000")
+
+        let ro = try NBDServer(dir: s.path, name: "ro", plugin: ["memory", "4M"], readOnly: true)
+        let refused = try Subprocess.run(Harness.blkview, ["patch", ro.uri, "--at", "0", "--hex", "00", "--journal", s.file("ro.bvundo")])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("exports it read-only"), "\(refused.stderr)")
+        let view = try Subprocess.run(Harness.blkview, ["view", "--write", ro.uri])
+        #expect(view.status != 0 && view.stderr.contains("exports it read-only"), "\(view.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.file("ro.bvundo")))
+        let forensic = try Subprocess.run(Harness.blkview, ["view", "--write", "--forensic", "--log", s.file("f.log"), server.uri])
+        #expect(forensic.status != 0 && forensic.stderr.contains("refused under --forensic"), "\(forensic.stderr)")
+    }
 }
