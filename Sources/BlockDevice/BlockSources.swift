@@ -56,6 +56,10 @@ public enum BlockSources {
         }
     }
 
+    /// True when `path` names an NBD export (`nbd://`, `nbds://`,
+    /// `nbd+unix://`, …) rather than a file: there is no file to stamp.
+    public static func isNBDURI(_ path: String) -> Bool { NBDOpener.isURI(path) }
+
     /// Opens the file or device a `WritePermit` was granted for, `O_RDWR |
     /// O_DIRECT` (without O_DIRECT where the file system refuses it; then the
     /// threaded engine). Never `O_CREAT` or `O_TRUNC`.

@@ -6,6 +6,12 @@ extension BlockSource {
         return "\(engine.kind) engine"
     }
 
+    /// The engine with its parallelism: `aio ×32`, `nbd ×32`, `qcow2 via qemu-nbd`.
+    public var engineLabel: String {
+        if let nbd = self as? NBDSource { return nbd.label }
+        return "\(engine.kind) ×\(engine.slots)"
+    }
+
     /// The engine's short name for JSON: `aio`, `threads`, `nbd`, `qemu-nbd`.
     public var engineName: String {
         if let nbd = self as? NBDSource { return nbd.kind == .nbd ? "nbd" : "qemu-nbd" }

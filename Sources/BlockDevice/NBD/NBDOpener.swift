@@ -36,10 +36,12 @@ enum NBDOpener {
             throw BlockSourceError(path: path, reason: .nbd(
                 "it is a \(format.driver) image, which blkview reads through qemu-nbd, and qemu-nbd is not installed — install qemu-utils"))
         }
-        guard let argv = format.qemuNBDArguments(qemuNBD: qemu, path: path, forensic: options.forensic) else {
+        let backing = format.driver == "qcow2" ? VMImageFormat.qcow2BackingChain(path) : []
+        guard let backing else {
             throw BlockSourceError(path: path, reason: .nbd(
                 "cannot follow the \(format.driver) image's backing chain (a backing file is unreadable or the chain loops) — check the backing files"))
         }
+        let argv = format.qemuNBDArguments(qemuNBD: qemu, path: path, forensic: options.forensic, backingDepth: backing.count)
         // qemu-nbd's own messages go to a log in a private directory of
         // /tmp (read when it fails, removed at once): the user sees one line.
         var template = Array("/tmp/blkview-qemu-nbd-XXXXXX".utf8CString)
@@ -63,7 +65,7 @@ enum NBDOpener {
             let said = lastLine(of: log).map { ": \($0)" } ?? ": \(error.message)"
             throw BlockSourceError(path: path, reason: .nbd("qemu-nbd could not serve this \(format.driver) image\(said)"))
         }
-        return NBDSource(path: path, kind: .vmImage(format: format.driver), files: [path], connection: c, info: info,
+        return NBDSource(path: path, kind: .vmImage(format: format.driver), files: [path] + backing, connection: c, info: info,
                          label: "\(format.driver) via qemu-nbd", note: nil, sectorSize: options.sectorSize)
     }
 

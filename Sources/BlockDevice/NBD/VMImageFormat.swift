@@ -45,22 +45,25 @@ struct VMImageFormat: Sendable, Equatable {
         return Array(UnsafeRawBufferPointer(start: buf.baseAddress + skip, count: got))
     }
 
-    /// How many backing files stand behind the qcow2 image at `path` (for the
-    /// per-layer options of qemu-nbd), following the headers' backing names;
-    /// nil when a header cannot be read or the chain is deeper than 64 (a loop).
-    static func qcow2BackingDepth(_ path: String) -> Int? {
+    /// The backing files behind the qcow2 image at `path`, nearest first (for
+    /// the per-layer options of qemu-nbd and the session log's stamps),
+    /// following the headers' backing names; nil when a header cannot be read
+    /// or the chain is deeper than 64 (a loop).
+    static func qcow2BackingChain(_ path: String) -> [String]? {
         var current = path
+        var chain: [String] = []
         for depth in 0...64 {
+            if depth > 0 { chain.append(current) }
             let fd = Glibc.open(current, O_RDONLY | O_CLOEXEC | cla_O_NOATIME)
             let f = fd >= 0 ? fd : Glibc.open(current, O_RDONLY | O_CLOEXEC)
-            guard f >= 0 else { return depth == 0 ? nil : depth }
+            guard f >= 0 else { return depth == 0 ? nil : chain }
             defer { Glibc.close(f) }
             guard let h = readBytes(fd: f, at: 0, count: 20), h.count == 20, h[0..<4] == [0x51, 0x46, 0x49, 0xFB] else {
-                return depth  // a raw or other-format backing file ends the qcow2 chain
+                return chain  // a raw or other-format backing file ends the qcow2 chain
             }
             let off = h[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let len = h[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            guard off != 0, len > 0 else { return depth }
+            guard off != 0, len > 0 else { return chain }
             guard len <= 1023, off < UInt64(Int64.max), let nameBytes = readBytes(fd: f, at: Int64(off), count: Int(len)),
                   nameBytes.count == Int(len) else { return nil }
             let name = String(decoding: nameBytes, as: UTF8.self)
@@ -79,11 +82,9 @@ struct VMImageFormat: Sendable, Equatable {
     /// passes (socket activation). Under `forensic`, image locking is off on
     /// the image and every qcow2 backing file (QEMU takes OFD locks on each
     /// layer otherwise), so that nothing is locked or changed.
-    func qemuNBDArguments(qemuNBD: String, path: String, forensic: Bool) -> [String]? {
+    func qemuNBDArguments(qemuNBD: String, path: String, forensic: Bool, backingDepth depth: Int) -> [String] {
         var argv = [qemuNBD, "--read-only"]
         if forensic {
-            let depth = driver == "qcow2" ? Self.qcow2BackingDepth(path) : 0
-            guard let depth else { return nil }
             // Image options are comma-separated: a comma in the path is doubled.
             let escaped = path.replacingOccurrences(of: ",", with: ",,")
             var opts = "driver=\(driver),read-only=on,file.driver=file,file.filename=\(escaped),file.locking=off"
