@@ -127,11 +127,12 @@ struct NBDSourceTests {
     @Test("a server killed mid-hash: a clear message and a non-zero exit, no hang")
     func serverKilled() throws {
         let s = try Scratch()
-        let server = try NBDServer(dir: s.path, filters: ["delay"], plugin: ["memory", "1G", "rdelay=200ms"])
+        let log = s.file("log")
+        let server = try NBDServer(dir: s.path, filters: ["log", "delay"], plugin: ["memory", "1G", "rdelay=200ms", "logfile=\(log)"])
         let out = s.file("out")
         let started = Date()
         let r = try Subprocess.sh("( '\(Harness.blkview)' hash --algorithms sha256 '\(server.uri)' > '\(out)' 2>&1; echo \"status=$?\" >> '\(out)' ) & "
-            + "sleep 1; kill -9 \(server.pid); wait")
+            + "for i in $(seq 600); do grep -q 'Read id=' '\(log)' 2>/dev/null && break; sleep 0.05; done; sleep 0.3; kill -9 \(server.pid); wait")
         #expect(r.status == 0)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(Date().timeIntervalSince(started) < 30)

@@ -33,7 +33,8 @@ final class NBDConnection: @unchecked Sendable {
         var reaperDone = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         var nextStatusTag: UInt64 = 1 << 62
-        var status: [UInt64: CheckedContinuation<Int32, Never>] = [:]
+        /// Block-status commands in flight: what to call with their errno.
+        var status: [UInt64: @Sendable (Int32) -> Void] = [:]
     }
 
     /// Serializes every call into `handle`.
@@ -219,7 +220,7 @@ final class NBDConnection: @unchecked Sendable {
     fileprivate func completed(tag: UInt64, error: Int32) {
         if tag >= 1 << 62 {
             let c = state.withLock { $0.status.removeValue(forKey: tag) }
-            c?.resume(returning: error)
+            c?(error)
             return
         }
         let slot = Int(tag)
@@ -252,18 +253,22 @@ final class NBDConnection: @unchecked Sendable {
     // MARK: Block status
 
     /// base:allocation extents for `count` bytes at `offset` (the server may
-    /// answer for fewer); nil with the reason when the command failed.
-    func allocation(offset: Int64, count: UInt64) async -> Result<[(length: UInt64, flags: UInt32)], NBDFailure> {
+    /// answer for fewer); the reason when the command failed. Blocks the
+    /// calling thread until the reaper sees the reply (no task involved, so
+    /// no cooperative thread is needed to finish it).
+    func allocation(offset: Int64, count: UInt64) -> Result<[(length: UInt64, flags: UInt32)], NBDFailure> {
         guard let list = cnbd_extent_list_new() else { return .failure(NBDFailure(message: "out of memory", errno: ENOMEM)) }
         defer { cnbd_extent_list_free(list) }
         let tag = state.withLock { s -> UInt64 in s.nextStatusTag += 1; return s.nextStatusTag }
-        let err: Int32 = await withCheckedContinuation { (c: CheckedContinuation<Int32, Never>) in
-            state.withLock { $0.status[tag] = c }
-            if let f = submit({ h, ctx in cnbd_aio_block_status(h, count, UInt64(offset), list, nbdCompletion, ctx, tag) }) {
-                let again = state.withLock { $0.status.removeValue(forKey: tag) }
-                again?.resume(returning: f.errno != 0 ? f.errno : EIO)
-            }
+        let gate = ThreadGate()
+        let result = Protected<Int32>(0)
+        state.withLock { $0.status[tag] = { e in result.withLock { $0 = e }; gate.open() } }
+        if let f = submit({ h, ctx in cnbd_aio_block_status(h, count, UInt64(offset), list, nbdCompletion, ctx, tag) }) {
+            let again = state.withLock { $0.status.removeValue(forKey: tag) }
+            again?(f.errno != 0 ? f.errno : EIO)
         }
+        gate.wait()
+        let err = result.withLock { $0 }
         if err != 0 { return .failure(NBDFailure(message: state.withLock { $0.dead } ?? "block status failed", errno: err)) }
         if list.pointee.failed != 0 { return .failure(NBDFailure(message: "out of memory for block status", errno: ENOMEM)) }
         let items = UnsafeBufferPointer(start: list.pointee.items, count: list.pointee.count)
@@ -324,7 +329,7 @@ final class NBDConnection: @unchecked Sendable {
         table.failAll { op, off, len in
             IOError(operation: op, fd: -1, path: name, offset: off, length: len, errno: Errno(ENOTCONN), hint: gone)
         }
-        for s in status { s.resume(returning: ENOTCONN) }
+        for s in status { s(ENOTCONN) }
         for w in waiters { w.resume() }
     }
 

@@ -92,28 +92,16 @@ extension NBDSource: HoleMapSource {
         return found
     }
 
-    /// Walks the export with block status, on the reaper; the calling
-    /// thread waits (like the lseek walk of a local file).
-    private func scanAllocation() -> [Range<Int64>]? {
-        let result = Protected<[Range<Int64>]??>(nil)
-        let gate = ThreadGate()
-        let size = geometry.size
-        let connection = self.connection
-        Task.detached {
-            let r = await Self.walk(connection, size: size)
-            result.withLock { $0 = .some(r) }
-            gate.open()
-        }
-        gate.wait()
-        return result.withLock { $0 } ?? nil
-    }
+    /// Walks the export with block status; the calling thread waits for
+    /// each reply (like the lseek walk of a local file).
+    private func scanAllocation() -> [Range<Int64>]? { Self.walk(connection, size: geometry.size) }
 
     /// At most this many block-status commands per export: a server that
     /// answers with ever smaller pieces ends the walk (no hole map) instead
     /// of keeping it going.
     static let maxStatusCommands = 1 << 20
 
-    static func walk(_ c: NBDConnection, size: Int64) async -> [Range<Int64>]? {
+    static func walk(_ c: NBDConnection, size: Int64) -> [Range<Int64>]? {
         var out: [Range<Int64>] = []
         var pos: Int64 = 0
         var commands = 0
@@ -121,7 +109,7 @@ extension NBDSource: HoleMapSource {
             commands += 1
             if commands > maxStatusCommands { return nil }
             let want = UInt64(min(size - pos, 1 << 30))
-            guard case let .success(list) = await c.allocation(offset: pos, count: want), !list.isEmpty else { return nil }
+            guard case let .success(list) = c.allocation(offset: pos, count: want), !list.isEmpty else { return nil }
             for e in list {
                 guard e.length > 0, e.length <= UInt64(Int64.max) else { return nil }
                 let (end, overflow) = pos.addingReportingOverflow(Int64(e.length))
