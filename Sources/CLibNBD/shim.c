@@ -26,6 +26,7 @@ int32_t cnbd_request_allocation(cnbd_handle *h) { return nbd_add_meta_context(h,
 int32_t cnbd_can_allocation(cnbd_handle *h) { return nbd_can_meta_context(h, LIBNBD_CONTEXT_BASE_ALLOCATION); }
 int32_t cnbd_set_name(cnbd_handle *h, const char *name) { return nbd_set_handle_name(h, name); }
 
+int32_t cnbd_allow_uri_local_files(cnbd_handle *h) { return nbd_set_uri_allow_local_file(h, true); }
 int32_t cnbd_connect_uri(cnbd_handle *h, const char *uri) { return nbd_connect_uri(h, uri); }
 int32_t cnbd_connect_socket_activation(cnbd_handle *h, char **argv) {
     return nbd_connect_systemd_socket_activation(h, argv);

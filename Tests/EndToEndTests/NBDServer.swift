@@ -10,10 +10,11 @@ final class NBDServer: Sendable {
 
     /// `nbdkit -U SOCKET -P PIDFILE [filters] PLUGIN ARGS…`; returns once the
     /// socket accepts connections (nbdkit writes the pid file when ready).
-    init(dir: String, name: String = "nbd", filters: [String] = [], plugin: [String], readOnly: Bool = false) throws {
+    init(dir: String, name: String = "nbd", filters: [String] = [], plugin: [String], readOnly: Bool = false,
+         extra: [String] = []) throws {
         socket = "\(dir)/\(name).sock"
         let pidFile = "\(dir)/\(name).pid"
-        let argv = (readOnly ? ["-r"] : []) + ["-U", socket, "-P", pidFile] + filters.map { "--filter=\($0)" } + plugin
+        let argv = (readOnly ? ["-r"] : []) + extra + ["-U", socket, "-P", pidFile] + filters.map { "--filter=\($0)" } + plugin
         let r = try Subprocess.run(Subprocess.which("nbdkit")!, argv)
         guard r.status == 0 else { throw TestFailure("nbdkit \(argv.joined(separator: " ")): \(r.stderr)") }
         // nbdkit writes the pid file once it accepts connections, which may

@@ -175,4 +175,20 @@ struct NBDSourceTests {
         let forensic = try Subprocess.run(Harness.blkview, ["view", "--write", "--forensic", "--log", s.file("f.log"), server.uri])
         #expect(forensic.status != 0 && forensic.stderr.contains("refused under --forensic"), "\(forensic.stderr)")
     }
+
+    @Test("TLS: nbds+unix with a PSK file against nbdkit --tls=require; plain nbd+unix is refused by that server")
+    func tls() throws {
+        let s = try Scratch()
+        _ = try s.writeRandom("raw", count: 1 << 20, seed: 4)
+        try Subprocess.sh("printf 'alice:%s\\n' $(head -c 32 /dev/urandom | xxd -p -c 64) > '\(s.file("psk"))' && chmod 600 '\(s.file("psk"))'")
+        let server = try NBDServer(dir: s.path, plugin: ["file", s.file("raw")], extra: ["--tls=require", "--tls-psk=\(s.file("psk"))"])
+        let uri = "nbds+unix://alice@/?socket=\(server.socket)&tls-psk-file=\(s.file("psk"))"
+        let (r, j) = try Self.hashJSON(uri)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(j["sha256"] as? String == (try Self.sha256(s.file("raw"))))
+        let info = try Subprocess.run(Harness.blkview, ["info", uri])
+        #expect(info.stdout.contains("nbds ×32"), "\(info.stdout)")
+        let plain = try Subprocess.run(Harness.blkview, ["info", server.uri])
+        #expect(plain.status != 0 && plain.stderr.contains("TLS"), "\(plain.stderr)")
+    }
 }

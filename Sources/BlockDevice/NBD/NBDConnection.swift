@@ -121,6 +121,7 @@ final class NBDConnection: @unchecked Sendable {
                 cnbd_close(h)
                 throw NBDFailure(message: "this libnbd was built without TLS support", errno: ENOTSUP)
             }
+            if cnbd_allow_uri_local_files(h) == -1 { throw fail() }
             if cnbd_connect_uri(h, u) == -1 { throw fail() }
         case let .socketActivation(argv):
             var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

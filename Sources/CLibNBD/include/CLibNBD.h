@@ -50,6 +50,9 @@ int32_t cnbd_can_allocation(cnbd_handle *h);
 /// Names the handle in libnbd's messages.
 int32_t cnbd_set_name(cnbd_handle *h, const char *name);
 
+/// Lets a URI name local files (`tls-psk-file=`, `tls-certificates=`):
+/// the user typed the URI, so its files are the user's choice.
+int32_t cnbd_allow_uri_local_files(cnbd_handle *h);
 /// nbd_connect_uri: nbd://, nbds://, nbd+unix://, nbds+unix://, nbd+vsock://.
 int32_t cnbd_connect_uri(cnbd_handle *h, const char *uri);
 /// nbd_connect_systemd_socket_activation: starts argv[0] with LISTEN_FDS
