@@ -54,7 +54,10 @@ enum NBDOpener {
             unlink(log)
             rmdir(dir)
         }
-        let wrapped = ["/bin/sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "sh", log] + argv
+        var wrapped = ["/bin/sh", "-c", "log=$1; shift; exec \"$@\" 2>\"$log\"", "sh", log] + argv
+        if options.forensic, let shielded = noatimeNamespace(log: log, layers: [path] + backing, argv: argv) {
+            wrapped = shielded
+        }
         let (c, info): (NBDConnection, NBDConnection.Info)
         do {
             let name = "qemu-nbd \(path)"
@@ -67,6 +70,29 @@ enum NBDOpener {
         }
         return NBDSource(path: path, kind: .vmImage(format: format.driver), files: [path] + backing, connection: c, info: info,
                          label: "\(format.driver) via qemu-nbd", note: nil, sectorSize: options.sectorSize)
+    }
+
+    /// Under --forensic, as root: qemu-nbd (which cannot open with
+    /// O_NOATIME) runs in a private mount namespace where each directory
+    /// holding a layer is bind-mounted read-only and noatime, so that its
+    /// reads change no access time and no write can reach the evidence.
+    /// Nil where that cannot be done (not root, no unshare): qemu-nbd then
+    /// runs as it is, and the session log reports an access time that moved.
+    static func noatimeNamespace(log: String, layers: [String], argv: [String]) -> [String]? {
+        guard geteuid() == 0, let unshare = findExecutable("unshare"), findExecutable("mount") != nil else { return nil }
+        var dirs: [String] = []
+        for layer in layers {
+            guard let real = realpath(layer, nil) else { return nil }
+            let full = String(cString: real)
+            free(real)
+            guard let slash = full.lastIndex(of: "/") else { return nil }
+            let dir = slash == full.startIndex ? "/" : String(full[..<slash])
+            if !dirs.contains(dir) { dirs.append(dir) }
+        }
+        let script = "exec 2>\"$1\"; shift; "
+            + "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro,noatime \"$1\" \"$1\" || exit 1; shift; done; "
+            + "shift; exec \"$@\""
+        return [unshare, "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", log] + dirs + ["--"] + argv
     }
 
     /// The last non-empty line of a small text file (qemu-nbd's message).
