@@ -8,6 +8,10 @@ public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
     case splitRaw(segments: Int)
     /// An EWF (E01) evidence set, read through libewf.
     case ewf(segments: Int)
+    /// An NBD export named by a URI (`nbd://`, `nbd+unix://`, `nbds://`), read through libnbd.
+    case nbd
+    /// A VM disk image (`qcow2`, `vmdk`, `vhdx`, `vdi`, `vpc`, …) served by qemu-nbd.
+    case vmImage(format: String)
 
     public var description: String {
         switch self {
@@ -15,6 +19,8 @@ public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
         case .blockDevice: "block device"
         case let .splitRaw(n): "split raw (\(n) segment\(n == 1 ? "" : "s"))"
         case let .ewf(n): "EWF (\(n) segment\(n == 1 ? "" : "s"))"
+        case .nbd: "NBD export"
+        case let .vmImage(format): "\(format) image"
         }
     }
 }

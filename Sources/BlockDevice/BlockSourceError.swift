@@ -36,6 +36,8 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
         case missingSegment(missing: String, present: String)
         /// libewf could not open the set (its message).
         case ewf(String)
+        /// An NBD export or VM image could not be served (libnbd's or qemu-nbd's message, and what to do).
+        case nbd(String)
         /// A limit of the process to raise (the message says which).
         case resourceLimit(String)
         /// The requested engine could not be set up (`--engine aio` without AIO).
@@ -94,6 +96,8 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
             "split raw segment \(missing) is missing (\(present) exists) — the set is incomplete; restore the missing segment"
         case let .ewf(message):
             "not a readable EWF set: \(message) — check that all segments (.E01, .E02, …) are present and intact"
+        case let .nbd(message):
+            message
         case let .engineUnavailable(message), let .resourceLimit(message):
             message
         case let .invalidOption(message):
@@ -116,6 +120,8 @@ public enum WriteRefusal: Sendable, Equatable, CustomStringConvertible {
     case changed
     /// Another process holds the target open for writing (its OFD lock).
     case anotherWriter(pid: Int32?)
+    /// The NBD server exports it read-only.
+    case readOnlyExport
 
     public var description: String {
         switch self {
@@ -129,6 +135,8 @@ public enum WriteRefusal: Sendable, Equatable, CustomStringConvertible {
             "the path now names another file than the permit was granted for — request a new permit"
         case let .anotherWriter(pid):
             "another writer has it open\(pid.map { " (pid \($0))" } ?? "") — one writer at a time: wait for it to finish or close it"
+        case .readOnlyExport:
+            "the NBD server exports it read-only — restart the server with writes allowed (nbdkit without -r, qemu-nbd without --read-only)"
         }
     }
 

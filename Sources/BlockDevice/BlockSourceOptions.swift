@@ -11,11 +11,15 @@ public struct BlockSourceOptions: Sendable, Equatable {
     /// `--sector-size`: overrides the logical sector size (a power of two,
     /// 512…65536). Nil: the device's, the EWF header's, else 512.
     public var sectorSize: Int?
+    /// `--forensic`: a server blkview starts for a VM image (qemu-nbd) opens
+    /// it without image locks too.
+    public var forensic: Bool
 
-    public init(engine: EngineChoice = .auto, slots: Int = 32, sectorSize: Int? = nil) {
+    public init(engine: EngineChoice = .auto, slots: Int = 32, sectorSize: Int? = nil, forensic: Bool = false) {
         self.engine = engine
         self.slots = slots
         self.sectorSize = sectorSize
+        self.forensic = forensic
     }
 
     /// Checks the ranges; the error names `path` so that it reads as one line.

@@ -36,6 +36,10 @@ public struct WritePermit: Sendable, CustomStringConvertible {
     ///   unusable: missing, a directory, …).
     public static func request(path: String, force: Bool = false, forensic: Bool) throws(BlockSourceError) -> WritePermit {
         if forensic { throw BlockSourceError(path: path, reason: .writeRefused(.forensic)) }
+        // An NBD export: the server says at the open whether it takes writes.
+        if NBDOpener.isURI(path) {
+            return WritePermit(path: path, forced: force, overriddenUsers: [], identity: FileIdentity(dev: 0, ino: 0), device: nil)
+        }
         var st = stat()
         if case let .failure(e) = Syscall.retrying({ stat(path, &st) }) {
             throw BlockSourceError(path: path, reason: e.rawValue == EACCES ? .searchAccessMissing : OpenedFile.openReason(e))

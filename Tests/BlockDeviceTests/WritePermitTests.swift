@@ -49,7 +49,7 @@ import Testing
         let source = try BlockSources.open(path: s.file("disk.img"))
         #expect(!(source is WritableFileSource))  // read-only code gets a read-only source
         await source.close()
-        let w = try BlockSources.openWritable(permit: permit)
+        let w = try #require(try BlockSources.openWritable(permit: permit) as? WritableFileSource)
         let flags = fcntl(w.source.file.fd, F_GETFL)
         #expect(flags & O_ACCMODE == O_RDWR)
         #expect(flags & cla_O_DIRECT != 0)

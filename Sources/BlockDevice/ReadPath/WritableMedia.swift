@@ -5,12 +5,12 @@ import LinuxAIO
 /// before write, read-back verification, the viewer's pages — goes through
 /// the one read path, `reader`, in the visible class (someone waits for it).
 public final class WritableMedia: Sendable {
-    /// The file or device open `O_RDWR` (and its OFD write lock).
-    public let writer: WritableFileSource
+    /// The file or device open `O_RDWR` (and its OFD write lock), or the NBD export.
+    public let writer: any WritableSource
     /// The read path over the same descriptor.
     public let reader: MediaReader
 
-    public init(_ writer: WritableFileSource) {
+    public init(_ writer: any WritableSource) {
         self.writer = writer
         reader = MediaReader(writer)
     }

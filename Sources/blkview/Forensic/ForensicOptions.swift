@@ -108,12 +108,14 @@ struct ForensicOptions: ParsableArguments {
             throw CLIError("--forensic needs a session log, and neither XDG_STATE_HOME nor HOME is set: give --log FILE")
         }
         do {
-            try SessionLogLocation.check(log: path, evidence: evidence)
+            // An NBD export is no file: nothing to stamp or keep the log away from.
+            let files = evidence.filter { !BlockSources.isNBDURI($0) }
+            try SessionLogLocation.check(log: path, evidence: files)
             let file = try SessionLogFile(path: path, createDirectory: log == nil)
             let context = ForensicSession.Context(
                 version: BlkviewCommand.configuration.version, arguments: ["blkview"] + CommandLine.arguments.dropFirst(),
                 examiner: examiner, caseID: caseID)
-            return ForensicSession(log: file, context: context, evidence: evidence)
+            return ForensicSession(log: file, context: context, evidence: files)
         } catch {
             throw CLIError(error.description)
         }
@@ -127,7 +129,7 @@ struct ForensicOptions: ParsableArguments {
 extension ForensicSession {
     /// The source is open: how it is read, and the stamps of its other files.
     func opened(_ src: any BlockSource) {
-        var d = "\(src.path) as \(src.kind), \(src.geometry.size) bytes, engine \(src.engine.kind) ×\(src.engine.slots)"
+        var d = "\(src.path) as \(src.kind), \(src.geometry.size) bytes, engine \(src.engineLabel)"
         if let n = src.engineNote { d += " (\(n))" }
         opened(files: src.files, description: d)
         if let ev = src.evidence {

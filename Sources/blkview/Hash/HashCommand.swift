@@ -56,7 +56,7 @@ struct HashCommand: AsyncParsableCommand {
         let interrupt = Interrupt.mark()
         try await forensic.session(evidence: [path]) { session in
             let expected = try verify.map { try Self.expectedHashes($0) }
-            let src = try source.open(path)
+            let src = try source.open(path, forensic: forensic.forensic)
             session?.opened(src)
             let range: HashRange
             do {

@@ -30,7 +30,7 @@ struct InfoCommand: AsyncParsableCommand {
     }
 
     private func run(session: ForensicSession?) async throws {
-        let src = try source.open(path)
+        let src = try source.open(path, forensic: forensic.forensic)
         session?.opened(src)
         let reader = MediaReader(src)
         var layout: DiskLayout
@@ -61,7 +61,7 @@ enum InfoReport {
             "sector_size": l.sectorSize,
             "physical_sector_size": src.geometry.physicalSectorSize,
             "source": src.kind.description,
-            "engine": src.engine.kind.rawValue,
+            "engine": src.engineName,
             "scheme": l.scheme.rawValue,
             "disk_id": l.diskID ?? NSNull(),
             "partitions": l.partitions.map(partition),
@@ -112,7 +112,7 @@ enum InfoReport {
     static func text(_ src: any BlockSource, _ l: DiskLayout, checksums: [ChecksumStatus] = [], path: String) -> String {
         var out = "\(path): \(ByteSize.format(l.size)) (\(l.size) bytes), \(l.sectorSize)-byte sectors"
         if src.geometry.physicalSectorSize != l.sectorSize { out += " (physical \(src.geometry.physicalSectorSize))" }
-        out += ", \(src.kind), \(src.engine.kind) engine\n"
+        out += ", \(src.kind), \(src.engineSummary)\n"
         if let note = src.openNote { out += "Note: \(note.terminalSafe)\n" }
         let segments = src.segmentLayout
         if !segments.isEmpty {

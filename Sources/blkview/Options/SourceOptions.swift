@@ -35,10 +35,13 @@ struct SourceOptions: ParsableArguments {
         BlockSourceOptions(engine: engine, slots: slots, sectorSize: sectorSize)
     }
 
-    /// Opens `path` read-only; a failure is the one-line message.
-    func open(_ path: String) throws -> any BlockSource {
+    /// Opens `path` read-only; a failure is the one-line message. Under
+    /// `forensic`, a server blkview starts for a VM image takes no image locks.
+    func open(_ path: String, forensic: Bool = false) throws -> any BlockSource {
+        var options = blockSourceOptions
+        options.forensic = forensic
         do {
-            return try BlockSources.open(path: path, options: blockSourceOptions)
+            return try BlockSources.open(path: path, options: options)
         } catch {
             throw CLIError(error.description)
         }
@@ -48,7 +51,7 @@ struct SourceOptions: ParsableArguments {
     /// --forensic) record it; a failure is one `Error:` line and `status`.
     func open(_ path: String, recordingIn session: ForensicSession?, failureStatus status: Int32) throws -> any BlockSource {
         let src: any BlockSource
-        do { src = try open(path) } catch { throw failure("\(error)", status: status) }
+        do { src = try open(path, forensic: session != nil) } catch { throw failure("\(error)", status: status) }
         session?.opened(src)
         return src
     }

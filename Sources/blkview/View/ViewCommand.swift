@@ -60,7 +60,7 @@ struct ViewCommand: AsyncParsableCommand {
             src = w.writer
             writable = w
         } else {
-            src = try source.open(target)
+            src = try source.open(target, forensic: forensic.forensic)
         }
         forensicSession?.opened(src)
         if src.geometry.size == 0 {

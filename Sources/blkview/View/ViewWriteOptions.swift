@@ -20,7 +20,7 @@ struct ViewWriteOptions: ParsableArguments {
     }
 
     /// Asks for the write permit and opens `path` writable (O_RDWR | O_DIRECT).
-    func openWritable(_ path: String, options: BlockSourceOptions, forensic: Bool) throws -> WritableFileSource {
+    func openWritable(_ path: String, options: BlockSourceOptions, forensic: Bool) throws -> any WritableSource {
         do {
             let permit = try WritePermit.request(path: path, force: force, forensic: forensic)
             return try BlockSources.openWritable(permit: permit, options: options)
