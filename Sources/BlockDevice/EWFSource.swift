@@ -151,7 +151,7 @@ extension EWFSource: ReadPathSource {
     /// What runs: libewf decode workers, each reading the segment files
     /// with pread through our libbfio handles (CLibEWF's segment_read), not
     /// the AIO engine.
-    var engineLabel: String { "ewf ×\(decoders.count) decoders (pread)" }
+    var partsEngineLabel: String { "ewf ×\(decoders.count) decoders (pread)" }
     /// The chunks a read decodes: `chunk 1234` or `chunks 1234–1237`.
     func describe(offset: Int64, length: Int) -> String? {
         guard chunkSize > 0, offset >= 0, length > 0 else { return nil }

@@ -152,8 +152,11 @@ struct InfoCommandTests {
         #expect(ev["notes"] as? String == "seized 09:40")
         #expect(ev["md5"] as? String == String(md5) && ev["sha1"] as? String == String(sha1))
         #expect(ev["format"] as? String == "EWF" && ev["bytes_per_sector"] as? Int == 512)
+        // What really reads an E01: libewf's decode workers, not a thread pool.
+        #expect(obj["engine"] as? String == "ewf")
         let text = try Harness.blkview("info", e01)
         #expect(text.status == 0)
+        #expect(text.stdout.contains("decoders (pread)") && !text.stdout.contains("threads"), "\(text.stdout)")
         for needle in ["EWF case metadata:", "Case number:", "CASE 2026-17", "Examiner:", "J. Doe", "seized 09:40",
                        "Stored hashes: md5 \(md5), sha1 \(sha1)"] {
             #expect(text.stdout.contains(needle), "\(needle) in:\n\(text.stdout)")

@@ -77,7 +77,7 @@ final class NBDSource: BlockSource {
 
 extension NBDSource: ReadPathSource {
     var readConcurrency: Int { connection.table.slots }
-    var engineLabel: String { label }
+    var partsEngineLabel: String { label }
     func describe(offset: Int64, length: Int) -> String? { nil }
 }
 

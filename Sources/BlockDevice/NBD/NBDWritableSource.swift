@@ -72,7 +72,7 @@ final class NBDWritableSource: WritableSource {
 
 extension NBDWritableSource: ReadPathSource {
     var readConcurrency: Int { source.readConcurrency }
-    var engineLabel: String { source.engineLabel }
+    var partsEngineLabel: String { source.engineLabel }
     func describe(offset: Int64, length: Int) -> String? { nil }
 }
 

@@ -8,7 +8,7 @@ protocol ReadPathSource: BlockSource {
     /// `disk.002 +0x1f000`, `EWF chunk 1234`; nil when there is nothing to add.
     func describe(offset: Int64, length: Int) -> String?
     /// What the status bar calls the engine, as it is: `ewf ×2 decoders (pread)`.
-    var engineLabel: String { get }
+    var partsEngineLabel: String { get }
 }
 
 /// The one read path: every consumer of a media's bytes — the viewer's page
@@ -47,7 +47,7 @@ public final class MediaReader: Sendable {
         warm = residentReads ? source.warmReads() : nil
         let total = parts?.readConcurrency ?? source.engine.slots
         scheduler = ReadScheduler(limits: limits ?? ReadLimits(total: total))
-        engineLabel = parts?.engineLabel ?? "\(source.engine.kind) ×\(source.engine.slots)"
+        engineLabel = source.engineLabel
     }
 
     public var geometry: Geometry { source.geometry }

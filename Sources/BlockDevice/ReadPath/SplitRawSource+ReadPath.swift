@@ -2,7 +2,7 @@ import LinuxAIO
 
 extension SplitRawSource: ReadPathSource {
     var readConcurrency: Int { engine.slots }
-    var engineLabel: String { "\(engine.kind) ×\(engine.slots)" }
+    var partsEngineLabel: String { "\(engine.kind) ×\(engine.slots)" }
 
     /// The segment a read starts in and where in it: `disk.002 +0x1f000`
     /// (`…` when the read runs on into the next segment).
