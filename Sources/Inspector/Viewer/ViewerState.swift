@@ -16,7 +16,7 @@ public struct SourceSummary: Sendable, Equatable {
     public var sectorSize: Int
     public var kind: String
     /// What serves the reads, as the status bar says it: `aio ×32`,
-    /// `threads ×32`, `ewf ×2` (the read path's label).
+    /// `threads ×32`, `ewf ×2 decoders (pread)`, `nbd ×32` (the read path's label).
     public var engine: String
     public var access: AccessMode
     /// An evidence container's case metadata and stored hashes (EWF), shown
