@@ -13,6 +13,8 @@ public struct PatternSearch {
     public var useWarmReads = true
     /// Skip holes of regular files (SEEK_DATA/SEEK_HOLE).
     public var skipHoles = true
+    /// Only occurrences that start in this range (`search --offset/--length`).
+    public var window: Range<Int64>?
 
     /// What a run did.
     public struct Outcome: Sendable, Equatable {
@@ -53,8 +55,15 @@ public struct PatternSearch {
     public func ranges(of media: MediaReader) -> [Range<Int64>] {
         let size = media.geometry.size
         let data = skipHoles ? media.dataExtents() : nil
-        return DataExtents.scanRanges(data: data, size: size, pattern: pattern,
-                                      alignment: max(media.geometry.alignment.offset, 4096))
+        let all = DataExtents.scanRanges(data: data, size: size, pattern: pattern,
+                                         alignment: max(media.geometry.alignment.offset, 4096))
+        guard let w = window else { return all }
+        // A match starting before the window's end may run past it.
+        let hi = min(size, w.upperBound + Int64(max(0, pattern.count - 1)))
+        return all.compactMap { r in
+            let lo = max(r.lowerBound, w.lowerBound), up = min(r.upperBound, hi)
+            return lo < up ? lo..<up : nil
+        }
     }
 
     /// Scans `source`. `onMatch` gets each start offset in increasing order and
@@ -72,6 +81,7 @@ public struct PatternSearch {
             while !stop, let c = try await reader.next() {
                 if c.startsRange { scanner.reset(at: c.offset) }
                 let more = scanner.scan(c.bytes) { at in
+                    if let w = window, at >= w.upperBound { return true }
                     outcome.count += 1
                     return onMatch(at)
                 }
