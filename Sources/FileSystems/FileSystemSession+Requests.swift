@@ -127,6 +127,15 @@ extension FileSystemSession {
         return FSOwnerMap(info: info, extents: extents, crossLinked: counts.first ?? 0, outOfRange: counts.dropFirst().first ?? 0)
     }
 
+    /// The owner of one block, found as `ifind -d` finds it (an inode walk
+    /// that stops at the first hit): for a single answer while the map builds.
+    public func owner(ofBlock block: UInt64) async throws -> FSOwnerExtent? {
+        try await request("find\t\(block)", during: "finding the owner of block \(block)", initial: FSOwnerExtent?.none) { acc, kind, p in
+            guard kind == .extent else { throw FileSystemError.protocolError("unexpected frame for an owner") }
+            acc = try Decode.extent(p)
+        }.0
+    }
+
     /// What libtsk says of blocks (allocated, metadata) — for bytes no file owns.
     public func blockStatus(of blocks: [UInt64]) async throws -> [FSBlockStatus] {
         var out: [FSBlockStatus] = []

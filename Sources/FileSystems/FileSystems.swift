@@ -28,7 +28,8 @@
 /// try await fs.runs(inode: 65)              // [FSRun]: block ranges, sparse, resident
 /// try await fs.read(inode: 65, options: FSReadOptions(slack: true)) { chunk in … }  // icat
 /// let map = try await fs.ownerMap()         // FSOwnerMap: block → owner (ifind -d order)
-/// map.owner(ofVolumeOffset: o)              // FSOwnerHit? (inode, attribute, offset in file)
+/// map.owner(ofMediaOffset: o)               // FSOwnerHit? (inode, attribute, offset in file)
+/// try await fs.owner(ofBlock: b)            // FSOwnerExtent?: one ifind -d while a map builds
 /// try await fs.blockStatus(of: [block])     // allocated / metadata (for bytes no file owns)
 /// await fs.close()
 /// ```

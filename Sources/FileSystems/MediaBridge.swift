@@ -28,7 +28,7 @@ final class MediaBridge {
 
     /// Copies `length` bytes at `offset` into `dst`: bytes copied (fewer only
     /// at the end of the media), or -1 with `lastFailure` set.
-    func read(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int64 {
+    func copy(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int64 {
         guard offset >= 0, length >= 0 else { lastFailure = "negative offset or length"; return -1 }
         guard offset < size else { return 0 }
         let want = Int(min(Int64(length), size - offset))

@@ -11,7 +11,7 @@ final class TSKVolume {
     /// The C callbacks get the bridge back through this pointer.
     private static let readFunction: cltsk_read_fn = { ctx, offset, buf, len in
         guard let ctx, let buf, len <= UInt64(Int.max) else { return -1 }
-        return Unmanaged<MediaBridge>.fromOpaque(ctx).takeUnretainedValue().read(at: offset, into: buf, length: Int(len))
+        return Unmanaged<MediaBridge>.fromOpaque(ctx).takeUnretainedValue().copy(at: offset, into: buf, length: Int(len))
     }
 
     init(bridge: MediaBridge, offset: Int64) throws(FileSystemError) {

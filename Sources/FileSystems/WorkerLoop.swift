@@ -78,6 +78,27 @@ struct WorkerLoop {
             let slack: Int = try number(f, 3)
             let maxBytes: Int64 = try number(f, 4)
             try read(inode, type: type, id: id, slack: slack == 1, maxBytes: maxBytes)
+        case "find":
+            // ifind -d for one block: the first owner in inode order, then stop.
+            let target: UInt64 = try number(f, 0)
+            var hit: (UInt64, UInt32, UInt16, Int64, Bool)?
+            _ = try volume.walkOwners { block, inode, type, id, off, alloc in
+                guard block == target else { return false }
+                hit = (inode, type, id, off, alloc)
+                return true
+            }
+            if let (inode, type, id, off, alloc) = hit {
+                w.begin(.extent)
+                w.field(target)
+                w.field(UInt64(1))
+                w.field(inode)
+                w.field(type)
+                w.field(id)
+                w.field(off)
+                w.field(alloc)
+                w.end()
+            }
+            done(hit == nil ? 0 : 1)
         case "map":
             let maxBlocks: UInt64 = try number(f, 0)
             try ownerMap(maxBlocks: maxBlocks)
@@ -164,6 +185,14 @@ struct WorkerLoop {
         try volume.stat(inode) { e in size = e.pointee.size }
         if size < 0 || size > maxBytes {
             throw .limit("inode \(inode) says it holds \(size) bytes: more than the \(maxBytes)-byte limit (hostile or damaged metadata?)")
+        }
+        // FAT, exFAT and ISO 9660 have no sparse files: a file larger than the
+        // volume is damaged or hostile metadata, not data to copy.
+        let info = volume.info
+        let volumeBytes = info.blockCount.multipliedReportingOverflow(by: UInt64(info.blockSize))
+        let noHoles = info.type.hasPrefix("fat") || info.type.hasPrefix("exfat") || info.type.hasPrefix("iso9660")
+        if noHoles, !volumeBytes.overflow, UInt64(size) > volumeBytes.partialValue {
+            throw .limit("inode \(inode) says it holds \(size) bytes on a \(volumeBytes.partialValue)-byte \(info.type) volume: damaged or hostile metadata, not read")
         }
         let attribute: FSAttribute? = type >= 0 ? FSAttribute(type: UInt32(clamping: type), id: UInt16(clamping: max(0, id))) : nil
         var total: Int64 = 0

@@ -58,7 +58,13 @@ final class WorkerProcess: Sendable {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
-        let rc = posix_spawn(&pid, spec.executable, &actions, &attributes, cArgs, cEnv)
+        var rc = posix_spawn(&pid, spec.executable, &actions, &attributes, cArgs, cEnv)
+        // ETXTBSY: another thread's fork holds the executable open for writing
+        // for a moment (a freshly written file); it passes.
+        for _ in 0..<100 where rc == ETXTBSY {
+            usleep(10_000)
+            rc = posix_spawn(&pid, spec.executable, &actions, &attributes, cArgs, cEnv)
+        }
         close(toWorker[0])
         close(fromWorker[1])
         guard rc == 0 else {
@@ -94,7 +100,8 @@ final class WorkerProcess: Sendable {
     /// SIGKILL, unless the worker has been reaped (its pid may then be another process's).
     func kill() {
         reaped.withLock { r in
-            if r == nil { _ = Glibc.kill(pid, SIGKILL) }
+            // The worker leads its own process group: anything it started goes too.
+            if r == nil { _ = Glibc.kill(-pid, SIGKILL); _ = Glibc.kill(pid, SIGKILL) }
         }
     }
 
