@@ -62,7 +62,7 @@ extension SourceOptions {
 /// Opens the media (recorded in the session under --forensic), finds the
 /// file system, starts its worker; runs `body`; closes both whatever happens.
 func withFileSystem<T>(_ path: String, source: SourceOptions, location: FileSystemLocation, session: ForensicSession?,
-                       _ body: (FileSystemSession, MediaReader, String) async throws -> T) async throws -> T {
+                       limits: FSLimits = FSLimits(), _ body: (FileSystemSession, MediaReader, String) async throws -> T) async throws -> T {
     let src = try source.open(path, recordingIn: session, failureStatus: 1)
     let reader = MediaReader(src, residentReads: true)
     let fs: FileSystemSession
@@ -70,7 +70,7 @@ func withFileSystem<T>(_ path: String, source: SourceOptions, location: FileSyst
     do {
         let (offset, l) = try await location.resolve(reader)
         label = l
-        fs = try await FileSystemSession.open(FileSystemSpec(media: path, offset: offset, sourceArguments: source.workerArguments))
+        fs = try await FileSystemSession.open(FileSystemSpec(media: path, offset: offset, sourceArguments: source.workerArguments, limits: limits))
     } catch let e as FileSystemError {
         await reader.close()
         throw failure("\(path): \(e)", status: 1)

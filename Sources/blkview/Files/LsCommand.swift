@@ -43,9 +43,14 @@ struct LsCommand: AsyncParsableCommand {
 
     @OptionGroup var forensic: ForensicOptions
 
+    func validate() throws {
+        guard maxEntries > 0 else { throw ValidationError("--max-entries must be at least 1 (got \(maxEntries))") }
+    }
+
     func run() async throws {
         try await forensic.interruptibleSession(evidence: [path]) { [self] session in
-            try await withFileSystem(path, source: source, location: location, session: session) { fs, _, _ in
+            try await withFileSystem(path, source: source, location: location, session: session,
+                                     limits: FSLimits(maxEntries: maxEntries)) { fs, _, _ in
                 try await list(fs)
             }
         }
