@@ -3,6 +3,7 @@
 // call back into the caller, which reads through blkview's read path.
 #include "CLibTSK.h"
 #include <tsk/libtsk.h>
+#include <tsk/fs/tsk_ntfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,50 @@ int32_t cltsk_read_file(cltsk_fs *h, uint64_t inum, int32_t attr_type, int32_t a
     return s.stopped ? 1 : 0;
 }
 
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+// Where an NTFS resident attribute's content lies: its MFT record through
+// $MFT's runs, then the record's attribute headers (every field checked:
+// the record is hostile). Bytes from the file system's start, or -1.
+static int64_t ntfs_resident_offset(cltsk_fs *h, uint64_t inum, const TSK_FS_ATTR *a) {
+    if (!TSK_FS_TYPE_ISNTFS(h->fs->ftype)) return -1;
+    NTFS_INFO *ntfs = (NTFS_INFO *)h->fs;
+    uint64_t rs = ntfs->mft_rsize_b, bs = h->fs->block_size;
+    if (ntfs->mft_data == NULL || rs < 256 || rs > 65536 || bs == 0 || inum > (UINT64_C(1) << 40)) return -1;
+    uint64_t off = inum * rs, blk = off / bs, last = (off + rs - 1) / bs;
+    int64_t rec = -1;
+    uint64_t n = 0;
+    for (const TSK_FS_ATTR_RUN *run = ntfs->mft_data->nrd.run; run && n < (1u << 24); run = run->next, n++) {
+        if (blk >= run->offset && last < run->offset + run->len) {
+            if (run->flags & (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER)) return -1;
+            if (run->addr > (UINT64_C(1) << 48)) return -1;
+            rec = (int64_t)((run->addr + (blk - run->offset)) * bs + off % bs);
+            break;
+        }
+    }
+    if (rec < 0) return -1;
+    uint8_t *buf = malloc(rs);
+    if (buf == NULL) return -1;
+    int64_t found = -1;
+    if (tsk_fs_read(h->fs, rec, (char *)buf, rs) == (ssize_t)rs && memcmp(buf, "FILE", 4) == 0) {
+        uint32_t p = le16(buf + 0x14);
+        for (int guard = 0; guard < 512 && p + 0x18 <= rs; guard++) {
+            uint32_t type = le32(buf + p), len = le32(buf + p + 4);
+            if (type == 0xFFFFFFFF || len < 0x18 || len > rs - p) break;
+            if (type == (uint32_t)a->type && le16(buf + p + 0x0E) == a->id && buf[p + 8] == 0) {
+                uint32_t clen = le32(buf + p + 0x10), coff = le16(buf + p + 0x14);
+                if (coff <= len && clen <= len - coff) found = rec + p + coff;
+                break;
+            }
+            p += len;
+        }
+    }
+    tsk_error_reset();
+    free(buf);
+    return found;
+}
+
 int32_t cltsk_runs(cltsk_fs *h, uint64_t inum, cltsk_run_fn fn, void *ctx, char *err, size_t errlen) {
     tsk_error_reset();
     if (inum < h->fs->first_inum || inum > h->fs->last_inum) {
@@ -320,6 +365,7 @@ int32_t cltsk_runs(cltsk_fs *h, uint64_t inum, cltsk_run_fn fn, void *ctx, char 
         r.attr_id = a->id;
         r.attr_name = a->name;
         r.attr_size = a->size;
+        r.resident_offset = -1;
         if (a->flags & TSK_FS_ATTR_NONRES) {
             // A hostile run list may loop: at most 1<<24 runs per attribute.
             uint64_t n = 0;
@@ -336,6 +382,7 @@ int32_t cltsk_runs(cltsk_fs *h, uint64_t inum, cltsk_run_fn fn, void *ctx, char 
         } else if (a->flags & TSK_FS_ATTR_RES) {
             r.resident = 1;
             r.len = (uint64_t)a->size;
+            r.resident_offset = ntfs_resident_offset(h, inum, a);
             if (fn(ctx, &r) != 0) stopped = 1;
         }
     }

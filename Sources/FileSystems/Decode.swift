@@ -60,8 +60,12 @@ enum Decode {
         let size: Int64 = try f.int()
         let k = try f.text()
         guard let kind = FSRun.Kind(rawValue: k) else { throw .protocolError("run kind '\(k.prefix(20))'") }
+        let fileBlock: UInt64 = try f.int()
+        let block: UInt64 = try f.int()
+        let length: UInt64 = try f.int()
+        let resident: Int64 = try f.int()
         return FSRun(attribute: FSAttribute(type: type, id: id), attributeName: name, attributeSize: size, kind: kind,
-                     fileBlock: try f.int(), block: try f.int(), length: try f.int())
+                     fileBlock: fileBlock, block: block, length: length, residentOffset: resident >= 0 ? resident : nil)
     }
 
     static func extent(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSOwnerExtent {

@@ -23,9 +23,13 @@ public struct FSRun: Sendable, Equatable, Codable {
     public var block: UInt64
     /// Blocks (bytes for resident data).
     public var length: UInt64
+    /// Resident data: where its bytes lie inside the MFT record, in bytes from
+    /// the start of the file system (add `FSInfo.offset` for the media); nil
+    /// when it cannot be located (an attribute in an extension record).
+    public var residentOffset: Int64?
 
     public init(attribute: FSAttribute, attributeName: String?, attributeSize: Int64, kind: Kind,
-                fileBlock: UInt64, block: UInt64, length: UInt64) {
+                fileBlock: UInt64, block: UInt64, length: UInt64, residentOffset: Int64? = nil) {
         self.attribute = attribute
         self.attributeName = attributeName
         self.attributeSize = attributeSize
@@ -33,6 +37,7 @@ public struct FSRun: Sendable, Equatable, Codable {
         self.fileBlock = fileBlock
         self.block = block
         self.length = length
+        self.residentOffset = residentOffset
     }
 }
 

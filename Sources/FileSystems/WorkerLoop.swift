@@ -177,6 +177,7 @@ struct WorkerLoop {
         w.field(r.offset)
         w.field(r.addr)
         w.field(r.len)
+        w.field(r.resident_offset)
         w.end()
     }
 

@@ -110,6 +110,9 @@ typedef struct {
     int64_t attr_size;
     uint64_t offset, addr, len;
     int32_t sparse, filler, resident;
+    /// NTFS resident data: its byte offset from the start of the file system
+    /// (inside the MFT record), or -1 when it cannot be located.
+    int64_t resident_offset;
 } cltsk_run;
 typedef int32_t (*cltsk_run_fn)(void *ctx, const cltsk_run *run);
 

@@ -33,6 +33,9 @@ struct CatCommand: AsyncParsableCommand {
     @Flag(help: "Include the slack space after the end of the file (icat -s).")
     var slack = false
 
+    @Flag(help: "Print where the file lives (its runs: block ranges, sparse runs, resident NTFS data) instead of its bytes.")
+    var runs = false
+
     @Option(name: [.customShort("o"), .long], help: "Write to this file instead of standard output.")
     var output: String?
 
@@ -75,6 +78,10 @@ struct CatCommand: AsyncParsableCommand {
             inum = e.inode
             name = file
         } else { return }
+        if runs {
+            print(Self.describe(try await fs.runs(inode: inum), info: fs.info), terminator: "")
+            return
+        }
         let options = FSReadOptions(slack: slack, attribute: attribute)
         if let output {
             let dest = try ExportFile(path: output, evidence: session.map { _ in media.source.files })
@@ -107,5 +114,25 @@ struct CatCommand: AsyncParsableCommand {
         } catch is TextOutput.ReaderGone {
             return
         }
+    }
+
+    /// One line per run: `128-2 size 1234: blocks 100-103 (4) at file block 0 (media 0x64000)`.
+    static func describe(_ runs: [FSRun], info: FSInfo) -> String {
+        var out = ""
+        for r in runs {
+            var l = "\(r.attribute.type)-\(r.attribute.id)\(r.attributeName.map { " " + $0 } ?? "") size \(r.attributeSize): "
+            switch r.kind {
+            case .blocks:
+                let media = info.mediaOffset(block: r.block).map { " (media 0x\(String($0, radix: 16)))" } ?? ""
+                l += "blocks \(r.block)-\(r.block &+ r.length &- 1) (\(r.length)) at file block \(r.fileBlock)\(media)"
+            case .sparse: l += "sparse, \(r.length) blocks at file block \(r.fileBlock)"
+            case .filler: l += "unknown (filler), \(r.length) blocks at file block \(r.fileBlock)"
+            case .resident:
+                l += "resident, \(r.length) bytes in the MFT record"
+                if let o = r.residentOffset { l += " at media 0x\(String(info.offset + o, radix: 16))" }
+            }
+            out += l + "\n"
+        }
+        return out
     }
 }
