@@ -25,7 +25,8 @@ public struct FSRun: Sendable, Equatable, Codable {
     public var length: UInt64
     /// Resident data: where its bytes lie inside the MFT record, in bytes from
     /// the start of the file system (add `FSInfo.offset` for the media); nil
-    /// when it cannot be located (an attribute in an extension record).
+    /// when it cannot be located (an attribute in an extension record). On
+    /// disk, NTFS's update sequence holds the last two bytes of each sector.
     public var residentOffset: Int64?
 
     public init(attribute: FSAttribute, attributeName: String?, attributeSize: Int64, kind: Kind,

@@ -16,7 +16,8 @@ struct FileSystemRunsTests {
         let img = s.file("ext4.img")
         let runs = try Harness.blkview(["cat", img, "sparse.bin", "--runs"])
         #expect(runs.status == 0, "\(runs.stderr)")
-        #expect(runs.stdout.contains("sparse, 1024 blocks at file block 0"), "\(runs.stdout)")
+        // libtsk 4.11 gives ext4's leading hole as a filler run (not stored), later ones as sparse.
+        #expect(runs.stdout.contains("1024 blocks at file block 0") && !runs.stdout.contains("blocks 0-"), "\(runs.stdout)")
         #expect(runs.stdout.contains("blocks ") && runs.stdout.contains("at file block 1024"), "\(runs.stdout)")
         let c = try Harness.blkview(["cat", img, "sparse.bin", "-o", s.file("out")])
         #expect(c.status == 0, "\(c.stderr)")
@@ -33,7 +34,7 @@ struct FileSystemRunsTests {
         let image = try #require(FileHandle(forReadingAtPath: raw))
         defer { try? image.close() }
         for l in lines where l.hasPrefix("r/r ") && l.contains("-128-") && !l.contains("$") {
-            let addr = String(l.split(separator: " ")[1].dropLast())
+            let addr = String(l.split(separator: " ")[1].prefix { $0 != ":" })
             let content = try Subprocess.checked("bash", ["-c", "icat '\(raw)' \(addr) | od -An -tx1 -v"]).stdout
             let r = try Harness.blkview(["cat", raw, "--inode", addr, "--runs"])
             guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix(addr.split(separator: "-").dropFirst().joined(separator: "-")) && $0.contains("resident") }),
@@ -43,7 +44,10 @@ struct FileSystemRunsTests {
             try image.seek(toOffset: off)
             let bytes = image.readData(ofLength: size)
             let hex = bytes.map { String(format: "%02x", $0) }
-            #expect(hex == content.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init), "\(addr) at 0x\(String(off, radix: 16))")
+            let want = content.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+            // On disk, NTFS's fixups hold the last two bytes of every sector of the record.
+            let differ = zip(hex, want).enumerated().filter { i, p in p.0 != p.1 && ![510, 511].contains((Int(off) + i) % 512) }
+            #expect(hex.count == want.count && differ.isEmpty, "\(addr) at 0x\(String(off, radix: 16)): \(differ.count) bytes differ")
             checked += 1
             if checked == 10 { break }
         }

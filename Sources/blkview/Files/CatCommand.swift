@@ -126,7 +126,7 @@ struct CatCommand: AsyncParsableCommand {
                 let media = info.mediaOffset(block: r.block).map { " (media 0x\(String($0, radix: 16)))" } ?? ""
                 l += "blocks \(r.block)-\(r.block &+ r.length &- 1) (\(r.length)) at file block \(r.fileBlock)\(media)"
             case .sparse: l += "sparse, \(r.length) blocks at file block \(r.fileBlock)"
-            case .filler: l += "unknown (filler), \(r.length) blocks at file block \(r.fileBlock)"
+            case .filler: l += "not stored (filler: a hole or a lost run), \(r.length) blocks at file block \(r.fileBlock)"
             case .resident:
                 l += "resident, \(r.length) bytes in the MFT record"
                 if let o = r.residentOffset { l += " at media 0x\(String(info.offset + o, radix: 16))" }
