@@ -10,6 +10,8 @@ packages=(
   # tests: real images made by real tools
   util-linux fdisk gdisk dosfstools mtools e2fsprogs ntfs-3g exfatprogs xfsprogs btrfs-progs
   cryptsetup-bin genisoimage sleuthkit ewf-tools xz-utils fuse3 dc3dd hashdeep bc
+  # tests: exFAT populated through FUSE (no kernel exfat module here)
+  exfat-fuse
   # tests: real servers for faults and remote disks (nbdkit filters; nbdfuse and nbdcopy from libnbd-bin), VM images
   nbdkit libnbd-bin qemu-utils
   # file systems (The Sleuth Kit's library) and network disks (libnbd)

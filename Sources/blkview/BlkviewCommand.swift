@@ -21,7 +21,8 @@ struct BlkviewCommand: AsyncParsableCommand {
         abstract: "A terminal disk inspector over Linux native AIO.",
         version: "0.1.0",
         subcommands: [ViewCommand.self, InfoCommand.self, DumpCommand.self, SearchCommand.self, HashCommand.self,
-                      BenchCommand.self, PatchCommand.self, UndoCommand.self, ScanCommand.self, MapCommand.self],
+                      BenchCommand.self, PatchCommand.self, UndoCommand.self, ScanCommand.self, MapCommand.self,
+                      LsCommand.self, CatCommand.self, OwnerCommand.self, ExportCommand.self, FSWorkerCommand.self],
         defaultSubcommand: ViewCommand.self
     )
 }

@@ -32,6 +32,8 @@ public struct PatternSearch {
     public var skipHoles = true
     /// The read path's class of the search's reads.
     public var readClass: ReadClass = .background
+    /// Only occurrences that start in this range (`search --offset/--length`).
+    public var window: Range<Int64>?
 
     /// What a run did.
     public struct Outcome: Sendable, Equatable {
@@ -75,7 +77,14 @@ public struct PatternSearch {
     public func ranges(of media: MediaReader) -> [Range<Int64>] {
         let size = media.geometry.size
         let data = skipHoles ? media.dataExtents() : nil
-        return DataExtents.scanRanges(data: data, size: size, pattern: pattern, alignment: alignment(media))
+        let all = DataExtents.scanRanges(data: data, size: size, pattern: pattern, alignment: alignment(media))
+        guard let w = window else { return all }
+        // A match starting before the window's end may run past it.
+        let hi = min(size, w.upperBound + Int64(max(0, pattern.count - 1)))
+        return all.compactMap { r in
+            let lo = max(r.lowerBound, w.lowerBound), up = min(r.upperBound, hi)
+            return lo < up ? lo..<up : nil
+        }
     }
 
     /// Scans forward from `from` (every match starting at or after it).
@@ -150,6 +159,7 @@ public struct PatternSearch {
                     scanner.reset(at: c.offset)  // after an unreadable gap: no match across it
                 }
                 let more = scanner.scan(c.bytes) { at in
+                    if let w = window, at >= w.upperBound { return true }
                     guard backward else { return report(at) }
                     lastInRange = at
                     return true

@@ -29,7 +29,7 @@ struct DumpCommand: AsyncParsableCommand {
 
     // Strings parsed in run() by ByteCount/MediaPosition: dump's bad input is one line and status 1
     // (ArgumentParser's parse errors add the usage and exit 64).
-    @Option(help: "Where to start: 4096, 0x1000, 4k, 1MiB, s2048 (sector 2048) (default 0).")
+    @Option(help: "Where to start: 4096, 0x1000, 4k, 1MiB, s2048 (sector 2048), p2 (partition 2), p2+s100 (default 0).")
     var offset: String = "0"
 
     @Option(help: "How many bytes (default: to the end).")
@@ -51,7 +51,7 @@ struct DumpCommand: AsyncParsableCommand {
 
     private func run(session: ForensicSession?) async throws {
         guard let position = MediaPosition(argument: offset) else {
-            throw failure("--offset must be a byte offset such as 4096, 0x1000, 4k or s2048 (got '\(offset)')", status: 1)
+            throw failure("--offset must be a position such as 4096, 0x1000, 4k, s2048 or p2+s100 (got '\(offset)')", status: 1)
         }
         var count: Int64?
         if let length {
@@ -65,18 +65,15 @@ struct DumpCommand: AsyncParsableCommand {
         }
         let src = try source.open(path, recordingIn: session, failureStatus: 1)
         let size = src.geometry.size
-        let asked: Int64
-        do { asked = try position.resolve(size: .max, sectorSize: src.geometry.logicalSectorSize) } catch {
-            await src.close()
-            throw failure(MediaPosition.message("--offset", error), status: 1)
-        }
-        // Like hexdump -s past the end: nothing to show, the final offset
-        // line says the size (and nothing at all for an empty file).
-        let start = min(asked, size)
-        let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
         // Resident reads: a warm file is copied from the kernel's page cache.
         let reader = MediaReader(src, residentReads: true)
         try await closing(reader, "dump", failureStatus: 1) {
+            // p2 reads the partition table (through the read path) first.
+            let asked = try await position.resolve("--offset", on: reader, size: .max)
+            // Like hexdump -s past the end: nothing to show, the final offset
+            // line says the size (and nothing at all for an empty file).
+            let start = min(asked, size)
+            let end = count.map { min(size, start + min($0, Int64.max - start)) } ?? size
             // hexdump prints nothing at all for -n 0 or an empty file.
             try await dump(reader, range: start..<end, emptyRange: count == 0 || size == 0)
         }

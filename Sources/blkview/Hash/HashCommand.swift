@@ -29,7 +29,7 @@ struct HashCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated: md5, sha1, sha256.", valueName: "list"))
     var algorithms: String = "md5,sha1,sha256"
 
-    @Option(help: "Hash from this byte offset (4096, 0x1000, 1MiB, s2048 = sector 2048).")
+    @Option(help: "Hash from this position (4096, 0x1000, 1MiB, s2048 = sector 2048, p2 = partition 2, p2+s100).")
     var offset: MediaPosition?
 
     @Option(help: "Hash this many bytes (default: to the end).")
@@ -58,25 +58,21 @@ struct HashCommand: AsyncParsableCommand {
             let expected = try verify.map { try Self.expectedHashes($0) }
             let src = try source.open(path, forensic: forensic.forensic)
             session?.opened(src)
-            let range: HashRange
-            do {
-                // The end is HashRange's to judge (its message names the size).
-                var start: Int64?
-                if let offset {
-                    do { start = try offset.resolve(size: .max, sectorSize: src.geometry.logicalSectorSize) } catch {
-                        throw CLIError(MediaPosition.message("--offset", error))
-                    }
-                }
-                range = try HashRange.resolve(offset: start, length: length?.bytes, size: src.geometry.size)
-            } catch let e as CLIError {
-                await src.close()
-                throw e
-            } catch {
-                await src.close()
-                throw CLIError("\(path): \(error)")
-            }
             // Resident reads: chunks of a warm file are copied from the kernel's page cache.
             let reader = MediaReader(src, residentReads: true)
+            let range: HashRange
+            do {
+                // The end is HashRange's to judge (its message names the size);
+                // p2 reads the partition table through the read path first.
+                let start = try await offset?.resolve("--offset", on: reader, size: .max)
+                range = try HashRange.resolve(offset: start, length: length?.bytes, size: src.geometry.size)
+            } catch let e as CLIError {
+                await reader.close()
+                throw e
+            } catch {
+                await reader.close()
+                throw CLIError("\(path): \(error)")
+            }
             let whole = range.offset == 0 && range.length == src.geometry.size
             let stored = whole ? ExpectedHashes.stored(in: src.evidence, origin: path) : nil
             var all = Set(chosen)

@@ -20,7 +20,7 @@ struct PatchCommand: AsyncParsableCommand {
     @Argument(help: "The image file or block device to patch.")
     var path: String
 
-    @Option(help: "Offset of the first byte: 0x1fe, 510, 4KiB, s2048 (sector 2048), s1+0x10.")
+    @Option(help: "Offset of the first byte: 0x1fe, 510, 4KiB, s2048 (sector 2048), s1+0x10, p2 (partition 2), p2+s100.")
     var at: MediaPosition
 
     @Option(help: "The bytes, in hex: \"de ad be ef\" or deadbeef.")
@@ -50,11 +50,8 @@ struct PatchCommand: AsyncParsableCommand {
         let journalPath: String
         do {
             let offset: Int64
-            do {
-                offset = try at.resolve(size: target.geometry.size, sectorSize: target.geometry.logicalSectorSize)
-            } catch {
-                throw CLIError(MediaPosition.message("--at", error))
-            }
+            // p2 reads the partition table through the target's read path.
+            offset = try await at.resolve("--at", on: target.reader, size: target.geometry.size)
             let blocks: [PlannedBlock]
             do {
                 blocks = try PatchPlan.blocks(for: [PatchRun(offset: offset, replacing: data)], unit: target.patchUnit,

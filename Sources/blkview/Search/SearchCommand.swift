@@ -39,6 +39,12 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "The text to find (its UTF-8 bytes, case-sensitive).")
     var text: String?
 
+    @Option(help: "Search from this position (0x100000, s2048, p2, p2+s100; default: the start).")
+    var offset: MediaPosition?
+
+    @Option(help: "Search this many bytes from --offset (matches that start in the range; default: to the end).")
+    var length: ByteCount?
+
     @Flag(help: "Stop at the first occurrence.")
     var first = false
 
@@ -93,7 +99,16 @@ struct SearchCommand: AsyncParsableCommand {
         let bytes = try pattern()
         let src = try source.open(path, recordingIn: session, failureStatus: 2)
         let reader = MediaReader(src, residentReads: true)
-        let outcome = try await closing(reader, "search", failureStatus: 2) { try await search(reader, pattern: bytes) }
+        let outcome = try await closing(reader, "search", failureStatus: 2) {
+            var window: Range<Int64>?
+            if offset != nil || length != nil {
+                // p2 reads the partition table through the read path first.
+                let size = reader.geometry.size
+                let start = try await offset?.resolve("--offset", on: reader, size: size) ?? 0
+                window = start..<(start + min(length?.bytes ?? size, size - start))
+            }
+            return try await search(reader, pattern: bytes, window: window)
+        }
         if !outcome.unreadable.isEmpty {
             for u in outcome.unreadable {
                 let r = u.range
@@ -120,13 +135,14 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     /// Scans and prints.
-    private func search(_ src: MediaReader, pattern: [UInt8]) async throws -> Result {
+    private func search(_ src: MediaReader, pattern: [UInt8], window: Range<Int64>?) async throws -> Result {
         let started = monotonicNanoseconds()
         var matches: [Int64] = []
         var sink = StdoutSink()
         let out = DumpBuffer(capacity: 1 << 16)
         var progress: SearchProgress?
-        let search = PatternSearch(pattern: pattern)
+        var search = PatternSearch(pattern: pattern)
+        search.window = window
         if Terminal.isTTY(2) { progress = SearchProgress() }
         let outcome: PatternSearch.Outcome
         do {
@@ -165,6 +181,7 @@ struct SearchCommand: AsyncParsableCommand {
             let hex = swapped.map { String(format: "%02x", $0) }.joined(separator: " ")
             var again = PatternSearch(pattern: swapped)
             again.useWarmReads = true
+            again.window = window
             var first: Int64?
             let o = try await again.run(src, onMatch: { at in first = at; return false })
             if let first {

@@ -1,0 +1,103 @@
+/// Frames into values; every field is checked (the worker may be confused by hostile metadata).
+enum Decode {
+    static func info(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSInfo {
+        var f = FieldReader(p)
+        let type = try f.text()
+        let bs: Int = try f.int()
+        guard bs > 0, bs <= 1 << 24 else { throw .library("libtsk reports \(bs)-byte blocks: not a usable file system") }
+        return FSInfo(type: type, blockSize: bs, blockCount: try f.int(), lastBlock: try f.int(), firstInode: try f.int(),
+                      lastInode: try f.int(), rootInode: try f.int(), offset: try f.int())
+    }
+
+    private static func time(_ s: Int64, _ ns: UInt32) -> FSTime? {
+        s == 0 && ns == 0 ? nil : FSTime(seconds: s, nanoseconds: min(ns, 999_999_999))
+    }
+
+    private static func letter(_ v: UInt8) -> String {
+        (0x21...0x7E).contains(v) ? String(UnicodeScalar(v)) : "-"
+    }
+
+    static func entry(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSEntry {
+        var f = FieldReader(p)
+        let inode: UInt64 = try f.int()
+        let hasAttr = try f.bool()
+        let attrType: UInt32 = try f.int()
+        let attrID: UInt16 = try f.int()
+        let nameType = letter(try f.int())
+        let metaType = letter(try f.int())
+        let deleted = try f.bool()
+        let hasMeta = try f.bool()
+        let metaAlloc = try f.bool()
+        let isDir = try f.bool()
+        let size: Int64 = try f.int()
+        let mode: UInt32 = try f.int()
+        let uid: UInt32 = try f.int()
+        let gid: UInt32 = try f.int()
+        let nlink: Int32 = try f.int()
+        var t: [FSTime?] = []
+        for _ in 0..<4 {
+            let s: Int64 = try f.int()
+            let ns: UInt32 = try f.int()
+            t.append(time(s, ns))
+        }
+        let parent = try f.text()
+        let name = try f.text()
+        let short = try f.string()
+        let stream = try f.string()
+        let link = try f.string()
+        return FSEntry(parent: parent, name: name, shortName: short, stream: stream, inode: inode,
+                       attribute: hasAttr ? FSAttribute(type: attrType, id: attrID) : nil, nameType: nameType, metaType: metaType,
+                       deleted: deleted, metaAllocated: hasMeta ? metaAlloc : nil, isDirectory: isDir, size: size, mode: mode,
+                       uid: uid, gid: gid, linkCount: nlink,
+                       times: FSTimes(modified: t[0], accessed: t[1], changed: t[2], created: t[3]), linkTarget: link)
+    }
+
+    static func run(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSRun {
+        var f = FieldReader(p)
+        let type: UInt32 = try f.int()
+        let id: UInt16 = try f.int()
+        let name = try f.string()
+        let size: Int64 = try f.int()
+        let k = try f.text()
+        guard let kind = FSRun.Kind(rawValue: k) else { throw .protocolError("run kind '\(k.prefix(20))'") }
+        let fileBlock: UInt64 = try f.int()
+        let block: UInt64 = try f.int()
+        let length: UInt64 = try f.int()
+        let resident: Int64 = try f.int()
+        return FSRun(attribute: FSAttribute(type: type, id: id), attributeName: name, attributeSize: size, kind: kind,
+                     fileBlock: fileBlock, block: block, length: length, residentOffset: resident >= 0 ? resident : nil)
+    }
+
+    static func extent(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSOwnerExtent {
+        var f = FieldReader(p)
+        return FSOwnerExtent(block: try f.int(), count: try f.int(), inode: try f.int(),
+                             attribute: FSAttribute(type: try f.int(), id: try f.int()), fileOffset: try f.int(),
+                             metaAllocated: try f.bool())
+    }
+
+    static func status(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSBlockStatus {
+        var f = FieldReader(p)
+        return FSBlockStatus(block: try f.int(), allocated: try f.bool(), metadata: try f.bool(), unknown: try f.bool())
+    }
+
+    /// A data frame: offset in the file, block, flags, then the bytes (or, sparse, their count).
+    static func chunk(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSChunk {
+        guard p.count >= 24 else { throw .protocolError("a short data frame") }
+        let off = Int64(bitPattern: p.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian)
+        let addr = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+        let flags = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
+        let sparse = flags & 1 != 0
+        let body = UnsafeRawBufferPointer(rebasing: p[24...])
+        let bytes: [UInt8]
+        if sparse {
+            guard body.count == 8 else { throw .protocolError("a sparse data frame without its length") }
+            let n = body.loadUnaligned(as: UInt64.self).littleEndian
+            guard n <= UInt64(Wire.maxFrame) else { throw .protocolError("a \(n)-byte hole in one chunk") }
+            bytes = [UInt8](repeating: 0, count: Int(n))
+        } else {
+            bytes = Array(body)
+        }
+        guard off >= 0 else { throw .protocolError("a negative file offset") }
+        return FSChunk(offset: off, bytes: bytes, sparse: sparse, resident: flags & 2 != 0, block: flags & 4 != 0 ? addr : nil)
+    }
+}

@@ -1,0 +1,154 @@
+import LinuxAIO
+
+/// Where a listing starts.
+public enum FSDirectory: Sendable, Equatable {
+    case root
+    case inode(UInt64)
+}
+
+/// Which names a listing returns (fls's default, `-u`, `-d`).
+public enum FSInclusion: Sendable, Equatable {
+    case all
+    case allocated
+    case deleted
+}
+
+/// How a listing ended.
+public struct FSWalkEnd: Sendable, Equatable {
+    public var count: UInt64
+    /// Stopped at `FSLimits.maxEntries`.
+    public var truncated: Bool
+}
+
+extension FileSystemSession {
+    /// Lists `directory` (recursively: the whole tree below it, fls -r -p
+    /// order, orphans under `$OrphanFiles`), handing entries to `batch` in
+    /// groups as they arrive (on a reader thread, in order).
+    public func list(_ directory: FSDirectory = .root, recursive: Bool = false, include: FSInclusion = .all,
+                     batch: @escaping @Sendable ([FSEntry]) throws -> Void) async throws -> FSWalkEnd {
+        let dir: String
+        switch directory {
+        case .root: dir = "-"
+        case let .inode(i): dir = String(i)
+        }
+        var flags = recursive ? 4 : 0
+        switch include {
+        case .all: flags |= 3
+        case .allocated: flags |= 1
+        case .deleted: flags |= 2
+        }
+        let (rest, count, note) = try await request("ls\t\(dir)\t\(flags)\t\(spec.limits.maxEntries)", during: "listing a directory",
+                                                    initial: [FSEntry]()) { acc, kind, p in
+            guard kind == .entry else { throw FileSystemError.protocolError("unexpected frame in a listing") }
+            acc.append(try Decode.entry(p))
+            if acc.count >= 1024 {
+                try batch(acc)
+                acc.removeAll(keepingCapacity: true)
+            }
+        }
+        if !rest.isEmpty { try batch(rest) }
+        return FSWalkEnd(count: count, truncated: note == "limit")
+    }
+
+    /// `list` into one array.
+    public func entries(_ directory: FSDirectory = .root, recursive: Bool = false, include: FSInclusion = .all) async throws -> ([FSEntry], FSWalkEnd) {
+        let all = Protected<[FSEntry]>([])
+        let end = try await list(directory, recursive: recursive, include: include) { b in all.withLock { $0 += b } }
+        return (all.withLock { $0 }, end)
+    }
+
+    /// The metadata of `inode` (istat's facts; `name` and `parent` empty).
+    public func stat(inode: UInt64) async throws -> FSEntry {
+        let (e, _, _) = try await request("stat\t\(inode)", during: "reading inode \(inode)", initial: FSEntry?.none) { acc, kind, p in
+            guard kind == .entry else { throw FileSystemError.protocolError("unexpected frame for a stat") }
+            acc = try Decode.entry(p)
+        }
+        guard let e else { throw FileSystemError.protocolError("no metadata for inode \(inode)") }
+        return e
+    }
+
+    /// The file at `path` (`/`-separated from the root; a deleted name is
+    /// found when no allocated one matches), nil when nothing matches.
+    public func lookup(path: String) async throws -> FSEntry? {
+        guard !path.contains("\n"), !path.contains("\t") else { throw FileSystemError.notFound(path) }
+        let (e, _, _) = try await request("lookup\t\(path)", during: "looking up \(path)", initial: FSEntry?.none) { acc, kind, p in
+            guard kind == .entry else { throw FileSystemError.protocolError("unexpected frame for a lookup") }
+            acc = try Decode.entry(p)
+        }
+        guard var e else { return nil }
+        let parts = path.split(separator: "/")
+        e.parent = parts.dropLast().map { $0 + "/" }.joined()
+        return e
+    }
+
+    /// Where every attribute of `inode` lives.
+    public func runs(inode: UInt64) async throws -> [FSRun] {
+        try await request("runs\t\(inode)", during: "reading the runs of inode \(inode)", initial: [FSRun]()) { acc, kind, p in
+            guard kind == .run else { throw FileSystemError.protocolError("unexpected frame in a run list") }
+            acc.append(try Decode.run(p))
+        }.0
+    }
+
+    /// The content of `inode` (icat; `options.slack` as `icat -s`), chunk by
+    /// chunk in file order, on a reader thread. Deleted files come back as far
+    /// as their metadata allows (libtsk's recovery: FAT's contiguous clusters,
+    /// NTFS runs kept in the MFT entry, ext2/3 block pointers; ext4 clears them).
+    /// - Returns: the bytes handed to `chunk`.
+    @discardableResult
+    public func read(inode: UInt64, options: FSReadOptions = FSReadOptions(),
+                     chunk: @escaping @Sendable (FSChunk) throws -> Void) async throws -> Int64 {
+        let type = options.attribute.map { String($0.type) } ?? "-1"
+        let id = options.attribute.map { String($0.id) } ?? "-1"
+        let (_, n, _) = try await request("read\t\(inode)\t\(type)\t\(id)\t\(options.slack ? 1 : 0)\t\(options.maxBytes)",
+                                          during: "reading inode \(inode)", initial: 0) { _, kind, p in
+            guard kind == .data else { throw FileSystemError.protocolError("unexpected frame in file data") }
+            try chunk(try Decode.chunk(p))
+        }
+        return Int64(clamping: n)
+    }
+
+    /// Every block's owner (see `FSOwnerMap`), built by one inode walk in the
+    /// worker, reading through the read path's `background` class (unless the
+    /// session is interactive). `progress` gets (inode, last inode).
+    public func ownerMap(progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> FSOwnerMap {
+        let (extents, _, note) = try await request("map\t\(spec.limits.maxBlocks)", during: "mapping blocks to files",
+                                                   initial: [FSOwnerExtent]()) { acc, kind, p in
+            switch kind {
+            case .extent: acc.append(try Decode.extent(p))
+            case .progress:
+                var f = FieldReader(p)
+                let i: UInt64 = try f.int()
+                let last: UInt64 = try f.int()
+                progress?(i, last)
+            default: throw FileSystemError.protocolError("unexpected frame in an owner map")
+            }
+        }
+        let counts = (note ?? "").split(separator: " ").compactMap { UInt64($0) }
+        return FSOwnerMap(info: info, extents: extents, crossLinked: counts.first ?? 0, outOfRange: counts.dropFirst().first ?? 0)
+    }
+
+    /// The owner of one block, found as `ifind -d` finds it (an inode walk
+    /// that stops at the first hit): for a single answer while the map builds.
+    public func owner(ofBlock block: UInt64) async throws -> FSOwnerExtent? {
+        try await request("find\t\(block)", during: "finding the owner of block \(block)", initial: FSOwnerExtent?.none) { acc, kind, p in
+            guard kind == .extent else { throw FileSystemError.protocolError("unexpected frame for an owner") }
+            acc = try Decode.extent(p)
+        }.0
+    }
+
+    /// What libtsk says of blocks (allocated, metadata) — for bytes no file owns.
+    public func blockStatus(of blocks: [UInt64]) async throws -> [FSBlockStatus] {
+        var out: [FSBlockStatus] = []
+        var i = 0
+        while i < blocks.count {
+            let part = blocks[i..<min(blocks.count, i + 512)]
+            i += part.count
+            let line = "status\t" + part.map(String.init).joined(separator: "\t")
+            out += try await request(line, during: "reading block flags", initial: [FSBlockStatus]()) { acc, kind, p in
+                guard kind == .status else { throw FileSystemError.protocolError("unexpected frame in block flags") }
+                acc.append(try Decode.status(p))
+            }.0
+        }
+        return out
+    }
+}
