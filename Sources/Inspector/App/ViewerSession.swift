@@ -19,15 +19,20 @@ public final class ViewerSession: Sendable {
     private let history = Protected(LatencyHistory())
     private let listener = Protected<Task<Void, Never>?>(nil)
     private let probe = Protected<Task<Void, Never>?>(nil)
+    /// The Files panel's and the owner line's workers (nil: no file systems).
+    private let files: FilesService?
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
-    public init(cache: PageCacheDriver, patcher: PatchSession? = nil, wake: @escaping @Sendable () -> Void) {
+    /// - Parameter files: how to start file-system workers on this media (nil: no Files panel).
+    public init(cache: PageCacheDriver, patcher: PatchSession? = nil, files: FilesConfiguration? = nil,
+                wake: @escaping @Sendable () -> Void) {
         let reader = cache.reader
         self.reader = reader
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
+        self.files = files.map { FilesService($0, wake: wake) }
         // A viewer is open: background work (hash, search) takes only its share of the slots.
         reader.setInteractive(true)
         let changes = cache.changes
@@ -52,7 +57,7 @@ public final class ViewerSession: Sendable {
 
     /// Events produced by background work since the last call.
     public func takeEvents() -> [ViewerEvent] {
-        inbox.withLock { q in defer { q.removeAll() }; return q }
+        inbox.withLock { q in defer { q.removeAll() }; return q } + (files?.takeEvents() ?? [])
     }
 
     /// Tells the cache what the view shows now (visible pages first, readahead
@@ -60,6 +65,7 @@ public final class ViewerSession: Sendable {
     public func show(_ state: ViewerState) {
         let r = state.visibleRange
         if !r.isEmpty { cache.show(r) }
+        files?.track(state)
     }
 
     /// What the frame needs besides the state; `cells` is reused across frames.
@@ -94,6 +100,12 @@ public final class ViewerSession: Sendable {
             state.background?.cancel()
         case .retryUnreadable:
             cache.retry(state.visibleRange)
+        case let .files(request):
+            guard let files else {
+                if case let .open(off, _) = request { post(.files(.openFailed(fsOffset: off, "no file-system support in this session"))) }
+                return
+            }
+            files.perform(request)
         case let .commit(runs, sync):
             guard let patcher else {
                 post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
@@ -118,6 +130,7 @@ public final class ViewerSession: Sendable {
             p.cancel()
             await p.value
         }
+        await files?.close()
         await patcher?.close()
         await cache.close(closeSource: true)
     }

@@ -11,7 +11,7 @@ enum PanelRenderer {
         for (i, p) in s.panels.enumerated() {
             let x = i * w
             let width = i == n - 1 ? s.width - x : w
-            b.box(x: x, y: l.panelTop, width: width, height: l.panelRows, title: title(p, snap), focused: s.focus == p)
+            b.box(x: x, y: l.panelTop, width: width, height: l.panelRows, title: title(p, s, snap), focused: s.focus == p)
             let inner = (x: x + 1, y: l.panelTop + 1, w: width - 2, h: l.panelRows - 2)
             guard inner.w > 4 && inner.h > 0 else { continue }
             switch p {
@@ -19,11 +19,12 @@ enum PanelRenderer {
             case .latency: latency(&b, inner, snap)
             case .journal: journal(&b, inner, s, snap)
             case .structure: StructurePanel.draw(&b, inner, s)
+            case .files: FilesPanel.draw(&b, inner, s)
             }
         }
     }
 
-    private static func title(_ p: Panel, _ snap: FrameSnapshot) -> String {
+    private static func title(_ p: Panel, _ s: ViewerState, _ snap: FrameSnapshot) -> String {
         switch p {
         case .inFlight:
             guard let reads = snap.reads else {
@@ -36,6 +37,7 @@ enum PanelRenderer {
         case .latency: return "Latency (µs)"
         case .journal: return "Write journal (\(snap.journal.count))"
         case .structure: return "Structure (Enter jumps)"
+        case .files: return FilesPanel.title(s)
         }
     }
 

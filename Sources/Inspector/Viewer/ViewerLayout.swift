@@ -39,6 +39,7 @@ public struct ViewerLayout: Equatable, Sendable {
         if s.panels.contains(.structure) && !s.panelHeightChosen {
             want = max(want, min(s.structureContentRows + 2, s.height / 2))
         }
+        if s.panels.contains(.files) && !s.panelHeightChosen { want = max(want, s.height / 2) }
         let wantPanels = s.panels.isEmpty ? 0 : min(want, max(0, s.height - 8))
         panelRows = wantPanels
         hexTop = 1

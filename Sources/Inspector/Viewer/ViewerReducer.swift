@@ -10,6 +10,8 @@ public enum ViewerEvent: Equatable, Sendable {
     case structureLoaded(DiskLayout)
     /// The staged patches asked for by `.commit` were written (or not).
     case commitFinished(CommitOutcome)
+    /// The Files panel's background work answered.
+    case files(FilesEvent)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -31,6 +33,8 @@ public enum ViewerEffect: Equatable, Sendable {
     case retryUnreadable
     /// Write the staged runs with `sync` (journal first, then write, then read back).
     case commit([PatchRun], sync: SyncLevel)
+    /// The Files panel's work (listings, runs, owner maps).
+    case files(FilesRequest)
 }
 
 import DiskFormats
@@ -72,6 +76,8 @@ public enum ViewerReducer {
         case let .commitFinished(outcome):
             finishCommit(&s, outcome)
             return []
+        case let .files(e):
+            return FilesReducer.event(&s, e)
         }
     }
 
@@ -97,6 +103,7 @@ public enum ViewerReducer {
         s.confirmingBackgroundCancel = false
         if s.focus == .structure, s.structureKey(k) { return [] }
         if k != .escape { s.message = nil }
+        if s.focus == .files, let effects = FilesReducer.key(&s, k) { return effects }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
         let row = Int64(l.bytesPerRow)
@@ -118,6 +125,7 @@ public enum ViewerReducer {
         case .char("L"), .function(5): s.toggle(.latency)
         case .char("w"), .function(6): s.toggle(.journal)
         case .char("s"), .function(7): s.toggle(.structure)
+        case .char("f"), .function(11): return FilesReducer.toggle(&s)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"):

@@ -41,6 +41,7 @@ public enum Panel: String, Sendable, CaseIterable {
     case latency = "Latency"
     case journal = "Write journal"
     case structure = "Structure"
+    case files = "Files"
 }
 
 /// Edit mode: which column typing goes to, and which nibble comes next.
@@ -136,6 +137,8 @@ public struct ViewerState: Equatable, Sendable {
     public var structureSelection = 0
     /// Progress of a background job (`--hash`), drawn in the status bar.
     public var background: BackgroundStatus?
+    /// The Files panel and the owner line (Sources/Inspector/Files).
+    public var files = FilesState()
 
     public struct Message: Equatable, Sendable {
         public var text: String
