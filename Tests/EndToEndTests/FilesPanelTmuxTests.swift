@@ -51,14 +51,22 @@ struct FilesPanelTmuxTests {
         return (inode, 2048 * 512 + block * 1024)
     }
 
-    /// A block `blkls` lists as free, as a media byte offset.
-    static func freeByte(_ img: String) throws -> Int64 {
+    /// Blocks `blkls` lists as free, as media byte offsets: one no inode
+    /// claims (`ifind -d`: "Inode not found") and one a deleted inode still does (with that inode).
+    static func freeBytes(_ img: String) throws -> (free: Int64, deleted: (offset: Int64, inode: String)?) {
         let out = try Subprocess.checked("blkls", ["-o", "2048", "-l", img]).stdout
-        let block = try #require(out.split(separator: "\n").compactMap { l -> Int64? in
+        let blocks = out.split(separator: "\n").compactMap { l -> Int64? in
             let f = l.split(separator: "|")
             return f.count == 2 && f[1] == "f" ? Int64(f[0]) : nil
-        }.first)
-        return 2048 * 512 + block * 1024
+        }
+        var free: Int64?
+        var deleted: (Int64, String)?
+        for b in blocks.prefix(200) where free == nil || deleted == nil {
+            let r = try Subprocess.checked("ifind", ["-o", "2048", "-d", String(b), img]).trimmed
+            if r.contains("not found") { free = free ?? b } else if deleted == nil, UInt64(r) != nil { deleted = (b, r) }
+        }
+        let f = try #require(free, "no free block that no inode claims")
+        return (2048 * 512 + f * 1024, deleted.map { (2048 * 512 + $0.0 * 1024, $0.1) })
     }
 
     static func goto(_ t: TmuxSession, _ offset: Int64) throws {
@@ -75,7 +83,7 @@ struct FilesPanelTmuxTests {
         let img = try Self.image(dir.path)
         let media = form == "e01" ? dir.file("disk.E01") : img
         let (inode, first) = try Self.firstByte(img, "docs/ledger.txt")
-        let free = try Self.freeByte(img)
+        let (free, deleted) = try Self.freeBytes(img)
         let t = try TmuxSession("\(Harness.blkview) '\(media)'", width: 160, height: 50)
         try t.waitFor(text: "00000000")
         try t.send(":")
@@ -118,6 +126,12 @@ struct FilesPanelTmuxTests {
         screen = try t.waitFor("owner of the byte", seconds: 30) { $0.contains("p1 ext4 › /docs/ledger.txt (inode \(inode)) +0x1") }
         try Self.goto(t, free)
         screen = try t.waitFor("unallocated", seconds: 20) { $0.contains("p1 ext4 › unallocated") }
+        // A free block a deleted file's inode still claims: ifind's inode, and "deleted".
+        let d = try #require(deleted, "debugfs rm left no block claimed by the deleted inode")
+        try Self.goto(t, d.offset)
+        screen = try t.waitFor("deleted owner", seconds: 20) { s in
+            s.split(separator: "\n").contains { $0.contains("p1 ext4 › /gone.txt (inode \(d.inode)) +0x") && $0.hasSuffix(" deleted") }
+        }
 
         try t.send("q")
         try t.waitFor(text: "[exit 0")

@@ -17,10 +17,13 @@ public struct FileTreeRow: Equatable, Sendable {
 /// on each frame, so a directory of 100,000 names costs nothing to draw.
 public struct FileTree: Equatable, Sendable {
     public let rootInode: UInt64
-    /// Listings by directory inode, in name order (directories first).
+    /// Listings by directory inode: directories first, then files, by name;
+    /// file-system files and virtual entries (`$MFT`, `$OrphanFiles`) last.
     public private(set) var listings: [UInt64: [FSEntry]] = [:]
     /// Lower-cased names of `listings`, same order (for the filter).
     private var lowerNames: [UInt64: [String]] = [:]
+    /// Directory inode → its path from the root, ending in `/` (`""` for the root).
+    private var paths: [UInt64: String] = [:]
     public private(set) var loading: Set<UInt64> = []
     public private(set) var expanded: Set<UInt64> = []
     /// Case-insensitive substring of names; empty: no filter.
@@ -40,8 +43,19 @@ public struct FileTree: Equatable, Sendable {
     public var selected: FSEntry? { selection < rows.count ? rows[selection].entry : nil }
 
     /// The listing of `directory` arrived (or failed: `entries` empty).
+    /// Names get their directory's path (`docs/`) as `parent`, as `fls -p` prints them.
     public mutating func loaded(_ directory: UInt64, _ entries: [FSEntry]) {
+        let prefix = paths[directory] ?? ""
+        var entries = entries
+        for i in entries.indices {
+            entries[i].parent = prefix
+            if entries[i].isDirectory, paths[entries[i].inode] == nil, entries[i].inode != rootInode {
+                paths[entries[i].inode] = prefix + entries[i].name + "/"
+            }
+        }
+        func system(_ e: FSEntry) -> Bool { e.name.hasPrefix("$") || e.nameType.lowercased() == "v" }
         let sorted = entries.sorted { a, b in
+            if system(a) != system(b) { return system(b) }
             if a.isDirectory != b.isDirectory { return a.isDirectory }
             return (a.name, a.stream ?? "", a.inode) < (b.name, b.stream ?? "", b.inode)
         }

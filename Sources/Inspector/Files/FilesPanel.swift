@@ -42,7 +42,7 @@ enum FilesPanel {
     }
 
     private static func drawTree(_ b: inout ScreenBuffer, _ r: Rect, _ s: ViewerState, _ tree: FileTree) {
-        let sizeW = 9, timeW = 16, inodeW = 12, flagW = 8
+        let sizeW = 9, timeW = 16, inodeW = 12, flagW = 9
         let nameW = max(8, r.w - sizeW - timeW - inodeW - flagW - 4)
         let head = PanelRenderer.pad("name", nameW) + " " + PanelRenderer.lpad("size", sizeW) + " " + PanelRenderer.pad("modified", timeW)
             + " " + PanelRenderer.lpad("inode", inodeW) + " state"

@@ -130,10 +130,11 @@ enum FilesReducer {
             tree.loaded(dir, entries)
             if let error { s.message = .init(text: "listing inode \(dir): \(error)", role: .error) }
             return commit(&s, tree)
-        case let .runs(off, entry, runs, error):
+        case let .runs(off, entry, runs, record, error):
             guard s.files.volume?.fsOffset == off, s.files.detail?.entry == entry, let info = s.files.volume?.info else { return [] }
-            var d = FileDetail(entry: entry, runs: runs, error: error)
+            var d = FileDetail(entry: entry, runs: runs, error: error, record: record)
             d.ranges = FileRuns.ranges(FileRuns.data(of: entry, runs, info: info), info: info)
+            if let r = record, r <= Int64.max - OwnerText.mftRecordSize { d.ranges = (d.ranges + [r..<(r + OwnerText.mftRecordSize)]).sorted { $0.lowerBound < $1.lowerBound } }
             s.files.detail = d
             jumpIfReady(&s)
         case let .owner(line):
@@ -158,7 +159,12 @@ enum FilesReducer {
             s.moveCursor(to: off, center: true)
             s.message = .init(text: "\(d.entry.path): first data byte at 0x\(String(off, radix: 16))", role: .good)
         case let .resident(bytes):
-            s.message = .init(text: "\(d.entry.path): \(bytes) bytes resident inside MFT entry \(d.entry.inode) (no data run)", role: .warning)
+            guard let rec = d.record else {
+                s.message = .init(text: "\(d.entry.path): \(bytes) bytes resident inside MFT entry \(d.entry.inode) (no data run)", role: .warning)
+                return
+            }
+            s.moveCursor(to: rec, center: true)
+            s.message = .init(text: "\(d.entry.path): \(bytes) bytes resident inside MFT entry \(d.entry.inode), its record at 0x\(String(rec, radix: 16))", role: .good)
         case .sparse:
             s.message = .init(text: "\(d.entry.path): every run is sparse: no byte is stored", role: .warning)
         case .empty:

@@ -111,12 +111,29 @@ final class FilesService: Sendable {
             return n
         }) {
             do {
-                let runs = try await session(off).runs(inode: entry.inode)
-                post(.runs(fsOffset: off, entry: entry, runs, error: nil))
+                let fs = try await session(off)
+                let runs = try await fs.runs(inode: entry.inode)
+                var record: Int64?
+                if fs.info.isNTFS, runs.contains(where: { $0.kind == .resident }) { record = try? await mftRecord(entry.inode, fs) }
+                post(.runs(fsOffset: off, entry: entry, runs, record: record, error: nil))
             } catch {
-                post(.runs(fsOffset: off, entry: entry, [], error: "\(error)"))
+                post(.runs(fsOffset: off, entry: entry, [], record: nil, error: "\(error)"))
             }
         }
+    }
+
+    /// The media offset of MFT entry `entry`'s record, from `$MFT`'s own runs (checked arithmetic).
+    func mftRecord(_ entry: UInt64, _ fs: FileSystemSession) async throws -> Int64? {
+        let size = UInt64(OwnerText.mftRecordSize)
+        let (byte, o) = entry.multipliedReportingOverflow(by: size)
+        let bs = UInt64(max(1, fs.info.blockSize))
+        guard !o else { return nil }
+        let index = byte / bs
+        let runs = try await fs.runs(inode: 0).filter { $0.attribute.type == 128 && $0.kind == .blocks }
+        guard let r = runs.first(where: { index >= $0.fileBlock && index - $0.fileBlock < $0.length }),
+              let start = fs.info.mediaOffset(block: r.block &+ (index - r.fileBlock)) else { return nil }
+        let (at, o2) = start.addingReportingOverflow(Int64(byte % bs))
+        return o2 ? nil : at
     }
 
     /// Stops every worker.

@@ -22,6 +22,8 @@ public struct FileDetail: Equatable, Sendable {
     /// nil while loading.
     public var runs: [FSRun]?
     public var error: String?
+    /// NTFS resident data: the media offset of the MFT record that holds it.
+    public var record: Int64?
     /// Media byte ranges of the runs (sorted): what the hex view tints.
     public var ranges: [Range<Int64>] = []
 }
@@ -135,7 +137,8 @@ public enum FilesEvent: Equatable, Sendable {
     case opened(fsOffset: Int64, FSInfo)
     case openFailed(fsOffset: Int64, String)
     case listed(fsOffset: Int64, directory: UInt64, [FSEntry], error: String?)
-    case runs(fsOffset: Int64, entry: FSEntry, [FSRun], error: String?)
+    /// `record`: where the MFT record holding resident data is on the media.
+    case runs(fsOffset: Int64, entry: FSEntry, [FSRun], record: Int64?, error: String?)
     case owner(OwnerLine)
     case map(fsOffset: Int64, OwnerMapStatus)
 }
