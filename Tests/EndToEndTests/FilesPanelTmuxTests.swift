@@ -33,6 +33,7 @@ struct FilesPanelTmuxTests {
         dd if=fs.img of=disk.img bs=512 seek=2048 conv=notrunc status=none
         ewfacquire -u -q -t disk -c fast disk.img >/dev/null 2>&1
         rm -rf tree fs.img
+        sync  # delayed allocation must not change `ls`'s totals of the evidence later
         """
         let r = try Subprocess.sh(script)
         guard r.status == 0 else { throw TestFailure("fixture: \(r.stderr)") }

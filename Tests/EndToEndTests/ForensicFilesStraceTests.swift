@@ -54,7 +54,8 @@ struct ForensicFilesStraceTests {
             let cat = try Subprocess.checked("icat", ["-o", "2048", paths[0], inode]).stdout
             #expect(try String(contentsOfFile: scratch.file("cat-\(i).out"), encoding: .utf8) == cat)
         }
-        #expect(try ForensicStraceTests.snapshot(ev) == before)
+        let after = try ForensicStraceTests.snapshot(ev)
+        #expect(after == before, "before:\n\(before)\nafter:\n\(after)")
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(!text.contains("EVIDENCE CHANGED"))
     }
