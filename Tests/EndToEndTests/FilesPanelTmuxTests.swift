@@ -134,6 +134,20 @@ struct FilesPanelTmuxTests {
             s.split(separator: "\n").contains { $0.contains("p1 ext4 › /gone.txt (inode \(d.inode)) +0x") && $0.hasSuffix(" deleted") }
         }
 
+        // A byte of ledger.txt's inode in the inode table (debugfs's imap): the
+        // inode named, and decoded on the right as istat would (size, links, runs).
+        let p1 = dir.file("p1.img")
+        try Subprocess.sh("dd if='\(img)' of='\(p1)' bs=512 skip=2048 status=none")
+        let imap = try Subprocess.checked("debugfs", ["-R", "imap <\(inode)>", p1]).stdout
+        let words = imap.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" })
+        let block = try #require(words.lastIndex(of: "block").flatMap { Int64(words[$0 + 1]) })
+        let within = try #require(words.firstIndex(of: "offset").flatMap { Int64(words[$0 + 1].dropFirst(2), radix: 16) })
+        try Self.goto(t, 2048 * 512 + block * 1024 + within + 4)
+        screen = try t.waitFor("inode table", seconds: 20) { $0.contains("p1 ext4 › inode table (group 0) › inode \(inode) (/docs/ledger.txt) +0x4") }
+        screen = try t.waitFor(text: "under the cursor: inode \(inode) (/docs/ledger.txt)")
+        #expect(screen.contains("5.9 KiB (6000 B)") && screen.contains("links 1"), "\(screen)")
+        #expect(screen.contains("+0: blocks \((first - 2048 * 512) / 1024)+6"), "\(screen)")
+
         try t.send("q")
         try t.waitFor(text: "[exit 0")
     }

@@ -32,7 +32,7 @@ public final class ViewerSession: Sendable {
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
-        self.files = files.map { FilesService($0, wake: wake) }
+        self.files = files.map { FilesService($0, reader: reader, wake: wake) }
         // A viewer is open: background work (hash, search) takes only its share of the slots.
         reader.setInteractive(true)
         let changes = cache.changes

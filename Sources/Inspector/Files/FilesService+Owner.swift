@@ -119,6 +119,7 @@ extension FilesService {
             line.metadata = await OwnerText.metadata(hit: hit, names: names, fs: fs)
             return line
         }
+        if fs.info.type.hasPrefix("ext"), let line = await inodeTable(cursor, off, head: head, fs: fs, names: ready?.1) { return line }
         guard let (block, _) = fs.info.block(ofMediaOffset: cursor) else {
             return OwnerLine(offset: cursor, text: head + "past the file system's last block")
         }
@@ -128,5 +129,26 @@ extension FilesService {
         let building = ready == nil ? " (owner map building)" : ""
         let what = st.unknown ? "unknown" : st.metadata ? "file-system metadata" : st.allocated ? "allocated" : "unallocated"
         return OwnerLine(offset: cursor, text: head + what + (st.allocated && !st.metadata ? building : ""))
+    }
+
+    /// A byte in an ext inode table: `p1 ext4 › inode table (group 0) › inode 13 +0x40`, and that inode decoded.
+    private func inodeTable(_ cursor: Int64, _ off: Int64, head: String, fs: FileSystemSession,
+                            names: [UInt64: [FSEntry]]?) async -> OwnerLine? {
+        guard let reader else { return nil }
+        var tables = extTables.withLock { $0[off] }
+        if tables == nil {
+            let loaded = await ExtInodeTables.load(reader, fsOffset: off)
+            extTables.withLock { $0[off] = .some(loaded) }
+            tables = .some(loaded)
+        }
+        guard let t = tables ?? nil, let (inode, group, within) = t.inode(at: cursor) else { return nil }
+        let path = names?[inode]?.first.map { " (/" + $0.path + ")" } ?? ""
+        var meta: CursorMetadata?
+        if let e = try? await fs.stat(inode: inode) {
+            let runs = (try? await fs.runs(inode: inode)) ?? []
+            meta = CursorMetadata(title: "inode \(inode)\(path) · inode table of group \(group)", entry: e, runs: runs, info: fs.info)
+        }
+        return OwnerLine(offset: cursor, text: head + "inode table (group \(group)) › inode \(inode)\(path) +0x\(String(within, radix: 16))",
+                         metadata: meta)
     }
 }

@@ -1,3 +1,4 @@
+import BlockDevice
 import DiskFormats
 import FileSystems
 import LinuxAIO
@@ -36,8 +37,14 @@ final class FilesService: Sendable {
     /// How long the cursor rests before a lookup that needs the worker.
     static let restNanoseconds: UInt64 = 150_000_000
 
-    init(_ config: FilesConfiguration, wake: @escaping @Sendable () -> Void) {
+    /// The viewer's read path: ext's group descriptors are read through it.
+    let reader: MediaReader?
+    /// ext inode tables by file-system offset (read once; nil inside: not ext or unreadable).
+    let extTables = Protected<[Int64: ExtInodeTables?]>([:])
+
+    init(_ config: FilesConfiguration, reader: MediaReader? = nil, wake: @escaping @Sendable () -> Void) {
         self.config = config
+        self.reader = reader
         self.wake = wake
     }
 
