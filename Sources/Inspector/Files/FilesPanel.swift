@@ -12,7 +12,7 @@ enum FilesPanel {
         if let tree = v.tree, !tree.filter.isEmpty || s.files.filterEditing {
             t += " · filter \"\(tree.filter)\(s.files.filterEditing ? "▏" : "")\""
         }
-        return t + " (Enter opens/jumps, / filter)"
+        return t + " (Enter opens/jumps, ← closes, / filter, m/c owner map)"
     }
 
     static func draw(_ b: inout ScreenBuffer, _ r: Rect, _ s: ViewerState) {

@@ -37,7 +37,11 @@ extension FilesService {
         do {
             let fs = try await FileSystemSession.open(spec)
             defer { Task { await fs.close() } }
+            BackgroundPriority.lowerMappingWorkers()
+            let reniced = Protected(false)
             let map = try await fs.ownerMap { i, last in
+                // Threads the worker started after the open are reniced too.
+                if !reniced.withLock({ r in defer { r = true }; return r }) { BackgroundPriority.lowerMappingWorkers() }
                 let now = monotonicNanoseconds()
                 let due = lastReport.withLock { t -> Bool in
                     guard now &- t >= 100_000_000 else { return false }

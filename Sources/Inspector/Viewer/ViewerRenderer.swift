@@ -176,9 +176,10 @@ public enum ViewerRenderer {
             return
         }
         let keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
-                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F11", "Files"), ("F10", "Quit")]
+                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit"), ("F11", "Files")]
         var x = 0
         for (k, name) in keys {
+            guard x + k.count + 1 + name.count <= s.width else { break }  // a key shows whole or not at all
             x = b.put(k, x: x, y: y, role: .keyBarKey) + 1
             x = b.put(name, x: x, y: y, role: .keyBar)
             x += 1
