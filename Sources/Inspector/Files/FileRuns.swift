@@ -75,15 +75,18 @@ public enum FileRuns {
 /// Which file system holds a byte, from the partition layout.
 public enum FileSystemPlace {
     /// (offset of the file system, `p2` / `disk`) for the partition holding
-    /// `offset`, or the whole-device file system; nil elsewhere.
-    public static func containing(_ offset: Int64, disk d: DiskLayout, mediaSize: Int64) -> (Int64, String)? {
+    /// `offset`, or the whole-device file system; nil elsewhere. With
+    /// `known`, only where the probe recognised a file system (the owner
+    /// line); without, any partition, or the whole device when it has none
+    /// (the Files panel, opened by hand: libtsk knows more types).
+    public static func containing(_ offset: Int64, disk d: DiskLayout, mediaSize: Int64, known: Bool = false) -> (Int64, String)? {
         for p in d.partitions where p.kind != .extended {
             guard case let .at(start) = PartitionStart.of(p, sectorSize: d.sectorSize, mediaSize: mediaSize),
                   let r = p.byteRange(sectorSize: d.sectorSize), r.contains(offset) else { continue }
-            return (start, "p\(p.index)")
+            return known && p.filesystem == nil ? nil : (start, "p\(p.index)")
         }
         if let fs = d.filesystem { return (fs.offset, "disk") }
-        if d.partitions.isEmpty { return (0, "disk") }
+        if d.partitions.isEmpty && !known { return (0, "disk") }
         return nil
     }
 }

@@ -85,7 +85,7 @@ extension FilesService {
             return true
         }
         guard changed else { return }
-        guard let (off, place) = FileSystemPlace.containing(cursor, disk: disk, mediaSize: state.source.size) else {
+        guard let (off, place) = FileSystemPlace.containing(cursor, disk: disk, mediaSize: state.source.size, known: true) else {
             post(.owner(OwnerLine(offset: cursor, text: "")))
             return
         }
