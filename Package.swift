@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Inspector",
             dependencies: [
-                "BlockDevice", "DiskFormats", "LinuxAIO", "CByteSearch", "CFastMD5",
+                "BlockDevice", "DiskFormats", "LinuxAIO", "CByteSearch", "CFastMD5", "FileSystems",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LinuxAIO", "CLinuxAIO"], path: "Tests/TestSupport"),
         .testTarget(name: "LinuxAIOTests", dependencies: ["LinuxAIO", "CLinuxAIO", "TestSupport"]),
         // The viewer without a terminal: reducer, renderer (golden screens), search.
-        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats"], exclude: ["Golden"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Inspector", "BlockDevice", "LinuxAIO", "DiskFormats", "FileSystems"], exclude: ["Golden"]),
         // Drives the real binary (and, for the viewer, tmux): depends on it so
         // that `swift test` builds it.
         .testTarget(name: "EndToEndTests", dependencies: ["blkview", "LinuxAIO", "TestSupport"]),

@@ -191,6 +191,7 @@ public final class TerminalScreen {
             (.match, bold, Int16(COLOR_BLACK), Int16(COLOR_YELLOW)),
             (.staged, bold, Int16(COLOR_BLACK), Int16(COLOR_MAGENTA)),
             (.region, none, -1, Int16(COLOR_BLUE)),
+            (.fileRun, none, Int16(COLOR_BLACK), Int16(COLOR_GREEN)),
             (.statusBar, rev, -1, -1), (.statusAccent, rev | bold, -1, -1),
             (.keyBar, none, -1, -1), (.keyBarKey, rev, -1, -1),
             (.panelBorder, dim, -1, -1), (.panelTitle, bold, -1, -1), (.panelFocused, bold, Int16(COLOR_CYAN), -1),

@@ -22,16 +22,21 @@ public final class ViewerSession: Sendable {
     private let partitionScan = Protected<Task<Void, Never>?>(nil)
     /// The overview map's background fill (`m`, F8).
     private let map: MapDriver
+    /// The Files panel's and the owner line's workers (nil: no file systems).
+    private let files: FilesService?
 
     /// - Parameter wake: called from any thread when something new should be
     ///   drawn (a page arrived, a search progressed); the UI redraws.
-    public init(cache: PageCacheDriver, patcher: PatchSession? = nil, wake: @escaping @Sendable () -> Void) {
+    /// - Parameter files: how to start file-system workers on this media (nil: no Files panel).
+    public init(cache: PageCacheDriver, patcher: PatchSession? = nil, files: FilesConfiguration? = nil,
+                wake: @escaping @Sendable () -> Void) {
         let reader = cache.reader
         self.reader = reader
         self.cache = cache
         self.patcher = patcher
         self.wake = wake
         map = MapDriver(reader: reader)
+        self.files = files.map { FilesService($0, reader: reader, wake: wake) }
         // A viewer is open: background work (hash, search) takes only its share of the slots.
         reader.setInteractive(true)
         let changes = cache.changes
@@ -56,7 +61,7 @@ public final class ViewerSession: Sendable {
 
     /// Events produced by background work since the last call.
     public func takeEvents() -> [ViewerEvent] {
-        inbox.withLock { q in defer { q.removeAll() }; return q }
+        inbox.withLock { q in defer { q.removeAll() }; return q } + (files?.takeEvents() ?? [])
     }
 
     /// Tells the cache what the view shows now (visible pages first, readahead
@@ -67,6 +72,7 @@ public final class ViewerSession: Sendable {
         if state.panels.contains(.inspector) { r = r.lowerBound..<max(r.upperBound, min(state.source.size, state.cursor + 16)) }
         if !r.isEmpty { cache.show(r) }
         if state.panels.contains(.map) { map.look(at: state.mapLookRange) }
+        files?.track(state)
     }
 
     /// What the frame needs besides the state; `cells` is reused across frames.
@@ -123,6 +129,12 @@ public final class ViewerSession: Sendable {
             map.start(plan, fill: fill) { [weak self] m in self?.post(.mapUpdated(m)) }
         case .stopMap:
             map.stop()
+        case let .files(request):
+            guard let files else {
+                if case let .open(off, _) = request { post(.files(.openFailed(fsOffset: off, "no file-system support in this session"))) }
+                return
+            }
+            files.perform(request)
         case let .commit(runs, sync):
             guard let patcher else {
                 post(.commitFinished(CommitOutcome(verified: [], failure: "read-only session: nothing can be written")))
@@ -149,6 +161,7 @@ public final class ViewerSession: Sendable {
             p.cancel()
             await p.value
         }
+        await files?.close()
         await patcher?.close()
         await cache.close(closeSource: true)
     }

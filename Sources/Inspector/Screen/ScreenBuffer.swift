@@ -18,6 +18,7 @@ public enum Role: UInt8, Sendable, CaseIterable {
     case match             // search match
     case staged            // a staged patch
     case region            // bytes of the known structure under the cursor
+    case fileRun           // bytes of the file selected in the Files panel
     case statusBar
     case statusAccent
     case keyBar

@@ -21,6 +21,7 @@ enum PanelRenderer {
             case .structure: StructurePanel.draw(&b, inner, s)
             case .map: MapPanel.draw(&b, inner, s)
             case .inspector: DataInspectorPanel.draw(&b, inner, s, snap)
+            case .files: FilesPanel.draw(&b, inner, s)
             }
         }
     }
@@ -40,6 +41,7 @@ enum PanelRenderer {
         case .structure: return "Structure (Enter jumps)"
         case .map: return MapPanel.title(s)
         case .inspector: return DataInspectorPanel.title(s)
+        case .files: return FilesPanel.title(s)
         }
     }
 

@@ -42,6 +42,7 @@ public struct ViewerLayout: Equatable, Sendable {
         if s.panels.contains(.inspector) && !s.panelHeightChosen {
             want = max(want, min(DataInspectorPanel.rowsWanted(s) + 2, s.height / 2))
         }
+        if s.panels.contains(.files) && !s.panelHeightChosen { want = max(want, s.height / 2) }
         let wantPanels = s.panels.isEmpty ? 0 : min(want, max(0, s.height - 8))
         panelRows = wantPanels
         hexTop = 1

@@ -19,6 +19,8 @@ public enum ViewerEvent: Equatable, Sendable {
     case partitionScanFinished(PartitionScanOutcome)
     /// The overview map's fill has news.
     case mapUpdated(OverviewMap)
+    /// The Files panel's background work answered.
+    case files(FilesEvent)
 }
 
 public enum SearchOutcome: Equatable, Sendable {
@@ -50,6 +52,8 @@ public enum ViewerEffect: Equatable, Sendable {
     case startMap(MapPlan, fill: Int)
     /// Stop the overview map's fill.
     case stopMap
+    /// The Files panel's work (listings, runs, owner maps).
+    case files(FilesRequest)
 }
 
 import DiskFormats
@@ -92,6 +96,8 @@ public enum ViewerReducer {
         case let .mapUpdated(map):
             s.mapUpdated(map)
             return []
+        case let .files(e):
+            return FilesReducer.event(&s, e)
         }
     }
 
@@ -126,6 +132,7 @@ public enum ViewerReducer {
         if s.focus == .map, let e = s.mapKey(k) { return e }
         if s.focus == .inspector, let e = s.inspectorKey(k) { return e }
         if k != .escape { s.message = nil }
+        if s.focus == .files, let effects = FilesReducer.key(&s, k) { return effects }
         if s.edit != nil, let handled = editKey(&s, k) { return handled }
         let l = s.layout
         let row = Int64(l.bytesPerRow)
@@ -152,6 +159,7 @@ public enum ViewerReducer {
         case .char("["): s.jumpClassChange(forward: false)
         case .char("]"): s.jumpClassChange(forward: true)
         case let .click(x, y): return s.click(x: x, y: y)
+        case .char("f"), .function(11): return FilesReducer.toggle(&s)
         case .tab: s.cycleFocus(by: 1)
         case .backTab: s.cycleFocus(by: -1)
         case .char("+"):

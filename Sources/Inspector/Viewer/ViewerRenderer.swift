@@ -49,6 +49,7 @@ public enum ViewerRenderer {
                 let idx = Int(off - s.top)
                 let cell: ByteCell = idx < snap.cells.count ? snap.cells[idx] : (off < s.source.size ? .pending : .pastEnd)
                 var (hex, ch, role) = glyphs(cell, s.glyphs)
+                if s.files.tinted(off) { role = .fileRun }
                 if let f = field, f.contains(off) { role = .region }
                 if let m = match, m.contains(off) { role = .match }
                 if let st = s.edits.staged(at: off) {
@@ -133,6 +134,8 @@ public enum ViewerRenderer {
             parts.append(("searching \(pct)% (Esc cancels)", .statusAccent, 8))
         }
         if let f = s.fieldUnderCursor?.text { parts.append((f, .statusAccent, 8)) }
+        if let o = s.files.ownerText(at: s.cursor), !o.isEmpty { parts.append((o, .statusAccent, 8)) }
+        if let m = s.files.mapText { parts.append((m, .statusBar, 6)) }
         func width(_ p: [(String, Role, Int)]) -> Int { 1 + p.reduce(0) { $0 + $1.0.count } + 3 * max(0, p.count - 1) }
         var pathShortened = false
         while parts.count > 1 && width(parts) > s.width {
@@ -178,11 +181,12 @@ public enum ViewerRenderer {
             return
         }
         var keys: [(String, String)] = [("F1", "Help"), ("F2", "Goto"), ("F3", "Search"), ("F4", "In-flight"),
-                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit")]
+                                        ("F5", "Latency"), ("F6", "Journal"), ("F7", "Disk"), ("F10", "Quit"), ("F11", "Files")]
         // F8 and F9 when they fit (F10 Quit must stay on an 80-column terminal).
         if s.width >= 96 { keys.insert(contentsOf: [("F8", "Map"), ("F9", "Inspect")], at: 7) }
         var x = 0
         for (k, name) in keys {
+            guard x + k.count + 1 + name.count <= s.width else { break }  // a key shows whole or not at all
             x = b.put(k, x: x, y: y, role: .keyBarKey) + 1
             x = b.put(name, x: x, y: y, role: .keyBar)
             x += 1

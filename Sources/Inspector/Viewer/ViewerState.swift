@@ -43,6 +43,7 @@ public enum Panel: String, Sendable, CaseIterable {
     case structure = "Structure"
     case map = "Map"
     case inspector = "Inspector"
+    case files = "Files"
 }
 
 /// Edit mode: which column typing goes to, and which nibble comes next.
@@ -154,6 +155,8 @@ public struct ViewerState: Equatable, Sendable {
     /// The overview map panel (`m`, F8) and the data inspector (`I`, F9).
     public var mapView = MapViewState()
     public var inspector = InspectorState()
+    /// The Files panel and the owner line (Sources/Inspector/Files).
+    public var files = FilesState()
 
     public struct Message: Equatable, Sendable {
         public var text: String

@@ -86,7 +86,8 @@ struct ViewCommand: AsyncParsableCommand {
         // A verified write lands in the cached pages at once (no overlay).
         let patcher = writable.map { PatchSession(target: $0, journal: writing.journal) { [driver] bytes, at in driver.wrote(bytes, at: at) } }
         let wake = try WakePipe()
-        let session = ViewerSession(cache: driver, patcher: patcher, wake: wake.signal)
+        let session = ViewerSession(cache: driver, patcher: patcher,
+                                    files: FilesConfiguration(media: target, sourceArguments: source.workerArguments), wake: wake.signal)
         let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: reader.statistics().engine,
                                     access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly,
