@@ -194,7 +194,10 @@ struct SearchEngineTests {
                 return true
             }
         }
-        try await eventually("the search scans", seconds: 60) { started.withLock { $0 } }
+        // Generous: in the full suite, end-to-end tests that wait on child
+        // processes hold the cooperative pool's threads (two on two cores) for
+        // minutes, and the search task may not be scheduled before they end.
+        try await eventually("the search scans", seconds: 600) { started.withLock { $0 } }
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
         await src.close()

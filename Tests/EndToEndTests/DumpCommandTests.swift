@@ -97,8 +97,8 @@ struct DumpCommandTests {
     @Test("bad input: one line on stderr, status 1, nothing on stdout",
           arguments: [
             (["dump", "/nonexistent/disk.img"], "/nonexistent/disk.img"),
-            (["dump", "FILE", "--offset=-5"], "--offset must be a byte offset"),
-            (["dump", "FILE", "--offset", "banana"], "--offset must be a byte offset"),
+            (["dump", "FILE", "--offset=-5"], "--offset must be a position"),
+            (["dump", "FILE", "--offset", "banana"], "--offset must be a position"),
             (["dump", "FILE", "--length", "1q"], "--length must be a byte count"),
             (["dump", "FILE", "--format", "xxd"], "--format must be canonical or color"),
           ])
