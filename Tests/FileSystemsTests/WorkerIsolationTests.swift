@@ -20,9 +20,21 @@ struct WorkerIsolationTests {
     static func fakeWorker(_ scratch: Scratch, _ body: String) throws -> String {
         let script = "#!/bin/sh\n" + frame("I", "ext4\t1024\t10\t9\t1\t10\t2\t0") + "\nwhile read -r line; do\n" + body + "\ndone\n"
         let path = scratch.file("worker.sh")
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        try writeExecutable(path, script)
         return path
+    }
+
+    /// Writes a script through a close-on-exec descriptor. A descriptor
+    /// without it, open while another test spawns a long-lived child (tmux,
+    /// nbdkit), stays open in that child and makes every exec of the script
+    /// fail with ETXTBSY for the child's lifetime.
+    static func writeExecutable(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw TestFailure("cannot create \(path): errno \(errno)") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw TestFailure("short write to \(path)") }
     }
 
     static func spec(_ exe: String, idle: Int = 5) -> FileSystemSpec {
@@ -90,8 +102,7 @@ struct WorkerIsolationTests {
     @Test func aWorkerThatCannotOpenSaysWhy() async throws {
         let s = try Scratch()
         let path = s.file("w.sh")
-        try ("#!/bin/sh\n" + Self.frame("X", "no file system here") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        try Self.writeExecutable(path, "#!/bin/sh\n" + Self.frame("X", "no file system here") + "\n")
         await #expect(throws: FileSystemError.library("no file system here")) { _ = try await FileSystemSession.open(Self.spec(path)) }
     }
 
