@@ -53,6 +53,12 @@ public struct Geometry: Sendable, Equatable {
     /// `alignment.offset`, buffers aligned to `alignment.memory`.
     public var alignment: DirectIOAlignment
 
+    /// The largest media size blkview opens: 1 TiB below `Int64.max`, so that
+    /// an offset inside the media plus any read, page, chunk or window length
+    /// cannot overflow. Sizes from containers (EWF headers, NBD servers,
+    /// sums of split segments) are hostile: past this, the open is refused.
+    public static let largestSize: Int64 = Int64.max - (1 << 40)
+
     public init(size: Int64, logicalSectorSize: Int, physicalSectorSize: Int, alignment: DirectIOAlignment) {
         self.size = size
         self.logicalSectorSize = logicalSectorSize

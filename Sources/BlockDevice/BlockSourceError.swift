@@ -46,6 +46,9 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
         case invalidOption(String)
         /// A write permit was refused.
         case writeRefused(WriteRefusal)
+        /// The size the container or server claims (in words: `"2^55 sectors
+        /// of 512 B"`) is past `Geometry.largestSize`.
+        case mediaTooLarge(String)
     }
 
     /// The path the user gave.
@@ -104,6 +107,8 @@ public struct BlockSourceError: Error, Sendable, Equatable, CustomStringConverti
             message
         case let .writeRefused(refusal):
             refusal.description
+        case let .mediaTooLarge(claimed):
+            "its size, \(claimed), is past the largest media blkview can address (\(Geometry.largestSize) B, 1 TiB below 2^63) — a container header or server that claims it is likely damaged"
         }
     }
 }

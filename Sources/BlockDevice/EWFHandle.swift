@@ -31,6 +31,15 @@ final class EWFHandle: @unchecked Sendable {
         call { h, err, n in clewf_media_size(h, err, n) }
     }
 
+    /// The header's sector count, unsigned as it is stored.
+    func sectorCount() -> Result<UInt64, EWFFailure> {
+        guard let handle else { return .failure(EWFFailure("the EWF handle is closed")) }
+        var err = [CChar](repeating: 0, count: 1024)
+        var n: UInt64 = 0
+        let r = err.withUnsafeMutableBufferPointer { clewf_sector_count(handle, &n, $0.baseAddress!, $0.count) }
+        return r < 0 ? .failure(EWFFailure(err)) : .success(n)
+    }
+
     func bytesPerSector() -> Result<Int64, EWFFailure> {
         call { h, err, n in clewf_bytes_per_sector(h, err, n) }
     }

@@ -95,6 +95,15 @@ final class EWFSource: BlockSource {
         case let .success(h): handle = h
         case let .failure(f): throw BlockSourceError(path: path, reason: f.fdLimit ? .resourceLimit(f.message) : .ewf(f.message))
         }
+        // libewf multiplies the header's sector count by the sector size
+        // unchecked (2^55 sectors of 512 B read as 0 B) and returns it
+        // unsigned: check the product here first.
+        if case let .success(sectors) = handle.sectorCount(), case let .success(bps) = handle.bytesPerSector() {
+            let (bytes, overflow) = sectors.multipliedReportingOverflow(by: UInt64(bps))
+            if overflow || bytes > UInt64(Geometry.largestSize) {
+                throw BlockSourceError(path: path, reason: .mediaTooLarge("\(sectors) sectors of \(bps) B" + (overflow ? " (more than 2^64 B)" : " = \(bytes) B")))
+            }
+        }
         let size: Int64
         switch handle.mediaSize() {
         case let .success(s): size = s

@@ -141,10 +141,13 @@ extension OpenedFile {
             if case let .failure(e) = Syscall.negated({ cla_blk_getsize64(fd, &s) }) {
                 throw BlockSourceError(path: path, reason: .openFailed(e))
             }
+            guard s <= UInt64(Geometry.largestSize) else { throw BlockSourceError(path: path, reason: .mediaTooLarge("\(s) B")) }
             size = Int64(s)
         } else {
             size = Int64(st.st_size)
             try checkRealSize(fd, path: path, size: size)
+            // tmpfs and XFS allow sparse files up to 2^63 − 1 B.
+            guard size <= Geometry.largestSize else { throw BlockSourceError(path: path, reason: .mediaTooLarge("\(size) B")) }
         }
         return OpenedFile(fd: fd, path: path, isBlockDevice: isBlock, direct: direct,
                           bufferedReason: direct ? nil : why, size: size,

@@ -43,8 +43,8 @@ final class SplitRawSource: BlockSource {
             for f in files {
                 starts.append(total)
                 let (sum, overflow) = total.addingReportingOverflow(f.size)
-                if overflow {
-                    throw BlockSourceError(path: path, reason: .invalidOption("the segments together exceed 2^63 bytes"))
+                if overflow || sum > Geometry.largestSize {
+                    throw BlockSourceError(path: path, reason: .mediaTooLarge(overflow ? "the segments' sum, more than 2^63 B," : "the segments' sum, \(sum) B,"))
                 }
                 total = sum
             }

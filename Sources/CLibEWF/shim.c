@@ -315,6 +315,17 @@ int64_t clewf_media_size(clewf_handle *h, char *err, size_t errlen) {
     return (int64_t)size;
 }
 
+int clewf_sector_count(clewf_handle *h, uint64_t *out, char *err, size_t errlen) {
+    libewf_error_t *error = NULL;
+    size64_t n = 0;
+    if (libewf_handle_get_number_of_sectors(h->handle, &n, &error) != 1) {
+        take_error(&error, "cannot get the number of sectors", err, errlen);
+        return -1;
+    }
+    *out = (uint64_t)n;
+    return 0;
+}
+
 int64_t clewf_bytes_per_sector(clewf_handle *h, char *err, size_t errlen) {
     libewf_error_t *error = NULL;
     uint32_t bps = 0;

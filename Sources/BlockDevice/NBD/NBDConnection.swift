@@ -7,6 +7,8 @@ import LinuxAIO
 struct NBDFailure: Error, Sendable {
     let message: String
     let errno: Int32
+    /// The export's size when it is past `Geometry.largestSize` (the reason of the failure).
+    var tooLarge: Int64?
 
     /// The calling thread's last libnbd error.
     static func last() -> NBDFailure { NBDFailure(message: String(cString: cnbd_error()), errno: cnbd_errno()) }
@@ -130,6 +132,10 @@ final class NBDConnection: @unchecked Sendable {
         }
         let size = cnbd_get_size(h)
         if size < 0 { throw fail() }
+        if size > Geometry.largestSize {
+            cnbd_close(h)
+            throw NBDFailure(message: "the export's size, \(size) B, is too large", errno: EFBIG, tooLarge: size)
+        }
         let info = Info(size: size,
                         minimumBlock: max(0, cnbd_get_block_size(h, 0)),
                         preferredBlock: max(0, cnbd_get_block_size(h, 1)),

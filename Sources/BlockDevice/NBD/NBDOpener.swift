@@ -20,6 +20,7 @@ enum NBDOpener {
         do {
             (c, info) = try NBDConnection.connect(.uri(uri), slots: options.slots, name: uri, requireTLS: tls)
         } catch {
+            if let size = error.tooLarge { throw BlockSourceError(path: uri, reason: .mediaTooLarge("\(size) B")) }
             throw BlockSourceError(path: uri, reason: .nbd(message(error, uri: uri)))
         }
         let label = "nbd\(tls ? "s" : "") ×\(options.slots)"
@@ -65,6 +66,7 @@ enum NBDOpener {
                 ? try NBDConnection.connectWithoutIOURing(.socketActivation(wrapped), slots: options.slots, name: name)
                 : try NBDConnection.connect(.socketActivation(wrapped), slots: options.slots, name: name, requireTLS: false)
         } catch {
+            if let size = error.tooLarge { throw BlockSourceError(path: path, reason: .mediaTooLarge("\(size) B")) }
             let said = lastLine(of: log).map { ": \($0)" } ?? ": \(error.message)"
             throw BlockSourceError(path: path, reason: .nbd("qemu-nbd could not serve this \(format.driver) image\(said)"))
         }

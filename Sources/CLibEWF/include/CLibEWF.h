@@ -29,6 +29,9 @@ const char *clewf_segment_path(const clewf_handle *h, int32_t index);
 /// Media size in bytes, or -1.
 int64_t clewf_media_size(clewf_handle *h, char *err, size_t errlen);
 /// Bytes per sector from the header, or -1.
+/* The number of sectors in the header (unsigned: a hostile header may give
+ * any 64-bit value). Returns 0, or -1 with a message in err. */
+int clewf_sector_count(clewf_handle *h, uint64_t *out, char *err, size_t errlen);
 int64_t clewf_bytes_per_sector(clewf_handle *h, char *err, size_t errlen);
 
 /// Bytes per chunk (sectors per chunk × bytes per sector), or -1.

@@ -28,7 +28,8 @@ public struct PageLayout: Sendable, Equatable {
     }
 
     /// Pages that hold at least one byte of the source.
-    public var pageCount: Int64 { (sourceSize + Int64(pageSize) - 1) / Int64(pageSize) }
+    /// (No `size + pageSize − 1`: that overflows for a size near Int64.max.)
+    public var pageCount: Int64 { sourceSize / Int64(pageSize) + (sourceSize % Int64(pageSize) == 0 ? 0 : 1) }
 
     /// The page holding byte `offset` (which may lie past the end).
     public func page(containing offset: Int64) -> PageIndex { PageIndex(offset / Int64(pageSize)) }
