@@ -16,6 +16,20 @@ struct NBDSourceTests {
         return (r, obj)
     }
 
+    @Test("an export of 2^63 − 1 B (null plugin) is refused in one line; one at the largest size opens and its last byte reads")
+    func hugeExports() throws {
+        let s = try Scratch()
+        let over = try NBDServer(dir: s.path, name: "over", plugin: ["null", "size=\(Int64.max)"])
+        let r = try Harness.blkview("info", over.uri)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("its size, \(Int64.max) B, is past the largest media blkview can address"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        let edge = try NBDServer(dir: s.path, name: "edge", plugin: ["null", "size=9223370937343148031"])
+        let d = try Harness.blkview("dump", "--offset", "9223370937343148030", "--length", "1", edge.uri)
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(d.stdout.contains("7ffffefffffffffe  00"), "\(d.stdout)")
+    }
+
     @Test("memory plugin: bytes written with nbdcopy hash to the raw content; info names the export and nbd ×N")
     func memoryPlugin() throws {
         let s = try Scratch()
