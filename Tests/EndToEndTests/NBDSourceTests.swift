@@ -170,6 +170,8 @@ struct NBDSourceTests {
         let p = try Subprocess.run(Harness.blkview, ["patch", server.uri, "--at", "0x1000", "--hex", "deadbeef", "--sync", "data",
                                                      "--journal", s.file("j.bvundo")])
         #expect(p.status == 0, "\(p.stdout) \(p.stderr)")
+        // What made the write durable is named: FUA on the export, not O_DSYNC.
+        #expect(p.stdout.contains("sync data (NBD FUA)"), "\(p.stdout)")
         let log = try String(contentsOfFile: s.file("log"), encoding: .utf8)
         #expect(log.contains("Write id=") && log.contains("offset=0x1000") && log.contains("fua=1"), "\(log)")
         try Subprocess.checked("nbdcopy", [server.uri, s.file("after.raw")])

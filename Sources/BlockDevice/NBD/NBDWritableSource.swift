@@ -37,6 +37,11 @@ final class NBDWritableSource: WritableSource {
         try await source.read(at: offset, into: buffer, length: length)
     }
 
+    /// FUA on each write where the server offers it, else a flush after the write.
+    func syncWords(_ level: SyncLevel) -> String {
+        level == .none ? "none" : "\(level.rawValue) (\(source.info.canFUA ? "NBD FUA" : "write + NBD flush"))"
+    }
+
     func write(at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int {
         guard offset >= 0, length >= 0, length <= buffer.count, offset <= geometry.size - Int64(length) else {
             throw IOError(operation: .write, fd: -1, path: path, offset: offset, length: length,

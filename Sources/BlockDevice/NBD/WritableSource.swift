@@ -11,6 +11,13 @@ public protocol WritableSource: BlockSource {
     func write(at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
     /// Makes what was written durable: fdatasync/fsync, or NBD_CMD_FLUSH.
     func flush(_ level: SyncLevel) async throws
+    /// How `level` is made true on this target, as patch reports and the
+    /// `W` dialog say it: `data (O_DSYNC)`, or `data (NBD FUA)` on an export.
+    func syncWords(_ level: SyncLevel) -> String
+}
+
+extension WritableSource {
+    public func syncWords(_ level: SyncLevel) -> String { level.description }
 }
 
 extension WritableFileSource: WritableSource {}

@@ -16,6 +16,8 @@ public final class WritableMedia: Sendable {
     }
 
     public var path: String { writer.path }
+    /// How a sync level is made true here (see `WritableSource.syncWords`).
+    public func syncWords(_ level: SyncLevel) -> String { writer.syncWords(level) }
     public var geometry: Geometry { writer.geometry }
     public var permit: WritePermit { writer.permit }
 

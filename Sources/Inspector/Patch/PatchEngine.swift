@@ -20,6 +20,8 @@ public struct BlockOutcome: Equatable, Sendable {
 public struct PatchReport: Equatable, Sendable {
     public var blocks: [BlockOutcome]
     public var sync: SyncLevel
+    /// How the sync level was made true on the target (`data (NBD FUA)`).
+    public var syncWords: String
     /// Why it stopped, when a block failed (the blocks after it were not written).
     public var failure: String?
     /// Blocks written before a stop was asked for (Ctrl-C), when one was.
@@ -98,6 +100,6 @@ public enum PatchEngine {
                 failure = "\(error)"
             }
         }
-        return PatchReport(blocks: outcomes, sync: sync, failure: failure, stoppedAfter: stoppedAfter)
+        return PatchReport(blocks: outcomes, sync: sync, syncWords: target.syncWords(sync), failure: failure, stoppedAfter: stoppedAfter)
     }
 }

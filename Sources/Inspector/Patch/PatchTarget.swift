@@ -9,6 +9,8 @@ public protocol PatchTarget: AnyObject, Sendable {
     var geometry: Geometry { get }
     func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
     func write(at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
+    /// How `level` is made true on this target (`data (O_DSYNC)`, `data (NBD FUA)`).
+    func syncWords(_ level: SyncLevel) -> String
 }
 
 extension WritableMedia: PatchTarget {}
@@ -21,6 +23,8 @@ public struct PatchError: Error, Equatable, CustomStringConvertible {
 }
 
 extension PatchTarget {
+    public func syncWords(_ level: SyncLevel) -> String { level.description }
+
     /// The unit every patch block and journal record is a multiple of: the
     /// O_DIRECT alignment, at least 512 bytes.
     public var patchUnit: Int { max(512, geometry.alignment.offset) }

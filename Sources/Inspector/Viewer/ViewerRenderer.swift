@@ -201,13 +201,13 @@ public enum ViewerRenderer {
             b.put(text, x: 0, y: y - 1, role: role, maxWidth: s.width)
         }
         if c.confirming {
-            let text = "write \(plural(s.edits.count, "byte")) (\(plural(runs.count, "run"))) to \(s.source.path), sync \(c.sync)? y writes · any other key cancels"
+            let text = "write \(plural(s.edits.count, "byte")) (\(plural(runs.count, "run"))) to \(s.source.path), sync \(s.source.syncWords[c.sync] ?? c.sync.description)? y writes · any other key cancels"
             b.put(text, x: 0, y: y, role: .prompt)
             return
         }
         var x = b.put("write with sync: ", x: 0, y: y, role: .prompt)
         for level in [SyncLevel.none, .data, .full] {
-            let label = level == .none ? "none" : level == .data ? "data (O_DSYNC)" : "full (O_SYNC)"
+            let label = s.source.syncWords[level] ?? level.description
             x = b.put(level == c.sync ? "[\(label)]" : " \(label) ", x: x, y: y, role: level == c.sync ? .cursor : .prompt) + 1
         }
         b.put(" n/d/f choose · Enter next · Esc cancels", x: x, y: y, role: .dim)

@@ -22,6 +22,9 @@ public struct SourceSummary: Sendable, Equatable {
     /// An evidence container's case metadata and stored hashes (EWF), shown
     /// at the top of the structure panel.
     public var evidence: EvidenceMetadata?
+    /// How each sync level is made true on a writable target, for the `W`
+    /// dialog (`data (NBD FUA)` on an NBD export).
+    public var syncWords: [SyncLevel: String] = Dictionary(uniqueKeysWithValues: SyncLevel.allCases.map { ($0, $0.description) })
 
     public init(path: String, size: Int64, sectorSize: Int, kind: String, engine: String, access: AccessMode,
                 evidence: EvidenceMetadata? = nil) {

@@ -20,7 +20,7 @@ enum PatchOutput {
         let bytes = r.blocks.reduce(0) { $0 + $1.length }
         let verb = r.succeeded ? "patched" : r.stoppedAfter != nil ? "STOPPED patching" : "FAILED to patch"
         var lines = ["\(verb) \(path) at 0x\(hex(offset)): \(length) bytes in "
-            + "\(r.blocks.count) block\(r.blocks.count == 1 ? "" : "s") (\(bytes) B), sync \(r.sync)"]
+            + "\(r.blocks.count) block\(r.blocks.count == 1 ? "" : "s") (\(bytes) B), sync \(r.syncWords)"]
         for b in r.blocks {
             var l = "  0x\(hex(b.offset))  \(b.length) B  \(b.state.rawValue)"
             if let us = b.latencyMicroseconds { l += String(format: "  write %.0f µs", us) }

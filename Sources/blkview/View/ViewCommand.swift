@@ -88,10 +88,11 @@ struct ViewCommand: AsyncParsableCommand {
         let wake = try WakePipe()
         let session = ViewerSession(cache: driver, patcher: patcher,
                                     files: FilesConfiguration(media: target, sourceArguments: source.workerArguments), wake: wake.signal)
-        let summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
+        var summary = SourceSummary(path: target, size: src.geometry.size, sectorSize: src.geometry.logicalSectorSize,
                                     kind: src.kind.description, engine: reader.statistics().engine,
                                     access: forensic.forensic ? .forensic : writing.write ? .writable : .readOnly,
                                     evidence: src.evidence)
+        if let writable { for level in SyncLevel.allCases { summary.syncWords[level] = writable.syncWords(level) } }
         var state = ViewerState(source: summary, width: 80, height: 24, bytesPerRow: width)
         state.sessionLogPath = forensicSession?.log.path
         if let note = src.engineNote { state.message = .init(text: note, role: .warning) }
