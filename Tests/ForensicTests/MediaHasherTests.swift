@@ -49,6 +49,43 @@ struct MediaHasherTests {
         await src.close()
     }
 
+    @Test("a sparse file: holes hashed as zeros without reading them, digests equal to the bytes'")
+    func sparse() async throws {
+        let scratch = try Scratch()
+        let size = 64 << 20
+        var bytes = [UInt8](repeating: 0, count: size)
+        // Data at the start, across a chunk edge, and in the last partial chunk.
+        let pieces = [(0, 5000), ((17 << 20) - 300, 900), (size - 70_000, 70_000)]
+        for (at, n) in pieces { bytes.replaceSubrange(at..<(at + n), with: Pattern.bytes(n)[...]) }
+        let path = scratch.file("sparse.raw")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        for (at, n) in pieces {
+            try h.seek(toOffset: UInt64(at))
+            try h.write(contentsOf: bytes[at..<(at + n)])
+        }
+        try h.truncate(atOffset: UInt64(size))
+        try h.close()
+        let src = try BlockSources.open(path: path)
+        let media = MediaReader(src)
+        guard let extents = media.dataExtents(), extents.reduce(0, { $0 + $1.count }) < size / 4 else {
+            throw TestFailure("the scratch file system reports no holes (SEEK_DATA): \(String(describing: media.dataExtents()))")
+        }
+        let r = try await MediaHasher.hash(media, algorithms: HashAlgorithm.allCases,
+                                           tuning: HashTuning(chunkSize: 1 << 20, depth: 4, warmReads: false))
+        #expect(r.digests == Self.reference(bytes[...]))
+        // Chunks with no data: all but the three (four: one piece straddles 17 MiB) that hold some.
+        let dataChunks = Set(extents.flatMap { e in Int(e.lowerBound >> 20)...Int((e.upperBound - 1) >> 20) })
+        #expect(r.holeBytes == Int64(size - dataChunks.count << 20), "\(dataChunks.sorted())")
+        let read = media.statistics()[.background].bytes
+        #expect(read == Int64(dataChunks.count << 20), "bytes read \(read)")
+        // A range that starts and ends in holes.
+        let range = try HashRange.resolve(offset: 3 << 20, length: 20 << 20, size: src.geometry.size)
+        let part = try await MediaHasher.hash(media, algorithms: [.sha256], range: range)
+        #expect(part.digests == [.sha256: Self.reference(bytes[(3 << 20)..<(23 << 20)])[.sha256]!])
+        await src.close()
+    }
+
     @Test("ranges outside the media are refused with the numbers")
     func badRanges() throws {
         #expect(throws: HashRangeError.self) { try HashRange.resolve(offset: 10, length: 1, size: 10) }

@@ -55,8 +55,13 @@ public struct HashReport: Sendable, Equatable {
     public var readErrors: [HashReadError]
     /// Wall time of the pass.
     public var seconds: Double
+    /// Bytes of the range in holes of a sparse file or export (SEEK_DATA,
+    /// NBD zero extents): hashed as the zeros they read as, not read.
+    public var holeBytes: Int64
 
-    public init(range: HashRange, digests: [HashAlgorithm: String], readErrors: [HashReadError], seconds: Double) {
+    public init(range: HashRange, digests: [HashAlgorithm: String], readErrors: [HashReadError], seconds: Double,
+                holeBytes: Int64 = 0) {
+        self.holeBytes = holeBytes
         self.range = range
         self.digests = digests
         self.readErrors = readErrors

@@ -60,6 +60,10 @@ public enum MediaHasher {
             throw error
         }
         let errors = Protected<[HashReadError]>([])
+        // Holes read as zeros: their chunks are zero-filled, not read (a
+        // chunk with any data in it is read whole).
+        let data = DataMap(media.dataExtents(), size: media.geometry.size)
+        let holeBytes = Protected<Int64>(0)
         // Copies from the page cache (a reader made with `residentReads`) run
         // on a thread of their own at the yielding priority: where it and a
         // lane share a core, the lane goes first (and the cooperative pool
@@ -77,7 +81,9 @@ public enum MediaHasher {
                         let (offset, readLength, expected) = plan.read(k)
                         var failure: String?
                         do {
-                            let n = if let copier, copier.startFailure == nil,
+                            let n = if !data.intersects(offset..<offset + Int64(readLength)) {
+                                buffer.zero(count: readLength, counting: expected, into: holeBytes)
+                            } else if let copier, copier.startFailure == nil,
                                        media.isResident(offset: offset, length: readLength) {
                                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
                                     let queued = copier.enqueue {
@@ -111,7 +117,7 @@ public enum MediaHasher {
         if Task.isCancelled { throw CancellationError() }
         let readErrors = errors.withLock { $0 }.sorted { $0.offset < $1.offset }
         return HashReport(range: range, digests: complete && readErrors.isEmpty ? digests : [:],
-                          readErrors: readErrors, seconds: seconds())
+                          readErrors: readErrors, seconds: seconds(), holeBytes: holeBytes.withLock { $0 })
     }
 }
 
@@ -231,5 +237,15 @@ enum LaneThread {
             result.set(failed ? nil : digest.finalize())
         }
         return result
+    }
+}
+
+extension AlignedBuffer {
+    /// Zeroes the first `count` bytes (a chunk in a hole); adds the `expected`
+    /// bytes it stands for to `total`. Returns `count`, as a read would.
+    fileprivate func zero(count: Int, counting expected: Int, into total: Protected<Int64>) -> Int {
+        baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        total.withLock { $0 += Int64(expected) }
+        return count
     }
 }

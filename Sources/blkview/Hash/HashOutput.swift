@@ -19,6 +19,9 @@ struct HashOutput {
         s += "\(pad("size:"))\(r.length) bytes" + (r.offset > 0 ? " from offset \(r.offset)" : "")
         s += String(format: " (%@) in %.2f s, %.0f MB/s\n", ByteSize.format(r.length), report.seconds,
                     report.bytesPerSecond / 1e6)
+        if report.holeBytes > 0 {
+            s += "\(pad("holes:"))\(report.holeBytes) bytes (\(ByteSize.format(report.holeBytes))) in holes, hashed as zeros without reading\n"
+        }
         for e in report.readErrors { s += "\(pad("unreadable:"))\(e)\n" }
         for c in checks { s += "\(pad(c.matches ? "verified:" : "MISMATCH:"))\(c)\n" }
         return s
@@ -42,6 +45,7 @@ struct HashOutput {
         let sha1: String?
         let sha256: String?
         let seconds: Double
+        let hole_bytes: Int64
         let read_errors: [ReadError]
         let verify: [Check]?
         let verified: Bool?
@@ -53,6 +57,7 @@ struct HashOutput {
         let j = JSON(
             path: path, offset: report.range.offset, size: report.range.length,
             md5: d(.md5), sha1: d(.sha1), sha256: d(.sha256), seconds: (report.seconds * 1000).rounded() / 1000,
+            hole_bytes: report.holeBytes,
             read_errors: report.readErrors.map { .init(offset: $0.offset, length: $0.length, message: $0.message) },
             verify: checks.isEmpty ? nil : checks.map {
                 .init(algorithm: $0.algorithm.rawValue, expected: $0.expected, computed: $0.computed, match: $0.matches,
