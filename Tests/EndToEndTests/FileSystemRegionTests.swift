@@ -90,8 +90,10 @@ struct FileSystemRegionTests {
         case "ext3", "ext4":
             let journal = try firstBlock(raw, "8") { $0 == "Direct Blocks:" }
             let table = try fsstat(raw, "Inode Table:").split(separator: "-").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
-            let inodeSize = try #require(Int64(try fsstat(raw, "Inode Size:")))
+            let perGroup = try #require(Int64(try fsstat(raw, "Inodes per group:")))
             let start = try #require(table.first ?? nil) * 1024
+            let end = (try #require(table.last ?? nil) + 1) * 1024
+            let inodeSize = (end - start) / perGroup
             let ref = try OwnerReference.of(kind)
             let free = try #require((UInt64(1)..<UInt64(ref.count)).first { ref.claims[$0] == nil && ref.flag($0) == UInt8(ascii: "f") })
             return [Expect(offset: journal * 1024 + 9, region: "journal"),
