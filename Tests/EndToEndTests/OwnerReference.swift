@@ -4,35 +4,29 @@ import TestSupport
 import Testing
 
 /// The relation `ifind -d` inverts, for one image: every block → the inodes
-/// whose blocks include it, in ifind's order (inodes ascending, then as istat
-/// lists them), and every block's flags. Built from The Sleuth Kit's own
-/// answers — `ils -e` for the inodes (the inode walk ifind does), istat of
-/// each of them for its blocks, blkstat of each block for allocation and
-/// metadata — so that a thousand blocks cost one walk, not a thousand.
+/// that claim it, in ifind's order, with the offset in the claiming
+/// attribute and the inode's allocation; and every block's flags (blkstat).
+/// Built once per image by `tskbatch` (below), a small C program over libtsk
+/// that does ifind's own walk (ifind_lib.c's `ifind_data_act`: the inode walk
+/// over allocated and unallocated inodes, each non-resident attribute walked
+/// with AONLY|SLACK, sparse blocks skipped) once for every block instead of
+/// once per block, and blkstat's `tsk_fs_blkstat` for every block — so that a
+/// thousand blocks cost one walk. `referenceEqualsIfind` proves the relation
+/// gives the real ifind's and istat's answers.
 ///
-/// istat and blkstat run through `tskbatch` (below): the very library calls
-/// the two tools make (`fs->istat`, `tsk_fs_blkstat`) in one process per
-/// image instead of one per inode; `referenceToolOutputIsTheTools` proves
-/// its output byte-equal to the tools', `referenceEqualsIfind` proves the
-/// relation equal to ifind's answers.
-///
-/// What istat lists and ifind walks differ in two places, both fixed here:
-/// - istat stops at the file's size and prints `0` for the rest of the last
-///   cluster; ifind walks that slack (TSK_FS_FILE_WALK_FLAG_SLACK). On FAT
-///   and exFAT (blocks are sectors, clusters are contiguous) a `0` after a
-///   sector is the next sector of its cluster.
-/// - Elsewhere a `0` is a hole (sparse; ifind skips it), except NTFS
-///   cluster 0, which `$Boot` (MFT entry 7) holds.
+/// Why not istat's block lists (istat of every inode): they are not quite
+/// the relation ifind walks. istat prints `0` for the sectors of a FAT
+/// cluster past the file's end, and lists the ext4 resize inode's (7)
+/// blocks, which ifind's walk never reports ("Inode not found"); both
+/// differences were measured on these images.
 struct OwnerReference: Sendable {
     struct Claim: Sendable, Equatable {
         var inode: UInt64
-        /// NTFS `type-id` of the attribute ("" elsewhere).
+        /// The attribute's type and id (`128-1` on NTFS; libtsk's own types elsewhere).
         var attribute: String
-        /// Which of istat's lists: `d` direct, `i` indirect, `s` sectors, or the NTFS attribute.
-        var list: String
-        /// Position in that list: the block holds bytes `index × blockSize` of the list's data.
-        var index: Int64
-        /// A sector of a FAT cluster's slack (istat prints `0` for it).
+        /// Offset in the attribute of the block's first byte.
+        var offset: Int64
+        /// Past the attribute's size (slack).
         var slack: Bool
     }
 
@@ -42,9 +36,9 @@ struct OwnerReference: Sendable {
     let count: Int
     /// Per block, from blkstat: `a` allocated, `f` free, `M`/`m` the same with (Meta), `?` blkstat failed.
     let flags: [UInt8]
-    /// Blocks some inode lists, with every claim in ifind's order.
+    /// Blocks some inode claims, with every claim in ifind's order.
     let claims: [UInt64: [Claim]]
-    /// istat's allocation of each inode that claims a block.
+    /// The allocation of each inode that claims a block (istat's "Allocated").
     let allocated: [UInt64: Bool]
 
     var isNTFS: Bool { kind == "ntfs" }
@@ -62,7 +56,7 @@ struct OwnerReference: Sendable {
 
     static let directory = "/var/tmp/blkview-owner-reference"
     /// Changes when the format or the rules above change (old caches are then ignored).
-    static let version = "v2"
+    static let version = "v3"
 
     /// One slot per kind, so parallel tests build each reference once.
     private final class Slot: Sendable {
@@ -100,9 +94,7 @@ struct OwnerReference: Sendable {
     private static func build(_ kind: String) throws -> OwnerReference {
         let raw = try FileSystemImages.raw(kind)
         let tool = try TSKBatch.binary()
-        let inodes = try Subprocess.checked("ils", ["-e", raw]).stdout.split(separator: "\n").dropFirst(3)
-            .compactMap { $0.split(separator: "|").first.flatMap { UInt64($0) } }
-        let istat = try Subprocess.checked(tool, [raw, "istat"], input: inodes.map(String.init).joined(separator: "\n")).stdout
+        let walk = try Subprocess.checked(tool, [raw, "walk"]).stdout
         let blkstat = try Subprocess.checked(tool, [raw, "blkstat"]).stdout
         var (bs, flags) = (Int64(0), [UInt8]())
         var current: Int?
@@ -120,80 +112,18 @@ struct OwnerReference: Sendable {
             }
         }
         guard bs > 0, !flags.isEmpty else { throw TestFailure("tskbatch blkstat on \(raw): no geometry") }
-        let (claims, allocated) = parseIstat(istat, kind: kind)
-        return OwnerReference(kind: kind, blockSize: bs, count: flags.count, flags: flags, claims: claims, allocated: allocated)
-    }
-
-    /// istat's lists of blocks, per inode (see the type's note for `0`).
-    static func parseIstat(_ text: String, kind: String) -> ([UInt64: [Claim]], [UInt64: Bool]) {
-        let fat = kind.hasPrefix("fat") || kind == "exfat"
+        // walk: `block inode type id offset size alloc`, in the inode walk's order.
         var claims: [UInt64: [Claim]] = [:]
         var allocated: [UInt64: Bool] = [:]
-        var inode: UInt64?
-        var list: String?
-        var attribute = ""
-        var index: Int64 = 0
-        var previous: UInt64?
-        var alloc = true
-        var claimed = false
-        func close() {
-            if let inode, claimed { allocated[inode] = alloc }
+        for line in walk.split(separator: "\n") {
+            let w = line.split(separator: " ")
+            guard w.count == 7, let b = UInt64(w[0]), let i = UInt64(w[1]), let off = Int64(w[4]), let size = Int64(w[5]) else {
+                throw TestFailure("tskbatch walk on \(raw): '\(line.prefix(80))'")
+            }
+            claims[b, default: []].append(Claim(inode: i, attribute: "\(w[2])-\(w[3])", offset: off, slack: off >= size))
+            allocated[i] = w[6] == "1"
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("@@ ") {
-                close()
-                inode = UInt64(line.dropFirst(3))
-                list = nil
-                alloc = true
-                claimed = false
-                continue
-            }
-            guard let ino = inode else { continue }
-            if line == "Not Allocated" || line.hasPrefix("Not Allocated ") { alloc = false }
-            if line.hasPrefix("Type: ") {
-                list = nil
-                if line.contains("Non-Resident"), let open = line.firstIndex(of: "("), let close = line[open...].firstIndex(of: ")") {
-                    attribute = String(line[line.index(after: open)..<close])
-                    list = attribute
-                    index = 0
-                    previous = nil
-                }
-                continue
-            }
-            if line == "Direct Blocks:" || line == "Indirect Blocks:" || line == "Sectors:" {
-                list = String(line.prefix(1)).lowercased()
-                attribute = ""
-                index = 0
-                previous = nil
-                continue
-            }
-            guard let l = list else { continue }
-            let words = line.split(separator: " ")
-            guard !words.isEmpty, words.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { list = nil; continue }
-            for w in words {
-                guard var block = UInt64(w) else { continue }
-                var slack = false
-                if block == 0 {
-                    if fat, let p = previous {
-                        block = p + 1
-                        slack = true
-                    } else if !(fat || (kind == "ntfs" && ino == 7)) {
-                        index += 1  // a hole: owns nothing, keeps its place
-                        continue
-                    }
-                }
-                claims[block, default: []].append(Claim(inode: ino, attribute: attribute, list: l, index: index, slack: slack))
-                claimed = true
-                previous = block
-                index += 1
-            }
-        }
-        close()
-        // ifind's order: inodes ascending (istat ran in ils's order, which is that), stable within an inode.
-        for (b, c) in claims where c.count > 1 {
-            claims[b] = c.enumerated().sorted { ($0.element.inode, $0.offset) < ($1.element.inode, $1.offset) }.map(\.element)
-        }
-        return (claims, allocated)
+        return OwnerReference(kind: kind, blockSize: bs, count: flags.count, flags: flags, claims: claims, allocated: allocated)
     }
 
     // MARK: cache
@@ -203,7 +133,7 @@ struct OwnerReference: Sendable {
         s += "F " + String(decoding: flags, as: UTF8.self) + "\n"
         for (i, a) in allocated.sorted(by: { $0.key < $1.key }) { s += "A \(i) \(a ? 1 : 0)\n" }
         for (b, cs) in claims.sorted(by: { $0.key < $1.key }) {
-            for c in cs { s += "C \(b) \(c.inode) \(c.attribute.isEmpty ? "-" : c.attribute) \(c.list) \(c.index) \(c.slack ? 1 : 0)\n" }
+            for c in cs { s += "C \(b) \(c.inode) \(c.attribute) \(c.offset) \(c.slack ? 1 : 0)\n" }
         }
         return s
     }
@@ -220,8 +150,8 @@ struct OwnerReference: Sendable {
             let w = l.split(separator: " ")
             if w.first == "A", w.count == 3, let i = UInt64(w[1]) {
                 allocated[i] = w[2] == "1"
-            } else if w.first == "C", w.count == 7, let b = UInt64(w[1]), let i = UInt64(w[2]), let x = Int64(w[5]) {
-                claims[b, default: []].append(Claim(inode: i, attribute: w[3] == "-" ? "" : String(w[3]), list: String(w[4]), index: x, slack: w[6] == "1"))
+            } else if w.first == "C", w.count == 6, let b = UInt64(w[1]), let i = UInt64(w[2]), let x = Int64(w[4]) {
+                claims[b, default: []].append(Claim(inode: i, attribute: String(w[3]), offset: x, slack: w[5] == "1"))
             } else {
                 return nil
             }
@@ -230,30 +160,56 @@ struct OwnerReference: Sendable {
     }
 }
 
-/// A small C program over libtsk that runs istat (`fs->istat`) for every inode
-/// on stdin, or blkstat (`tsk_fs_blkstat`) for every block, with one image
-/// open: what the tools print, without a process per inode. Compiled once
-/// (with the toolchain's clang, against libtsk-dev) into the reference cache.
+/// A small C program over libtsk, compiled once (with the toolchain's clang,
+/// against libtsk-dev) into the reference cache:
+/// - `walk`: ifind -d's walk (ifind_lib.c) for every block at once: one line
+///   `block inode type id offset size alloc` per block an attribute claims;
+/// - `blkstat`: `tsk_fs_blkstat` (what blkstat prints) for every block.
 enum TSKBatch {
     static let source = #"""
-    // istat and blkstat over many inodes or blocks in one process: the very
-    // library calls the istat and blkstat tools make, with one image open.
+    // ifind's walk and blkstat over a whole image in one process.
     #include <tsk/libtsk.h>
     #include <stdio.h>
     #include <string.h>
+    typedef struct { unsigned long long inum; unsigned type, id; long long size; int alloc; } cur_t;
+    static TSK_WALK_RET_ENUM block_act(TSK_FS_FILE *f, TSK_OFF_T off, TSK_DADDR_T addr, char *buf, size_t len,
+                                       TSK_FS_BLOCK_FLAG_ENUM flags, void *ptr) {
+        (void)f; (void)buf; (void)len;
+        const cur_t *c = ptr;
+        if (flags & TSK_FS_BLOCK_FLAG_SPARSE) return TSK_WALK_CONT;  // ifind: not on disk
+        printf("%llu %llu %u %u %lld %lld %d\n", (unsigned long long)addr, c->inum, c->type, c->id, (long long)off, c->size, c->alloc);
+        return TSK_WALK_CONT;
+    }
+    static TSK_WALK_RET_ENUM inode_act(TSK_FS_FILE *f, void *ptr) {
+        cur_t *c = ptr;
+        c->inum = f->meta->addr;
+        c->alloc = (f->meta->flags & TSK_FS_META_FLAG_ALLOC) ? 1 : 0;
+        int cnt = tsk_fs_file_attr_getsize(f);
+        for (int i = 0; i < cnt; i++) {
+            const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+            if (!a) continue;
+            c->type = (unsigned)a->type;
+            c->id = a->id;
+            c->size = (long long)a->size;
+            if ((a->flags & TSK_FS_ATTR_NONRES) &&
+                tsk_fs_attr_walk(a, (TSK_FS_FILE_WALK_FLAG_ENUM)(TSK_FS_FILE_WALK_FLAG_AONLY | TSK_FS_FILE_WALK_FLAG_SLACK), block_act, c))
+                tsk_error_reset();  // ifind ignores an attribute it cannot walk
+        }
+        return TSK_WALK_CONT;
+    }
     int main(int argc, char **argv) {
-        if (argc != 3) { fprintf(stderr, "usage: tskbatch IMAGE istat|blkstat\n"); return 2; }
+        if (argc != 3) { fprintf(stderr, "usage: tskbatch IMAGE walk|blkstat\n"); return 2; }
         TSK_IMG_INFO *img = tsk_img_open_sing(argv[1], TSK_IMG_TYPE_DETECT, 0);
         if (!img) { tsk_error_print(stderr); return 1; }
         TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
         if (!fs) { tsk_error_print(stderr); return 1; }
-        if (strcmp(argv[2], "istat") == 0) {
-            unsigned long long n;
-            while (scanf("%llu", &n) == 1) {
-                printf("@@ %llu\n", n);
-                fflush(stdout);
-                if (fs->istat(fs, TSK_FS_ISTAT_NONE, stdout, (TSK_INUM_T)n, 0, 0)) { fflush(stdout); printf("@@ error\n"); tsk_error_reset(); }
-                fflush(stdout);
+        if (strcmp(argv[2], "walk") == 0) {
+            cur_t c;
+            memset(&c, 0, sizeof c);
+            if (fs->inode_walk(fs, fs->first_inum, fs->last_inum,
+                               (TSK_FS_META_FLAG_ENUM)(TSK_FS_META_FLAG_ALLOC | TSK_FS_META_FLAG_UNALLOC), inode_act, &c)) {
+                tsk_error_print(stderr);
+                return 1;
             }
         } else {
             printf("@@ info %u %llu\n", fs->block_size, (unsigned long long)fs->last_block);
@@ -269,7 +225,6 @@ enum TSKBatch {
         return 0;
     }
     """#
-
     static let compiler: String? = ["clang", "cc"].first { Capability.has($0) }
 
     private static let built = Mutex<String?>(nil)
