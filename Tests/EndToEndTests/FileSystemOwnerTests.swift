@@ -182,6 +182,56 @@ struct FileSystemOwnerTests {
         }
     }
 
+    /// A cluster two inodes claim: a deleted FAT file's (libtsk guesses its
+    /// clusters from the start cluster) that a later file reuses. `ifind -a`
+    /// lists both; `owner` names the one `ifind -d` prints (the first in the
+    /// inode walk: here the deleted file, in the root directory, before the
+    /// live file in a subdirectory) with its allocation — not the live file.
+    @Test func sharedClusterOwnerIsIfindsFirst() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let script = """
+        set -e
+        cd '\(scratch.path)'
+        head -c 5000 /dev/urandom > a.txt; head -c 3000 /dev/urandom > b.txt; head -c 9000 /dev/urandom > c.txt
+        mkfs.fat -C -F 12 -s 4 -S 512 img 4096 >/dev/null
+        export MTOOLS_SKIP_CHECK=1
+        mmd -i img ::/d
+        mcopy -i img a.txt ::/
+        mcopy -i img b.txt ::/
+        mdel -i img ::/a.txt
+        mcopy -i img c.txt ::/d/
+        """
+        let made = try Subprocess.sh(script)
+        try #require(made.status == 0, "\(made.stderr)")
+        let img = scratch.file("img")
+        // The deleted file (fls -d) and the sectors istat gives it.
+        let fls = try Subprocess.checked("fls", ["-r", "-p", "-d", img]).stdout
+        let deleted = try #require(fls.split(separator: "\n").first.flatMap { $0.split(separator: "\t").first?.split(separator: " ").last }
+            .map { String($0.dropLast()) }, "no deleted file: \(fls)")
+        let lines = try Subprocess.checked("istat", [img, deleted]).stdout.split(separator: "\n")
+        let sectors = lines.drop { $0 != "Sectors:" }.dropFirst().flatMap { $0.split(separator: " ").map(String.init) }
+        var shared: [(block: String, all: [String])] = []
+        for block in sectors where block != "0" {
+            let all = try Subprocess.checked("ifind", ["-a", "-d", block, img]).stdout.split(separator: "\n").map(String.init)
+            if all.count > 1 { shared.append((block, all)) }
+        }
+        try #require(!shared.isEmpty, "mtools reused no cluster of the deleted file (inode \(deleted), sectors \(sectors))")
+        let r = try Harness.blkview(["owner", img, "--json"] + shared.map { "s" + $0.block })
+        let answers = r.stdout.split(separator: "\n")
+        try #require(answers.count == shared.count, "\(r.stderr)")
+        for (s, line) in zip(shared, answers) {
+            let first = try Subprocess.checked("ifind", ["-d", s.block, img]).trimmed
+            #expect(first == s.all[0], "ifind -d and ifind -a disagree on block \(s.block)")
+            // Here the first claim is the deleted file's: owner must not prefer the live one.
+            #expect(first == deleted, "block \(s.block): ifind -d says \(first), the deleted file is \(deleted)")
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let owner = o["owner"] as? [String: Any]
+            #expect(owner?["address"] as? String == first, "block \(s.block): ifind -a says \(s.all), owner \(line)")
+            #expect(owner?["allocated"] as? Bool == false, "block \(s.block): istat says inode \(first) is not allocated; owner \(line)")
+        }
+    }
+
     /// The offset in the file is right: the byte `owner` names is the byte at that offset of `cat --slack`.
     @Test(arguments: ["fat16", "ntfs", "ext4"])
     func ownerOffsetPointsAtTheFilesByte(kind: String) throws {
@@ -192,10 +242,13 @@ struct FileSystemOwnerTests {
         defer { try? image.close() }
         let scratch = try Scratch()
         defer { scratch.remove() }
-        for pick in picks.prefix(8) {
-            let offset = Int64(pick.block) * ref.blockSize + pick.within
-            let r = try Harness.blkview("owner", raw, "--json", String(offset))
-            let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let chosen = Array(picks.prefix(8))
+        let offsets = chosen.map { Int64($0.block) * ref.blockSize + $0.within }
+        let r = try Harness.blkview(["owner", raw, "--json"] + offsets.map(String.init))
+        let answers = r.stdout.split(separator: "\n")
+        try #require(answers.count == chosen.count, "\(r.stderr)")
+        for (offset, line) in zip(offsets, answers) {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let owner = try #require(o["owner"] as? [String: Any])
             let off = try #require((owner["file_offset"] as? NSNumber)?.int64Value)
             let addr = try #require(owner["address"] as? String)
