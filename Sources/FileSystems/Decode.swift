@@ -7,6 +7,8 @@ enum Decode {
         guard bs > 0, bs <= 1 << 24 else { throw .library("libtsk reports \(bs)-byte blocks: not a usable file system") }
         var info = FSInfo(type: type, blockSize: bs, blockCount: try f.int(), lastBlock: try f.int(), firstInode: try f.int(),
                           lastInode: try f.int(), rootInode: try f.int(), offset: try f.int())
+        // The region facts are trailing fields: a description without them names no regions.
+        guard !f.isAtEnd else { return info }
         let journal = try f.string().map { s throws(FileSystemError) -> UInt64 in
             guard let v = UInt64(s) else { throw .protocolError("'\(s.prefix(40))' is not an inode") }
             return v

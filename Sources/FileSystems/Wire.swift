@@ -109,6 +109,9 @@ struct FieldReader {
 
     init(_ p: UnsafeRawBufferPointer) { self.p = p }
 
+    /// No field left (optional trailing fields are absent).
+    var isAtEnd: Bool { i >= p.count }
+
     /// The next field's raw bytes, unescaped; nil for a missing string.
     mutating func string() throws(FileSystemError) -> String? {
         guard i <= p.count else { throw .protocolError("a frame has too few fields") }
