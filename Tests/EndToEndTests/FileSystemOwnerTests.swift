@@ -182,6 +182,27 @@ struct FileSystemOwnerTests {
         }
     }
 
+    /// `--offsets-from`: positions one a line (comments, blank lines, `-` for
+    /// standard input) after the arguments' own, answered in order; a bad line
+    /// is one message naming the line, and nothing is printed.
+    @Test func offsetsFromAFile() throws {
+        let raw = try FileSystemImages.raw("fat12")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let list = try scratch.write("list", Array("# the boot sector, then the FAT\n\ns1\n  0x400  \n".utf8))
+        let direct = try Harness.blkview("owner", raw, "0x10", "s1", "0x400")
+        let listed = try Harness.blkview("owner", raw, "0x10", "--offsets-from", list)
+        let piped = try Subprocess.run(Harness.blkview, ["owner", raw, "0x10", "--offsets-from", "-"], input: "s1\n0x400\n")
+        #expect(direct.status == 0 && direct.stdout.split(separator: "\n").count == 3, "\(direct.stderr)")
+        #expect(listed.stdout == direct.stdout && piped.stdout == direct.stdout, "\(listed.stdout)\(piped.stdout)\(listed.stderr)")
+        let bad = try scratch.write("bad", Array("0x10\nbogus!\n".utf8))
+        let r = try Harness.blkview("owner", raw, "--offsets-from", bad)
+        #expect(r.status != 0 && r.stdout.isEmpty, "\(r.stdout)")
+        #expect(r.stderr.contains("line 2: 'bogus!' is not a position") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        let none = try Harness.blkview("owner", raw, "--offsets-from", scratch.file("missing"))
+        #expect(none.status != 0 && none.stderr.contains("cannot read it"), "\(none.stderr)")
+    }
+
     /// A cluster two inodes claim: a deleted FAT file's (libtsk guesses its
     /// clusters from the start cluster) that a later file reuses. `ifind -a`
     /// lists both; `owner` names the one `ifind -d` prints (the first in the
