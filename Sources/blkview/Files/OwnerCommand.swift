@@ -15,7 +15,9 @@ struct OwnerCommand: AsyncParsableCommand {
         The file system is the one in the partition holding the offset (or --partition / --offset). \
         Owners are found as ifind -d finds them (inodes in order, allocated and deleted; the first that \
         claims the block wins); a byte no file owns is `metadata`, `unallocated` or `allocated` (no file \
-        found), with DiskFormats' name for the area where it has one. --json prints one object per offset. \
+        found), with DiskFormats' name for the area where it has one. Metadata regions are named from \
+        libtsk's facts, as the viewer's status bar names them: boot sector, reserved area, FAT 1, FAT 2, \
+        journal, MFT entry, MFT slack, inode table, unallocated. --json prints one object per offset. \
         --offsets-from FILE reads more positions, one a line (blank lines and # comments skipped; - is \
         standard input), so that thousands of lookups share one owner map.
         """

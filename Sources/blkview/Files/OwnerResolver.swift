@@ -49,7 +49,9 @@ struct OwnerAnswer {
         if let o = owner {
             if let regionText { s += regionText + " · " }
             let kind = fsType.hasPrefix("ntfs") ? "MFT" : "inode"
-            s += (o.paths.first.map { "/" + $0 } ?? "(no name)") + " (\(kind) \(o.address)) +0x\(String(o.fileOffset, radix: 16))"
+            // A region already names what has no path (the ext journal inode).
+            s += o.paths.first.map { "/" + $0 + " " } ?? (regionText == nil ? "(no name) " : "")
+            s += "(\(kind) \(o.address)) +0x\(String(o.fileOffset, radix: 16))"
             s += o.slack ? ", slack" : ""
             s += o.allocated ? ", allocated" : ", deleted"
         } else {
