@@ -142,7 +142,11 @@ void cltsk_get_info(const cltsk_fs *h, cltsk_info *o) {
     o->is_ext = TSK_FS_TYPE_ISEXT(fs->ftype) ? 1 : 0;
     o->is_iso = TSK_FS_TYPE_ISISO9660(fs->ftype) ? 1 : 0;
     if (o->is_fat) fat_layout(fs, o);
-    if (o->is_ntfs) o->mft_record_size = ((const NTFS_INFO *)fs)->mft_rsize_b;
+    if (o->is_ntfs) {
+        o->mft_record_size = ((const NTFS_INFO *)fs)->mft_rsize_b;
+        // libtsk leaves journ_inum unset on NTFS: the journal is $LogFile.
+        if (o->journal_inum == 0) o->journal_inum = NTFS_MFT_LOG;
+    }
 }
 
 static char type_letter(const char table[][2], int max, int v) {

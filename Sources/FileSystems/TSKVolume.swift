@@ -29,9 +29,7 @@ final class TSKVolume {
         var i = cltsk_info()
         cltsk_get_info(h, &i)
         let type = withUnsafeBytes(of: i.type) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        // NTFS's journal is $LogFile (MFT entry 2) where libtsk leaves journ_inum unset.
-        let journal = i.journal_inum != 0 ? i.journal_inum : i.is_ntfs != 0 ? 2 : nil
-        let regions = FSRegionFacts(journalInode: journal, fatFirstSector: i.fat_first_sector, fatSectors: UInt64(i.fat_sectors),
+        let regions = FSRegionFacts(journalInode: i.journal_inum != 0 ? i.journal_inum : nil, fatFirstSector: i.fat_first_sector, fatSectors: UInt64(i.fat_sectors),
                                     fatCount: Int(i.fat_count), mftRecordSize: Int(i.mft_record_size))
         info = FSInfo(type: type, blockSize: Int(i.block_size), blockCount: i.block_count, lastBlock: i.last_block,
                       firstInode: i.first_inum, lastInode: i.last_inum, rootInode: i.root_inum, offset: i.offset, regions: regions)

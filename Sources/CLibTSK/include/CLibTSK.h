@@ -30,7 +30,7 @@ typedef struct {
     uint64_t block_count;
     uint64_t last_block;      // as the file system says
     uint64_t last_block_act;  // clipped to the media
-    uint64_t first_inum, last_inum, root_inum, journal_inum;
+    uint64_t first_inum, last_inum, root_inum, journal_inum;  // journal: ext3/4's inode, NTFS $LogFile; 0 none
     int64_t offset;
     int32_t is_ntfs, is_fat, is_ext, is_iso;
     // FAT12/16/32 and exFAT (in sectors; 0 elsewhere): the first FAT, its
