@@ -11,6 +11,8 @@ struct FileSystemRegionTests {
         var offset: Int64
         var region: String
         var record: UInt64?
+        /// More the text line must say.
+        var text: String?
         var description: String { "0x\(String(offset, radix: 16)) → \(region)\(record.map { " \($0)" } ?? "")" }
     }
 
@@ -79,7 +81,7 @@ struct FileSystemRegionTests {
                 let rec = try record(entry)
                 try #require(rec.prefix(4) == Data("FILE".utf8), "MFT entry \(entry) has no FILE header")
                 let used = le(rec, 0x18, 4)
-                out.append(Expect(offset: at + 0x30, region: "MFT entry", record: entry))
+                out.append(Expect(offset: at + 0x30, region: "MFT entry", record: entry, text: entry == deleted ? "not in use" : nil))
                 out.append(Expect(offset: at + used + 2, region: "MFT slack", record: entry))
                 out.append(Expect(offset: at + size - 1, region: "MFT slack", record: entry))
             }
@@ -120,6 +122,8 @@ struct FileSystemRegionTests {
             #expect(j["region"] as? String == e.region, "\(kind) \(e): \(o)")
             #expect((j["record"] as? NSNumber)?.uint64Value == e.record, "\(kind) \(e): \(o)")
             #expect(line.contains("› \(e.region)") || line.contains("(\(e.region)"), "\(kind) \(e): \(line)")
+            if let more = e.text { #expect(line.contains(more), "\(kind) \(e): \(line)") }
+            if e.text == nil && e.region == "MFT entry" { #expect(!line.contains("not in use"), "\(kind) \(e): \(line)") }
         }
     }
 

@@ -65,12 +65,17 @@ enum OwnerText {
 
     /// The line again once the record's header is known (a worker round trip,
     /// so not in `quick`): a byte of an MFT record past its used size, or of
-    /// a record without a valid header, is `MFT slack`.
+    /// a record without a valid header, is `MFT slack`; a record not in use says so.
     static func mftSlack(_ line: OwnerLine, head: String, hit: FSOwnerHit, names: [UInt64: [FSEntry]], fs: FileSystemSession) async -> OwnerLine {
         guard let entry = mftEntry(hit, info: fs.info) else { return line }
         let within = hit.fileOffset % recordSize(fs.info)
         let record = entry <= fs.info.lastInode ? try? await fs.mftRecord(entry) : nil
-        guard record?.isSlack(within) ?? true else { return line }
+        if let record, !record.isSlack(within) {
+            // A record not in use is a deleted file's: still a record (the panel decodes it).
+            var out = line
+            if !record.inUse { out.text += " (not in use)" }
+            return out
+        }
         let path = names[entry].flatMap { $0.first.map { ", /" + $0.parent + $0.name } } ?? ""
         var out = line
         out.text = head + FSRegionName.mftSlack + " (MFT entry \(entry)\(path)) +0x\(String(within, radix: 16))"

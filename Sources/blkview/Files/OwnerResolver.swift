@@ -54,6 +54,7 @@ struct OwnerAnswer {
             s += "(\(kind) \(o.address)) +0x\(String(o.fileOffset, radix: 16))"
             s += o.slack ? ", slack" : ""
             s += o.allocated ? ", allocated" : ", deleted"
+            if let note { s += " (\(note))" }
         } else {
             s += status == "allocated" ? "allocated, no file found" : status
             if let regionText, region != status { s += " (\(regionText))" }
@@ -172,6 +173,7 @@ struct OwnerResolver {
                 }
                 let rec = mftRecords[start]?[entry] ?? nil
                 a.region = rec.map { $0.isSlack(within) } ?? true ? FSRegionName.mftSlack : FSRegionName.mftEntry
+                if let rec, rec.valid, !rec.inUse { a.note = "MFT entry \(entry) not in use" }
             }
             return
         }
