@@ -97,6 +97,31 @@ void cltsk_close(cltsk_fs *h) {
     free(h);
 }
 
+// FATFS_INFO sits in a header libtsk does not install (tsk_fatfs.h needs
+// tsk_fs_i.h): the FATs' place comes from libtsk's virtual files $FAT1 and
+// $FAT2 instead (among the last inodes, before $OrphanFiles), whose data are
+// exactly the FATs.
+static void fat_layout(TSK_FS_INFO *fs, cltsk_info *o) {
+    for (TSK_INUM_T i = fs->last_inum >= 4 ? fs->last_inum - 4 : 0; i < fs->last_inum; i++) {
+        TSK_FS_FILE *f = tsk_fs_file_open_meta(fs, NULL, i);
+        if (f == NULL) { tsk_error_reset(); continue; }
+        const char *name = (f->meta && f->meta->name2) ? f->meta->name2->name : "";
+        int n = strcmp(name, "$FAT1") == 0 ? 1 : strcmp(name, "$FAT2") == 0 ? 2 : 0;
+        const TSK_FS_ATTR *a = n ? tsk_fs_file_attr_get(f) : NULL;
+        if (a && (a->flags & TSK_FS_ATTR_NONRES) && a->nrd.run) {
+            uint64_t len = 0;
+            for (const TSK_FS_ATTR_RUN *r = a->nrd.run; r && len < UINT32_MAX; r = r->next) len += r->len;
+            if (n == 1) {
+                o->fat_first_sector = a->nrd.run->addr;
+                o->fat_sectors = (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
+            }
+            if ((uint32_t)n > o->fat_count) o->fat_count = (uint32_t)n;
+        }
+        tsk_error_reset();
+        tsk_fs_file_close(f);
+    }
+}
+
 void cltsk_get_info(const cltsk_fs *h, cltsk_info *o) {
     memset(o, 0, sizeof(*o));
     TSK_FS_INFO *fs = h->fs;
@@ -116,6 +141,12 @@ void cltsk_get_info(const cltsk_fs *h, cltsk_info *o) {
     o->is_fat = (TSK_FS_TYPE_ISFAT(fs->ftype)) ? 1 : 0;
     o->is_ext = TSK_FS_TYPE_ISEXT(fs->ftype) ? 1 : 0;
     o->is_iso = TSK_FS_TYPE_ISISO9660(fs->ftype) ? 1 : 0;
+    if (o->is_fat) fat_layout(fs, o);
+    if (o->is_ntfs) {
+        o->mft_record_size = ((const NTFS_INFO *)fs)->mft_rsize_b;
+        // libtsk leaves journ_inum unset on NTFS: the journal is $LogFile.
+        if (o->journal_inum == 0) o->journal_inum = NTFS_MFT_LOG;
+    }
 }
 
 static char type_letter(const char table[][2], int max, int v) {
@@ -446,6 +477,32 @@ int32_t cltsk_walk_owners(cltsk_fs *h, cltsk_owner_fn fn, void *ctx, char *err, 
         return -1;
     }
     return s.stopped ? 1 : 0;
+}
+
+int32_t cltsk_mft_record(cltsk_fs *h, uint64_t entry, uint32_t *flags, uint32_t *used, uint32_t *allocated,
+                         char *err, size_t errlen) {
+    tsk_error_reset();
+    if (!TSK_FS_TYPE_ISNTFS(h->fs->ftype)) { snprintf(err, errlen, "not NTFS"); return -1; }
+    NTFS_INFO *ntfs = (NTFS_INFO *)h->fs;
+    uint32_t rs = ntfs->mft_rsize_b;
+    if (rs < 256 || rs > 65536 || entry > h->fs->last_inum) { snprintf(err, errlen, "MFT entry %llu: out of range", (unsigned long long)entry); return -1; }
+    char *buf = malloc(rs);
+    if (buf == NULL) { snprintf(err, errlen, "out of memory"); return -1; }
+    TSK_RETVAL_ENUM rc = ntfs_dinode_lookup(ntfs, buf, (TSK_INUM_T)entry);
+    int32_t r = 1;
+    if (rc == TSK_OK) {
+        const uint8_t *b = (const uint8_t *)buf;
+        *flags = le16(b + 0x16);
+        *used = le32(b + 0x18);
+        *allocated = le32(b + 0x1C);
+        r = 0;
+    } else if (rc == TSK_ERR) {
+        set_err(err, errlen, "cannot read the MFT entry");
+        r = -1;
+    }
+    tsk_error_reset();
+    free(buf);
+    return r;
 }
 
 int32_t cltsk_block_flags(cltsk_fs *h, uint64_t block) {

@@ -5,8 +5,25 @@ enum Decode {
         let type = try f.text()
         let bs: Int = try f.int()
         guard bs > 0, bs <= 1 << 24 else { throw .library("libtsk reports \(bs)-byte blocks: not a usable file system") }
-        return FSInfo(type: type, blockSize: bs, blockCount: try f.int(), lastBlock: try f.int(), firstInode: try f.int(),
-                      lastInode: try f.int(), rootInode: try f.int(), offset: try f.int())
+        var info = FSInfo(type: type, blockSize: bs, blockCount: try f.int(), lastBlock: try f.int(), firstInode: try f.int(),
+                          lastInode: try f.int(), rootInode: try f.int(), offset: try f.int())
+        // The region facts are trailing fields: a description without them names no regions.
+        guard !f.isAtEnd else { return info }
+        let journal = try f.string().map { s throws(FileSystemError) -> UInt64 in
+            guard let v = UInt64(s) else { throw .protocolError("'\(s.prefix(40))' is not an inode") }
+            return v
+        }
+        let fatFirst: UInt64 = try f.int()
+        let fatSectors: UInt64 = try f.int()
+        let fatCount: Int = try f.int()
+        let mftRecord: Int = try f.int()
+        // Hostile values name nothing rather than something wrong.
+        guard fatCount >= 0, fatCount <= 16, mftRecord >= 0, mftRecord <= 1 << 16 else {
+            throw .protocolError("libtsk reports \(fatCount) FATs, \(mftRecord)-byte MFT records")
+        }
+        info.regions = FSRegionFacts(journalInode: journal, fatFirstSector: fatFirst, fatSectors: fatSectors,
+                                     fatCount: fatCount, mftRecordSize: mftRecord)
+        return info
     }
 
     private static func time(_ s: Int64, _ ns: UInt32) -> FSTime? {

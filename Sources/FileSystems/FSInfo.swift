@@ -12,9 +12,11 @@ public struct FSInfo: Sendable, Equatable, Codable {
     public var rootInode: UInt64
     /// Byte offset of the file system on the media.
     public var offset: Int64
+    /// Where the fixed metadata areas are (FATs, journal, MFT records), for naming regions.
+    public var regions: FSRegionFacts
 
     public init(type: String, blockSize: Int, blockCount: UInt64, lastBlock: UInt64, firstInode: UInt64,
-                lastInode: UInt64, rootInode: UInt64, offset: Int64) {
+                lastInode: UInt64, rootInode: UInt64, offset: Int64, regions: FSRegionFacts = FSRegionFacts()) {
         self.type = type
         self.blockSize = blockSize
         self.blockCount = blockCount
@@ -23,6 +25,7 @@ public struct FSInfo: Sendable, Equatable, Codable {
         self.lastInode = lastInode
         self.rootInode = rootInode
         self.offset = offset
+        self.regions = regions
     }
 
     /// The media byte offset of `block`, nil when it does not fit in 63 bits.

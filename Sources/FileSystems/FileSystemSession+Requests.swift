@@ -151,4 +151,16 @@ extension FileSystemSession {
         }
         return out
     }
+
+    /// The header of NTFS MFT record `entry` as libtsk reads it: in use, used
+    /// and allocated sizes (bytes past the used size are MFT slack).
+    public func mftRecord(_ entry: UInt64) async throws -> FSMFTRecord {
+        let (r, _, _) = try await request("mft\t\(entry)", during: "reading MFT entry \(entry)", initial: FSMFTRecord?.none) { acc, kind, p in
+            guard kind == .record else { throw FileSystemError.protocolError("unexpected frame for an MFT record") }
+            var f = FieldReader(p)
+            acc = FSMFTRecord(entry: try f.int(), valid: try f.bool(), inUse: try f.bool(), usedSize: try f.int(), allocatedSize: try f.int())
+        }
+        guard let r, r.entry == entry else { throw FileSystemError.protocolError("no MFT record in the answer") }
+        return r
+    }
 }

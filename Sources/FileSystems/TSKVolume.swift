@@ -29,8 +29,10 @@ final class TSKVolume {
         var i = cltsk_info()
         cltsk_get_info(h, &i)
         let type = withUnsafeBytes(of: i.type) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let regions = FSRegionFacts(journalInode: i.journal_inum != 0 ? i.journal_inum : nil, fatFirstSector: i.fat_first_sector, fatSectors: UInt64(i.fat_sectors),
+                                    fatCount: Int(i.fat_count), mftRecordSize: Int(i.mft_record_size))
         info = FSInfo(type: type, blockSize: Int(i.block_size), blockCount: i.block_count, lastBlock: i.last_block,
-                      firstInode: i.first_inum, lastInode: i.last_inum, rootInode: i.root_inum, offset: i.offset)
+                      firstInode: i.first_inum, lastInode: i.last_inum, rootInode: i.root_inum, offset: i.offset, regions: regions)
     }
 
     deinit { cltsk_close(handle) }
@@ -126,6 +128,17 @@ final class TSKVolume {
         }
         if rc < 0 { throw .library(Self.message(err, bridge)) }
         return rc == 1
+    }
+
+    /// The header of MFT record `entry` (NTFS), as libtsk reads it.
+    func mftRecord(_ entry: UInt64) throws(FileSystemError) -> FSMFTRecord {
+        var err = [CChar](repeating: 0, count: 512)
+        var flags: UInt32 = 0
+        var used: UInt32 = 0
+        var allocated: UInt32 = 0
+        let rc = cltsk_mft_record(handle, entry, &flags, &used, &allocated, &err, err.count)
+        if rc < 0 { throw .library(Self.message(err, bridge)) }
+        return FSMFTRecord(entry: entry, valid: rc == 0, inUse: flags & 1 != 0, usedSize: used, allocatedSize: allocated)
     }
 
     /// libtsk's flags of one block (nil: it cannot say).

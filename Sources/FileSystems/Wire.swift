@@ -12,6 +12,7 @@ enum Wire {
         case data = 0x44  // D
         case extent = 0x4D  // M
         case status = 0x42  // B
+        case record = 0x54  // T: an MFT record's header
         case progress = 0x50  // P
         case done = 0x5A  // Z
         case failure = 0x58  // X
@@ -107,6 +108,9 @@ struct FieldReader {
     private var i = 0
 
     init(_ p: UnsafeRawBufferPointer) { self.p = p }
+
+    /// No field left (optional trailing fields are absent).
+    var isAtEnd: Bool { i >= p.count }
 
     /// The next field's raw bytes, unescaped; nil for a missing string.
     mutating func string() throws(FileSystemError) -> String? {

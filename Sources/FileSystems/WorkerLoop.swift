@@ -114,6 +114,17 @@ struct WorkerLoop {
                 w.end()
             }
             done(UInt64(f.count))
+        case "mft":
+            // mft ENTRY: the header of one MFT record (for naming MFT slack).
+            let r = try volume.mftRecord(try number(f, 0))
+            w.begin(.record)
+            w.field(r.entry)
+            w.field(r.valid)
+            w.field(r.inUse)
+            w.field(r.usedSize)
+            w.field(r.allocatedSize)
+            w.end()
+            done(1)
         default:
             throw .protocolError("unknown request '\(op.prefix(20))'")
         }

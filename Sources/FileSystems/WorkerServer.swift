@@ -72,6 +72,11 @@ final class FrameOutput: Sendable {
         w.field(i.lastInode)
         w.field(i.rootInode)
         w.field(i.offset)
+        w.field(i.regions.journalInode.map(String.init))
+        w.field(i.regions.fatFirstSector)
+        w.field(i.regions.fatSectors)
+        w.field(i.regions.fatCount)
+        w.field(i.regions.mftRecordSize)
         w.end()
         flush(&w)
     }

@@ -30,9 +30,14 @@ typedef struct {
     uint64_t block_count;
     uint64_t last_block;      // as the file system says
     uint64_t last_block_act;  // clipped to the media
-    uint64_t first_inum, last_inum, root_inum, journal_inum;
+    uint64_t first_inum, last_inum, root_inum, journal_inum;  // journal: ext3/4's inode, NTFS $LogFile; 0 none
     int64_t offset;
     int32_t is_ntfs, is_fat, is_ext, is_iso;
+    // FAT12/16/32 and exFAT (in sectors; 0 elsewhere): the first FAT, its
+    // size, how many (from libtsk's virtual files $FAT1, $FAT2).
+    uint64_t fat_first_sector;
+    uint32_t fat_sectors, fat_count;
+    uint32_t mft_record_size;  // NTFS: bytes per MFT record (0 elsewhere)
 } cltsk_info;
 void cltsk_get_info(const cltsk_fs *fs, cltsk_info *out);
 
@@ -127,6 +132,12 @@ typedef int32_t (*cltsk_owner_fn)(void *ctx, uint64_t block, uint64_t inum, uint
 
 /// Walks every inode's blocks (see cltsk_owner_fn). 0 done, 1 stopped, -1 error.
 int32_t cltsk_walk_owners(cltsk_fs *fs, cltsk_owner_fn fn, void *ctx, char *err, size_t errlen);
+
+/// The header of NTFS MFT record `entry` as libtsk reads it (ntfs_dinode_lookup,
+/// fixups applied): its flags (bit 0 in use), used and allocated sizes.
+/// 0 read, 1 not a valid record (no FILE signature, bad fixups), -1 error.
+int32_t cltsk_mft_record(cltsk_fs *fs, uint64_t entry, uint32_t *flags, uint32_t *used, uint32_t *allocated,
+                         char *err, size_t errlen);
 
 /// tsk_fs_block_get_flag: bit 1 allocated, 2 unallocated, 4 content, 8 metadata; -1 on error.
 int32_t cltsk_block_flags(cltsk_fs *fs, uint64_t block);

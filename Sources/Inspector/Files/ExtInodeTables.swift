@@ -5,7 +5,7 @@ import DiskFormats
 /// and the group descriptors), so that a byte in one names its inode, as
 /// libtsk's own ext code computes it. Every value is hostile: sizes and
 /// counts are checked, and a table that makes no sense is left out.
-struct ExtInodeTables: Sendable {
+public struct ExtInodeTables: Sendable {
     struct Table: Sendable {
         var group: UInt64
         var start: Int64
@@ -21,7 +21,7 @@ struct ExtInodeTables: Sendable {
     static let maxGroups: UInt64 = 1 << 20
 
     /// The inode whose record holds media byte `offset`, and the byte within the record.
-    func inode(at offset: Int64) -> (inode: UInt64, group: UInt64, within: Int64)? {
+    public func inode(at offset: Int64) -> (inode: UInt64, group: UInt64, within: Int64)? {
         var lo = 0
         var hi = tables.count
         while lo < hi {
@@ -38,7 +38,7 @@ struct ExtInodeTables: Sendable {
     }
 
     /// Parses the superblock (the 1024 bytes at `fsOffset + 1024`) and reads the descriptors.
-    static func load(_ media: MediaReader, fsOffset: Int64) async -> ExtInodeTables? {
+    public static func load(_ media: MediaReader, fsOffset: Int64) async -> ExtInodeTables? {
         guard let (sbStart, sb) = try? await StructureReader.readAligned(media, ByteRange(offset: fsOffset + 1024, length: 1024)) else { return nil }
         let skip = Int(fsOffset + 1024 - sbStart)
         guard sb.count >= skip + 1024 else { return nil }

@@ -120,6 +120,7 @@ extension FilesService {
         }
         if let (map, names) = ready, let hit = map.owner(ofMediaOffset: cursor) {
             var line = quick ?? OwnerText.quick(cursor, head: head, hit: hit, names: names, info: fs.info)
+            line = await OwnerText.mftSlack(line, head: head, hit: hit, names: names, fs: fs)
             line.metadata = await OwnerText.metadata(hit: hit, names: names, fs: fs)
             return line
         }
@@ -130,6 +131,7 @@ extension FilesService {
         guard let st = try? await fs.blockStatus(of: [block]).first else {
             return OwnerLine(offset: cursor, text: head + "block \(block): flags unreadable")
         }
+        if let region = fs.info.fatRegion(ofBlock: block) { return OwnerLine(offset: cursor, text: head + region) }
         let building = ready == nil ? " (owner map building)" : ""
         let what = st.unknown ? "unknown" : st.metadata ? "file-system metadata" : st.allocated ? "allocated" : "unallocated"
         return OwnerLine(offset: cursor, text: head + what + (st.allocated && !st.metadata ? building : ""))

@@ -1,7 +1,9 @@
 import FileSystems
 
 /// The owner line of a byte a file holds: `p2 ntfs › /docs/ledger.txt (MFT 65) +0x1c6`,
-/// and, when the byte is inside an MFT record, that record decoded.
+/// and, when the byte is inside an MFT record, that record decoded. Metadata
+/// regions say their name first: `FAT 1 +0x200`, `journal (inode 8) +0x4000`,
+/// `MFT slack (MFT entry 7) +0x1f0` (see `FSRegionName`).
 enum OwnerText {
     /// Bytes of an MFT record (libtsk's NTFS default; the boot sector may say otherwise).
     static let mftRecordSize: Int64 = 1024
@@ -27,24 +29,57 @@ enum OwnerText {
     /// The owner line from the map and the names alone (no worker: cheap enough for every frame).
     static func quick(_ cursor: Int64, head: String, hit: FSOwnerHit, names: [UInt64: [FSEntry]], info: FSInfo) -> OwnerLine {
         let ntfs = info.isNTFS
+        let at = " +0x\(String(hit.fileOffset, radix: 16))"
+        // libtsk's $MBR, $FAT1, $FAT2 hold the boot sector and the FATs: the region is the answer.
+        if let (block, _) = info.block(ofMediaOffset: cursor), let region = info.fatRegion(ofBlock: block) {
+            return OwnerLine(offset: cursor, text: head + region + at)
+        }
         if let entry = mftEntry(hit, info: info) {
-            let within = hit.fileOffset % mftRecordSize
+            let within = hit.fileOffset % recordSize(info)
             let path = names[entry].flatMap { $0.first.map { " (/" + $0.parent + $0.name + ")" } } ?? ""
             return OwnerLine(offset: cursor, text: head + "MFT entry \(entry)\(path) +0x\(String(within, radix: 16))")
         }
         let kind = ntfs ? "MFT" : "inode"
         let (path, size) = name(hit.inode, attribute: hit.attribute, names: names)
             ?? (wellKnown(hit.inode, type: info.type) ?? "(no name)", nil)
-        var text = head + "\(path) (\(kind) \(hit.address(ntfs: ntfs))) +0x\(String(hit.fileOffset, radix: 16))"
+        if info.isJournal(hit.inode) {
+            let which = path.hasPrefix("/") ? "\(path), " : ""
+            return OwnerLine(offset: cursor, text: head + FSRegionName.journal + " (\(which)\(kind) \(hit.address(ntfs: ntfs)))" + at)
+        }
+        var text = head + "\(path) (\(kind) \(hit.address(ntfs: ntfs)))" + at
         if let size, hit.fileOffset >= size { text += " slack" }
         if !hit.metaAllocated { text += " deleted" }
         return OwnerLine(offset: cursor, text: text)
     }
 
+    /// Bytes of an MFT record: libtsk's figure, else the default.
+    static func recordSize(_ info: FSInfo) -> Int64 {
+        info.regions.mftRecordSize > 0 ? Int64(info.regions.mftRecordSize) : mftRecordSize
+    }
+
     /// The MFT entry whose record holds the byte (the byte is in `$MFT`'s data).
     static func mftEntry(_ hit: FSOwnerHit, info: FSInfo) -> UInt64? {
         guard info.isNTFS, hit.inode == 0, hit.attribute.type == 128, hit.fileOffset >= 0 else { return nil }
-        return UInt64(hit.fileOffset / mftRecordSize)
+        return UInt64(hit.fileOffset / recordSize(info))
+    }
+
+    /// The line again once the record's header is known (a worker round trip,
+    /// so not in `quick`): a byte of an MFT record past its used size, or of
+    /// a record without a valid header, is `MFT slack`; a record not in use says so.
+    static func mftSlack(_ line: OwnerLine, head: String, hit: FSOwnerHit, names: [UInt64: [FSEntry]], fs: FileSystemSession) async -> OwnerLine {
+        guard let entry = mftEntry(hit, info: fs.info) else { return line }
+        let within = hit.fileOffset % recordSize(fs.info)
+        let record = entry <= fs.info.lastInode ? try? await fs.mftRecord(entry) : nil
+        if let record, !record.isSlack(within) {
+            // A record not in use is a deleted file's: still a record (the panel decodes it).
+            var out = line
+            if !record.inUse { out.text += " (not in use)" }
+            return out
+        }
+        let path = names[entry].flatMap { $0.first.map { ", /" + $0.parent + $0.name } } ?? ""
+        var out = line
+        out.text = head + FSRegionName.mftSlack + " (MFT entry \(entry)\(path)) +0x\(String(within, radix: 16))"
+        return out
     }
 
     /// The metadata record under the cursor decoded (istat's facts): the MFT

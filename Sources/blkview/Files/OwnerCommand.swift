@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import BlockDevice
 import DiskFormats
@@ -14,7 +15,11 @@ struct OwnerCommand: AsyncParsableCommand {
         The file system is the one in the partition holding the offset (or --partition / --offset). \
         Owners are found as ifind -d finds them (inodes in order, allocated and deleted; the first that \
         claims the block wins); a byte no file owns is `metadata`, `unallocated` or `allocated` (no file \
-        found), with DiskFormats' name for the area where it has one. --json prints one object per offset.
+        found), with DiskFormats' name for the area where it has one. Metadata regions are named from \
+        libtsk's facts, as the viewer's status bar names them: boot sector, reserved area, FAT 1, FAT 2, \
+        journal, MFT entry, MFT slack, inode table, unallocated. --json prints one object per offset. \
+        --offsets-from FILE reads more positions, one a line (blank lines and # comments skipped; - is \
+        standard input), so that thousands of lookups share one owner map.
         """
     )
 
@@ -22,7 +27,10 @@ struct OwnerCommand: AsyncParsableCommand {
     var path: String
 
     @Argument(help: "Positions on the media (0x31145c6, s100352, p2+s100).")
-    var offsets: [MediaPosition]
+    var offsets: [MediaPosition] = []
+
+    @Option(name: .customLong("offsets-from"), help: ArgumentHelp("More positions, one a line, from a file ('-': standard input).", valueName: "file"))
+    var offsetsFrom: String?
 
     @Option(help: "The partition holding the file system (default: the one holding each offset).")
     var partition: Int?
@@ -38,7 +46,7 @@ struct OwnerCommand: AsyncParsableCommand {
     @OptionGroup var forensic: ForensicOptions
 
     func validate() throws {
-        if offsets.isEmpty { throw ValidationError("give at least one offset") }
+        if offsets.isEmpty && offsetsFrom == nil { throw ValidationError("give at least one offset (or --offsets-from FILE)") }
         if partition != nil && fsOffset != nil { throw ValidationError("give either --partition or --fs-offset, not both") }
     }
 
@@ -49,6 +57,7 @@ struct OwnerCommand: AsyncParsableCommand {
     }
 
     private func run(session: ForensicSession?) async throws {
+        let wanted = try offsets + (offsetsFrom.map(Self.positions(from:)) ?? [])
         let src = try source.open(path, recordingIn: session, failureStatus: 1)
         let media = MediaReader(src, residentReads: true)
         try await closing(media, "owner", failureStatus: 1) {
@@ -57,7 +66,7 @@ struct OwnerCommand: AsyncParsableCommand {
             var starts: [Int: PartitionStart] = [:]
             for p in layout.partitions { starts[p.index] = PartitionStart.of(p, sectorSize: layout.sectorSize, mediaSize: size) }
             var positions: [Int64] = []
-            for o in offsets {
+            for o in wanted {
                 do { positions.append(try o.resolve(size: size, sectorSize: media.geometry.logicalSectorSize, partitions: starts)) } catch {
                     throw CLIError(MediaPosition.message("OFFSET \(o.text)", error))
                 }
@@ -75,5 +84,29 @@ struct OwnerCommand: AsyncParsableCommand {
             } catch is TextOutput.ReaderGone {}
             await resolver.close()
         }
+    }
+
+    /// The positions in `path` (`-`: standard input), one a line; a bad line is one message naming it.
+    static func positions(from path: String) throws -> [MediaPosition] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                throw CLIError("--offsets-from \(path): cannot read it (\(String(cString: strerror(errno))))")
+            }
+            data = d
+        }
+        var out: [MediaPosition] = []
+        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            guard let p = MediaPosition(argument: text) else {
+                throw CLIError("--offsets-from \(path) line \(n + 1): '\(text.prefix(60))' is not a position (0x31145c6, s100352, p2+s100)")
+            }
+            out.append(p)
+        }
+        if out.isEmpty { throw CLIError("--offsets-from \(path): no positions in it") }
+        return out
     }
 }

@@ -26,7 +26,19 @@ struct OwnerAnswer {
     var owner: Owner?
     /// DiskFormats' name of the area (`FAT 1`, `inode table`, `$MFT`…), where it has one.
     var area: String?
+    /// libtsk's name of the metadata region, as the viewer's status bar says it: `boot sector`,
+    /// `reserved area`, `FAT 1`, `MFT entry`, `MFT slack`, `inode table`, `journal`, `unallocated`.
+    var region: String?
+    /// The MFT entry whose record holds the byte (NTFS), or the inode whose record does (an ext inode table).
+    var recordOf: UInt64?
     var note: String?
+
+    /// `FAT 1`, `MFT slack (entry 7)`, `inode table (inode 13)`.
+    private var regionText: String? {
+        guard let region else { return nil }
+        guard let r = recordOf else { return region }
+        return region == FSRegionName.mftEntry ? "\(region) \(r)" : region == FSRegionName.mftSlack ? "\(region) (entry \(r))" : "\(region) (inode \(r))"
+    }
 
     var text: String {
         var s = "0x\(String(offset, radix: 16)): "
@@ -35,13 +47,19 @@ struct OwnerAnswer {
         if let block { s += " block \(block)" }
         s += " › "
         if let o = owner {
+            if let regionText { s += regionText + " · " }
             let kind = fsType.hasPrefix("ntfs") ? "MFT" : "inode"
-            s += (o.paths.first.map { "/" + $0 } ?? "(no name)") + " (\(kind) \(o.address)) +0x\(String(o.fileOffset, radix: 16))"
+            // A region already names what has no path (the ext journal inode).
+            s += o.paths.first.map { "/" + $0 + " " } ?? (regionText == nil ? "(no name) " : "")
+            s += "(\(kind) \(o.address)) +0x\(String(o.fileOffset, radix: 16))"
             s += o.slack ? ", slack" : ""
             s += o.allocated ? ", allocated" : ", deleted"
+            if let note { s += " (\(note))" }
         } else {
             s += status == "allocated" ? "allocated, no file found" : status
+            if let regionText, region != status { s += " (\(regionText))" }
             if let area { s += " (\(area))" }
+            if let note { s += " (\(note))" }
         }
         return s
     }
@@ -50,6 +68,7 @@ struct OwnerAnswer {
         func n<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "null" }
         var s = "{\"offset\":\(offset),\"partition\":\(n(partition)),\"fs_offset\":\(n(fsOffset)),\"fs_type\":\(JSONText.quote(fsType)),"
         s += "\"block\":\(n(block)),\"status\":\(JSONText.quote(status)),\"area\":\(JSONText.quote(area)),"
+        s += "\"region\":\(JSONText.quote(region)),\"record\":\(n(recordOf)),"
         if let o = owner {
             s += "\"owner\":{\"inode\":\(o.inode),\"address\":\(JSONText.quote(o.address)),\"attr_type\":\(o.attribute.type),"
             s += "\"attr_id\":\(o.attribute.id),\"file_offset\":\(o.fileOffset),\"slack\":\(o.slack),\"allocated\":\(o.allocated),"
@@ -71,6 +90,10 @@ struct OwnerResolver {
     var fixedPartition: Int?
     private var open: [Int64: (fs: FileSystemSession, map: FSOwnerMap)] = [:]
     private var names: [Int64: [UInt64: [FSEntry]]] = [:]
+    /// stat and runs of the inodes already named, per file system (a batch asks many bytes of one file).
+    private var inodes: [Int64: [UInt64: (FSEntry, [FSRun])]] = [:]
+    private var mftRecords: [Int64: [UInt64: FSMFTRecord?]] = [:]
+    private var extTables: [Int64: ExtInodeTables?] = [:]
 
     init(path: String, source: SourceOptions, layout: DiskLayout, media: MediaReader) {
         self.path = path
@@ -110,8 +133,7 @@ struct OwnerResolver {
         a.block = block
         if let hit = map.owner(ofMediaOffset: offset) {
             a.status = "file"
-            let stat = try await fs.stat(inode: hit.inode)
-            let runs = try await fs.runs(inode: hit.inode)
+            let (stat, runs) = try await facts(fs, start, hit.inode)
             let size = runs.first { $0.attribute == hit.attribute }?.attributeSize ?? stat.size
             let byName = try await self.names(fs, start)[hit.inode] ?? []
             let paths = byName.filter { $0.attribute == nil || $0.attribute == hit.attribute || $0.attribute?.type == 48 }
@@ -121,6 +143,7 @@ struct OwnerResolver {
             a.owner = OwnerAnswer.Owner(address: hit.address(ntfs: fs.info.isNTFS), inode: hit.inode, attribute: hit.attribute,
                                         fileOffset: hit.fileOffset, slack: hit.fileOffset >= size,
                                         allocated: hit.metaAllocated, size: size, paths: unique)
+            try await name(&a, fs, start, block: block, hit: hit)
             return a
         }
         let st = try await fs.blockStatus(of: [block]).first
@@ -129,7 +152,49 @@ struct OwnerResolver {
         } else {
             a.status = "unallocated"
         }
+        try await name(&a, fs, start, block: block, hit: nil)
         return a
+    }
+
+    /// The region's name (see `OwnerAnswer.region`), from libtsk's facts:
+    /// the FATs' place, the journal's inode, the MFT record's header; ext
+    /// inode tables from the group descriptors.
+    private mutating func name(_ a: inout OwnerAnswer, _ fs: FileSystemSession, _ start: Int64, block: UInt64, hit: FSOwnerHit?) async throws {
+        let info = fs.info
+        if let r = info.fatRegion(ofBlock: block) { a.region = r; return }
+        if let hit {
+            if info.isJournal(hit.inode) { a.region = FSRegionName.journal }
+            if let (entry, within) = info.mftPosition(hit) {
+                a.recordOf = entry
+                if mftRecords[start]?[entry] == nil {
+                    // An entry past the last (in $MFT's own slack) or unreadable has no record: slack.
+                    let rec = entry <= info.lastInode ? try? await fs.mftRecord(entry) : nil
+                    mftRecords[start, default: [:]][entry] = .some(rec)
+                }
+                let rec = mftRecords[start]?[entry] ?? nil
+                a.region = rec.map { $0.isSlack(within) } ?? true ? FSRegionName.mftSlack : FSRegionName.mftEntry
+                if let rec, rec.valid, !rec.inUse { a.note = "MFT entry \(entry) not in use" }
+            }
+            return
+        }
+        if info.type.hasPrefix("ext") {
+            if extTables[start] == nil { extTables[start] = .some(await ExtInodeTables.load(media, fsOffset: start)) }
+            if let t = extTables[start] ?? nil, let (inode, group, within) = t.inode(at: a.offset) {
+                a.region = FSRegionName.inodeTable
+                a.recordOf = inode
+                a.note = "group \(group), +0x\(String(within, radix: 16)) in the inode's record"
+                return
+            }
+        }
+        if a.status == "unallocated" { a.region = FSRegionName.unallocated }
+    }
+
+    /// The inode's metadata and runs (asked once per inode).
+    private mutating func facts(_ fs: FileSystemSession, _ start: Int64, _ inode: UInt64) async throws -> (FSEntry, [FSRun]) {
+        if let f = inodes[start]?[inode] { return f }
+        let f = (try await fs.stat(inode: inode), try await fs.runs(inode: inode))
+        inodes[start, default: [:]][inode] = f
+        return f
     }
 
     /// inode → its names (one recursive listing per file system, on first need).
