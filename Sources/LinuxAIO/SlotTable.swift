@@ -1,13 +1,14 @@
 import Histogram
 import Synchronization
 
-/// The submission slots shared by both engines: which are free, who waits for
-/// one (FIFO), what is in flight, and the latency statistics.
+/// The submission slots every engine shares — AioContext, ThreadPoolEngine
+/// and the NBD engine (BlockDevice, hence `package`): which are free, who
+/// waits for one (FIFO), what is in flight, and the latency statistics.
 ///
 /// One request holds one slot from submission until its completion arrives —
 /// also when the task that issued it was cancelled, because the kernel still
 /// owns the buffer (the record retains it).
-final class SlotTable: Sendable {
+package final class SlotTable: Sendable {
     struct Record: Sendable {
         let id: UInt64
         let operation: IOOperation
@@ -39,13 +40,13 @@ final class SlotTable: Sendable {
         var inUse: Int { records.count - free.count }
     }
 
-    let slots: Int
+    package let slots: Int
     let engine: EngineKind
     let state: Protected<State>
     /// Request ids (they name a request for its cancellation handler).
     private let ids = Atomic<UInt64>(0)
 
-    init(slots: Int, engine: EngineKind) {
+    package init(slots: Int, engine: EngineKind) {
         precondition(slots > 0, "an engine needs at least one slot")
         self.slots = slots
         self.engine = engine
@@ -76,7 +77,7 @@ final class SlotTable: Sendable {
     /// in (each hop of a task with an executor preference takes the task's
     /// status-record lock).
     @inline(__always)
-    nonisolated(nonsending) func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
+    nonisolated(nonsending) package func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
                                          buffer: AlignedBuffer?, prepare: (Int) -> Void = { _ in },
                                          submit: (Int) -> Void) async throws -> Int {
         let id = ids.wrappingAdd(1, ordering: .relaxed).newValue
@@ -123,7 +124,9 @@ final class SlotTable: Sendable {
 
     /// Completes the request in `slot` with a byte count or an error; hands the
     /// slot to the oldest waiter. Called by the reaper or a worker thread.
-    func finish(slot: Int, result: Result<Int, IOError>) {
+    package func finish(slot: Int, result: Result<Int, IOError>) {
+        // The slot may come from outside (libnbd's callback data): checked.
+        guard slot >= 0, slot < slots else { return }
         let now = monotonicNanoseconds()
         let (cont, handoff, drained) = state.withLock { s -> (UnsafeContinuation<Int, any Error>?, Waiter?, [UnsafeContinuation<Void, Never>]) in
             guard let rec = s.records[slot] else { return (nil, nil, []) }
@@ -151,7 +154,7 @@ final class SlotTable: Sendable {
         }
     }
 
-    func snapshot() -> IOStatistics {
+    package func snapshot() -> IOStatistics {
         let now = monotonicNanoseconds()
         return state.withLock { s in
             let inFlight = s.records.enumerated().compactMap { slot, r in
@@ -172,7 +175,7 @@ final class SlotTable: Sendable {
     }
 
     /// Refuses new requests and fails the waiters; in-flight ones complete.
-    func close() {
+    package func close() {
         let waiters = state.withLock { s -> [Waiter] in
             s.closed = true
             var all: [Waiter] = []
@@ -183,7 +186,7 @@ final class SlotTable: Sendable {
     }
 
     /// Returns when no slot is in use.
-    func drain() async {
+    package func drain() async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
                 if s.inUse == 0 { return true }
@@ -194,7 +197,27 @@ final class SlotTable: Sendable {
         }
     }
 
-    var inUse: Int { state.withLock { $0.inUse } }
+    package var inUse: Int { state.withLock { $0.inUse } }
+
+    /// Fails the request in `slot` with the error `make` builds from its
+    /// recorded operation, offset and length (the exact range).
+    package func fail(slot: Int, _ make: (IOOperation, Int64, Int) -> IOError) {
+        let info = state.withLock { s -> (IOOperation, Int64, Int)? in
+            guard slot >= 0, slot < s.records.count, let r = s.records[slot] else { return nil }
+            return (r.operation, r.offset, r.length)
+        }
+        guard let (op, off, len) = info else { return }
+        finish(slot: slot, result: .failure(make(op, off, len)))
+    }
+
+    /// Fails every request still recorded (their completions will never
+    /// come: a lost connection).
+    package func failAll(_ error: (IOOperation, Int64, Int) -> IOError) {
+        let pending = state.withLock { s in
+            s.records.enumerated().compactMap { i, r in r.map { (i, $0.operation, $0.offset, $0.length) } }
+        }
+        for (slot, op, off, len) in pending { finish(slot: slot, result: .failure(error(op, off, len))) }
+    }
 
     // MARK: - Slots
 
