@@ -54,21 +54,23 @@ public final class AioContext: IOEngine {
         core.close()
     }
 
-    public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int {
+    nonisolated(nonsending) public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer,
+                                             length: Int) async throws -> Int {
         guard length <= buffer.count, length >= 0 else { throw EngineError.bufferTooSmall(length: length, buffer: buffer.count) }
         return try await core.perform(.read, fd: fd, offset: offset, length: length, buffer: buffer, sync: .none)
     }
 
-    public func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int {
+    nonisolated(nonsending) public func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, length: Int,
+                                              sync: SyncLevel) async throws -> Int {
         guard length <= buffer.count, length >= 0 else { throw EngineError.bufferTooSmall(length: length, buffer: buffer.count) }
         return try await core.perform(.write, fd: fd, offset: offset, length: length, buffer: buffer, sync: sync)
     }
 
-    public func fsync(_ fd: Int32) async throws {
+    nonisolated(nonsending) public func fsync(_ fd: Int32) async throws {
         _ = try await core.perform(.fsync, fd: fd, offset: 0, length: 0, buffer: nil, sync: .full)
     }
 
-    public func fdatasync(_ fd: Int32) async throws {
+    nonisolated(nonsending) public func fdatasync(_ fd: Int32) async throws {
         _ = try await core.perform(.fdatasync, fd: fd, offset: 0, length: 0, buffer: nil, sync: .data)
     }
 
@@ -178,8 +180,11 @@ extension AioContext {
             if case let .failure(e) = result { throw e }
         }
 
-        func perform(_ op: IOOperation, fd: Int32, offset: Int64, length: Int, buffer: AlignedBuffer?,
-                     sync: SyncLevel) async throws -> Int {
+        /// On the caller's executor and inlined: no executor hop between the
+        /// engine's entry and the request's suspension.
+        @inline(__always)
+        nonisolated(nonsending) func perform(_ op: IOOperation, fd: Int32, offset: Int64, length: Int,
+                                             buffer: AlignedBuffer?, sync: SyncLevel) async throws -> Int {
             try ensureContext()
             // IOCB_CMD_FSYNC/FDSYNC must carry no buffer, offset or flags (EINVAL).
             return try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer, prepare: { slot in

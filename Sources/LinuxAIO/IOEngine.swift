@@ -5,6 +5,12 @@
 /// wait in FIFO order for a free slot, a short read at end of file is a count,
 /// failures are `IOError`s, and a cancelled request keeps its slot and buffer
 /// until the kernel (or the worker) is done with them.
+///
+/// The requests are `nonisolated(nonsending)`: they run on the caller's
+/// executor up to their suspension, with no hop on the way in (an engine
+/// may also be a plain `async` witness). A hop of a task with an executor
+/// preference takes the task's status-record lock: request loops on the AIO
+/// reaper (`preferredExecutor`) paid several per request.
 public protocol IOEngine: AnyObject, Sendable, CustomStringConvertible {
     var kind: EngineKind { get }
     /// The number of submission slots (requests in flight at most).
@@ -12,11 +18,11 @@ public protocol IOEngine: AnyObject, Sendable, CustomStringConvertible {
 
     /// Reads `length` bytes at `offset` into the start of `buffer`; returns the
     /// bytes read (fewer at end of file, 0 past it).
-    func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
+    nonisolated(nonsending) func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer, length: Int) async throws -> Int
     /// Writes the first `length` bytes of `buffer` at `offset` with `sync`.
-    func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
-    func fsync(_ fd: Int32) async throws
-    func fdatasync(_ fd: Int32) async throws
+    nonisolated(nonsending) func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, length: Int, sync: SyncLevel) async throws -> Int
+    nonisolated(nonsending) func fsync(_ fd: Int32) async throws
+    nonisolated(nonsending) func fdatasync(_ fd: Int32) async throws
 
     /// In-flight requests and latency histograms, as of now.
     func statistics() -> IOStatistics
@@ -31,12 +37,12 @@ extension IOEngine {
     public var preferredExecutor: (any TaskExecutor)? { nil }
 
     /// Reads `buffer.count` bytes at `offset`.
-    public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer) async throws -> Int {
+    nonisolated(nonsending) public func read(_ fd: Int32, at offset: Int64, into buffer: AlignedBuffer) async throws -> Int {
         try await read(fd, at: offset, into: buffer, length: buffer.count)
     }
 
     /// Writes the whole buffer at `offset`.
-    public func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, sync: SyncLevel = .none) async throws -> Int {
+    nonisolated(nonsending) public func write(_ fd: Int32, at offset: Int64, from buffer: AlignedBuffer, sync: SyncLevel = .none) async throws -> Int {
         try await write(fd, at: offset, from: buffer, length: buffer.count, sync: sync)
     }
 }

@@ -1,12 +1,14 @@
 import Histogram
+import Synchronization
 
-/// The submission slots shared by both engines: which are free, who waits for
-/// one (FIFO), what is in flight, and the latency statistics.
+/// The submission slots every engine shares — AioContext, ThreadPoolEngine
+/// and the NBD engine (BlockDevice, hence `package`): which are free, who
+/// waits for one (FIFO), what is in flight, and the latency statistics.
 ///
 /// One request holds one slot from submission until its completion arrives —
 /// also when the task that issued it was cancelled, because the kernel still
 /// owns the buffer (the record retains it).
-final class SlotTable: Sendable {
+package final class SlotTable: Sendable {
     struct Record: Sendable {
         let id: UInt64
         let operation: IOOperation
@@ -27,7 +29,6 @@ final class SlotTable: Sendable {
         var free: [Int]
         var waiters = FIFO<Waiter>()
         var records: [Record?]
-        var nextID: UInt64 = 1
         var histograms: [Histogram<UInt64>]
         var completed = [Int](repeating: 0, count: IOOperation.allCases.count)
         var failed = 0
@@ -39,11 +40,13 @@ final class SlotTable: Sendable {
         var inUse: Int { records.count - free.count }
     }
 
-    let slots: Int
+    package let slots: Int
     let engine: EngineKind
     let state: Protected<State>
+    /// Request ids (they name a request for its cancellation handler).
+    private let ids = Atomic<UInt64>(0)
 
-    init(slots: Int, engine: EngineKind) {
+    package init(slots: Int, engine: EngineKind) {
         precondition(slots > 0, "an engine needs at least one slot")
         self.slots = slots
         self.engine = engine
@@ -64,39 +67,66 @@ final class SlotTable: Sendable {
     /// `prepare` fills per-slot memory (the iocb) under the lock that
     /// `finish` takes: the previous holder's completion and this write are
     /// then ordered for ThreadSanitizer too, which cannot see the kernel.
-    func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
-                 buffer: AlignedBuffer?, prepare: (Int) -> Void = { _ in },
-                 submit: (Int) -> Void) async throws -> Int {
-        let (slot, id) = try await acquire()
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
-                let started = state.withLock { s -> Bool in
-                    // Checked under the lock that abandon() takes, so a
-                    // cancellation either sees the record or stops us here.
-                    if Task.isCancelled { return false }
-                    // The request owns the buffer until its completion (also if cancelled).
-                    buffer?.lend()
-                    s.records[slot] = Record(id: id, operation: operation, offset: offset, length: length,
-                                             sync: sync, start: monotonicNanoseconds(), buffer: buffer,
-                                             continuation: cont)
-                    prepare(slot)
-                    return true
+    ///
+    /// The common case — a free slot and nobody waiting — costs one lock and
+    /// one suspension: the slot is taken, the record written and the iocb
+    /// prepared in one critical section inside the request's continuation.
+    /// Only when every slot is busy does the request wait for one first
+    /// (`acquireSlot`), then start with it. On the caller's executor
+    /// (`nonisolated(nonsending)`) and inlined: no executor hop on the way
+    /// in (each hop of a task with an executor preference takes the task's
+    /// status-record lock).
+    @inline(__always)
+    nonisolated(nonsending) package func perform(_ operation: IOOperation, offset: Int64, length: Int, sync: SyncLevel,
+                                         buffer: AlignedBuffer?, prepare: (Int) -> Void = { _ in },
+                                         submit: (Int) -> Void) async throws -> Int {
+        let id = ids.wrappingAdd(1, ordering: .relaxed).newValue
+        // A slot handed over by a waiter queue, once we had to wait for one.
+        var held: Int?
+        while true {
+            let n = try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
+                    enum Start { case started(Int), cancelled, closed, busy }
+                    let start = state.withLock { s -> Start in
+                        // Checked under the lock that abandon() takes, so a
+                        // cancellation either sees the record or stops us here.
+                        if Task.isCancelled { return .cancelled }
+                        let slot: Int
+                        if let held { slot = held } else {
+                            if s.closed { return .closed }
+                            guard s.waiters.isEmpty, let free = s.free.popLast() else { return .busy }
+                            slot = free
+                        }
+                        // The request owns the buffer until its completion (also if cancelled).
+                        buffer?.lend()
+                        s.records[slot] = Record(id: id, operation: operation, offset: offset, length: length,
+                                                 sync: sync, start: monotonicNanoseconds(), buffer: buffer,
+                                                 continuation: cont)
+                        prepare(slot)
+                        return .started(slot)
+                    }
+                    switch start {
+                    case let .started(slot): submit(slot)
+                    case .cancelled:
+                        if let held { release(held) }
+                        cont.resume(throwing: CancellationError())
+                    case .closed: cont.resume(throwing: EngineError.shutDown)
+                    case .busy: cont.resume(returning: -1)  // no byte count is negative
+                    }
                 }
-                if started {
-                    submit(slot)
-                } else {
-                    release(slot)
-                    cont.resume(throwing: CancellationError())
-                }
+            } onCancel: {
+                abandon(id: id)
             }
-        } onCancel: {
-            abandon(id: id)
+            if n >= 0 { return n }
+            held = try await acquireSlot(id: id)
         }
     }
 
     /// Completes the request in `slot` with a byte count or an error; hands the
     /// slot to the oldest waiter. Called by the reaper or a worker thread.
-    func finish(slot: Int, result: Result<Int, IOError>) {
+    package func finish(slot: Int, result: Result<Int, IOError>) {
+        // The slot may come from outside (libnbd's callback data): checked.
+        guard slot >= 0, slot < slots else { return }
         let now = monotonicNanoseconds()
         let (cont, handoff, drained) = state.withLock { s -> (UnsafeContinuation<Int, any Error>?, Waiter?, [UnsafeContinuation<Void, Never>]) in
             guard let rec = s.records[slot] else { return (nil, nil, []) }
@@ -124,7 +154,7 @@ final class SlotTable: Sendable {
         }
     }
 
-    func snapshot() -> IOStatistics {
+    package func snapshot() -> IOStatistics {
         let now = monotonicNanoseconds()
         return state.withLock { s in
             let inFlight = s.records.enumerated().compactMap { slot, r in
@@ -145,7 +175,7 @@ final class SlotTable: Sendable {
     }
 
     /// Refuses new requests and fails the waiters; in-flight ones complete.
-    func close() {
+    package func close() {
         let waiters = state.withLock { s -> [Waiter] in
             s.closed = true
             var all: [Waiter] = []
@@ -156,7 +186,7 @@ final class SlotTable: Sendable {
     }
 
     /// Returns when no slot is in use.
-    func drain() async {
+    package func drain() async {
         await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
                 if s.inUse == 0 { return true }
@@ -167,23 +197,34 @@ final class SlotTable: Sendable {
         }
     }
 
-    var inUse: Int { state.withLock { $0.inUse } }
+    package var inUse: Int { state.withLock { $0.inUse } }
+
+    /// Fails the request in `slot` with the error `make` builds from its
+    /// recorded operation, offset and length (the exact range).
+    package func fail(slot: Int, _ make: (IOOperation, Int64, Int) -> IOError) {
+        let info = state.withLock { s -> (IOOperation, Int64, Int)? in
+            guard slot >= 0, slot < s.records.count, let r = s.records[slot] else { return nil }
+            return (r.operation, r.offset, r.length)
+        }
+        guard let (op, off, len) = info else { return }
+        finish(slot: slot, result: .failure(make(op, off, len)))
+    }
+
+    /// Fails every request still recorded (their completions will never
+    /// come: a lost connection).
+    package func failAll(_ error: (IOOperation, Int64, Int) -> IOError) {
+        let pending = state.withLock { s in
+            s.records.enumerated().compactMap { i, r in r.map { (i, $0.operation, $0.offset, $0.length) } }
+        }
+        for (slot, op, off, len) in pending { finish(slot: slot, result: .failure(error(op, off, len))) }
+    }
 
     // MARK: - Slots
 
-    /// A slot, and the id of the request that will hold it (one lock on
-    /// the fast path: a free slot and nobody waiting).
-    private func acquire() async throws -> (slot: Int, id: UInt64) {
-        if Task.isCancelled { throw CancellationError() }
-        let fast = try state.withLock { s -> (Int, UInt64)? in
-            if s.closed { throw EngineError.shutDown }
-            guard s.waiters.isEmpty, let slot = s.free.popLast() else { return nil }
-            s.nextID += 1
-            return (slot, s.nextID)
-        }
-        if let fast { return fast }
-        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
-        let slot = try await withTaskCancellationHandler {
+    /// Waits (FIFO, cancellable) for a slot when none was free: the slow
+    /// path of `perform`, taken only while every slot is in use.
+    nonisolated(nonsending) private func acquireSlot(id: UInt64) async throws -> Int {
+        try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (cont: UnsafeContinuation<Int, any Error>) in
                 enum Now { case slot(Int), error(any Error), wait }
                 let now = state.withLock { s -> Now in
@@ -203,7 +244,6 @@ final class SlotTable: Sendable {
             let w = state.withLock { s in s.waiters.remove { $0.id == id } }
             w?.continuation.resume(throwing: CancellationError())
         }
-        return (slot, id)  // the waiter's id (unique) names the request too
     }
 
     private func release(_ slot: Int) {

@@ -23,7 +23,7 @@ struct NBDFailure: Error, Sendable {
 /// `nbd_aio_notify_read/write`); tasks submit under `lock`, and wake the
 /// reaper through an eventfd when libnbd has bytes left to send. Completion
 /// callbacks run on whichever thread drives the state machine and resume the
-/// waiting task through the request table.
+/// waiting task through the slot table (LinuxAIO's `SlotTable`, as AioContext).
 ///
 /// `@unchecked Sendable`: `lock` serializes every call into `handle`;
 /// `state` (its own lock) holds the mutable fields.
@@ -44,7 +44,7 @@ final class NBDConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private let wakeFD: Int32
     private let state = Protected(State())
-    let table: NBDRequestTable
+    let table: SlotTable
     /// What the messages call it: the URI, or `qemu-nbd disk.qcow2`.
     let name: String
 
@@ -52,7 +52,7 @@ final class NBDConnection: @unchecked Sendable {
         self.handle = handle
         self.wakeFD = wakeFD
         self.name = name
-        table = NBDRequestTable(slots: slots)
+        table = SlotTable(slots: max(1, slots), engine: .threads)
     }
 
     /// How to reach the server.
@@ -186,8 +186,7 @@ final class NBDConnection: @unchecked Sendable {
 
     private func command(_ op: IOOperation, offset: Int64, length: Int, sync: SyncLevel, buffer: AlignedBuffer?,
                          _ call: @escaping (OpaquePointer, UnsafeMutableRawPointer, UInt64) -> Int64) async throws -> Int {
-        let slot = try await table.acquire()
-        let result = try await table.perform(slot: slot, op, offset: offset, length: length, sync: sync, buffer: buffer) {
+        let result = try await table.perform(op, offset: offset, length: length, sync: sync, buffer: buffer) { slot in
             if let failure = submit({ h, ctx in call(h, ctx, UInt64(slot)) }) {
                 table.finish(slot: slot, result: .failure(error(op, offset: offset, length: length, failure)))
             }
@@ -303,7 +302,7 @@ final class NBDConnection: @unchecked Sendable {
                 message = "the connection to \(name) is closed"
                 break
             }
-            if stopping && inFlight <= 0 && table.inFlightCount == 0 && state.withLock({ $0.status.isEmpty }) { break }
+            if stopping && inFlight <= 0 && table.inUse == 0 && state.withLock({ $0.status.isEmpty }) { break }
             var fds = [pollfd(fd: fd, events: Int16(dir & 1 != 0 ? POLLIN : 0) | Int16(dir & 2 != 0 ? POLLOUT : 0), revents: 0),
                        pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
             let r = Syscall.retrying { poll(&fds, 2, -1) }

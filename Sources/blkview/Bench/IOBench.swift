@@ -113,9 +113,11 @@ enum IOBench {
                         case .rand: block = Int64(rng.next() % UInt64(blocks))
                         }
                         let off = block * Int64(config.blockSize)
+                        // The engine's requirements themselves (no convenience
+                        // frame: each async frame costs an executor hop).
                         let n = config.write
-                            ? try await engine.write(fd, at: off, from: buf, sync: config.sync)
-                            : try await engine.read(fd, at: off, into: buf)
+                            ? try await engine.write(fd, at: off, from: buf, length: buf.count, sync: config.sync)
+                            : try await engine.read(fd, at: off, into: buf, length: buf.count)
                         _ = h.record(monotonicNanoseconds() - t0)
                         ops += 1
                         bytes += Int64(n)
