@@ -245,6 +245,10 @@ extension MapScanner {
         }
         let chunks = ChunkReader(reader: reader, ranges: extents, chunk: 4 << 20, depth: 4)
         chunks.recover = true
+        // As `bench` reads: O_DIRECT into 2 MiB pages (a 4 MiB read is then
+        // one request of two segments, not a thousand pinned 4 KiB pages
+        // split over several requests; and the tally takes no TLB miss per 4 KiB).
+        chunks.hugePages = true
         var reported = 0
         do {
             while let c = try await chunks.next() {
