@@ -1,3 +1,4 @@
+internal import CByteStats
 import Foundation
 
 /// What an overview map cell holds, as far as its bytes tell.
@@ -97,40 +98,26 @@ public enum MapClassifier {
     }
 
     /// Tallies `count` bytes at `p` as one unit (at most `unit` bytes).
+    /// Every byte is counted (CByteStats' kernel: ~2 GiB/s a thread, where
+    /// this loop in Swift made ~325 MiB/s and bounded `map --full`).
     public static func tallyUnit(_ p: UnsafeRawPointer, count: Int, into t: inout ByteTally) {
         guard count > 0 else { return }
-        if isZero(p, count: count) {
+        let same = cbst_uniform(p, count)
+        if same == 0 {
             t.bytes += Int64(count)
             t.zeroBytes += Int64(count)
             t.zeroUnits += Int64(count)
             return
         }
-        // Four interleaved histograms: consecutive equal bytes do not wait
-        // on each other's increments.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 1024) { h in
-            h.initialize(repeating: 0)
-            let b = p.assumingMemoryBound(to: UInt8.self)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256) { h in
             let base = h.baseAddress!
-            var i = 0
-            // Eight bytes per load (one load instead of eight: the loop is
-            // bound by loads and increments, measured with perf).
-            while i &+ 8 <= count {
-                let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                base[Int(truncatingIfNeeded: w & 0xFF)] &+= 1
-                base[256 &+ Int(truncatingIfNeeded: (w &>> 8) & 0xFF)] &+= 1
-                base[512 &+ Int(truncatingIfNeeded: (w &>> 16) & 0xFF)] &+= 1
-                base[768 &+ Int(truncatingIfNeeded: (w &>> 24) & 0xFF)] &+= 1
-                base[Int(truncatingIfNeeded: (w &>> 32) & 0xFF)] &+= 1
-                base[256 &+ Int(truncatingIfNeeded: (w &>> 40) & 0xFF)] &+= 1
-                base[512 &+ Int(truncatingIfNeeded: (w &>> 48) & 0xFF)] &+= 1
-                base[768 &+ Int(truncatingIfNeeded: w &>> 56)] &+= 1
-                i &+= 8
+            if same > 0 {
+                // All one non-zero value (0xFF of erased flash): one count, no pass.
+                h.initialize(repeating: 0)
+                base[Int(same)] = UInt32(count)
+            } else {
+                cbst_histogram(p, count, base)
             }
-            while i < count {
-                base[Int(b[i])] &+= 1
-                i += 1
-            }
-            for k in 0..<256 { base[k] = base[k] &+ base[256 + k] &+ base[512 + k] &+ base[768 + k] }
             let e = entropy(counts: UnsafePointer(base), n: count)
             let zeros = Int(base[0])
             t.bytes += Int64(count)
@@ -144,21 +131,14 @@ public enum MapClassifier {
         }
     }
 
-    /// Whether `count` bytes at `p` are all zero (eight at a time).
+    /// Counts the `count` bytes at `p` by value into `counts` (256 entries, overwritten).
+    static func histogram(_ p: UnsafeRawPointer, count: Int, into counts: UnsafeMutablePointer<UInt32>) {
+        cbst_histogram(p, count, counts)
+    }
+
+    /// Whether `count` bytes at `p` are all zero (false for none).
     static func isZero(_ p: UnsafeRawPointer, count: Int) -> Bool {
-        var i = 0
-        var acc: UInt64 = 0
-        while i + 32 <= count {
-            acc |= p.loadUnaligned(fromByteOffset: i, as: UInt64.self) | p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
-                | p.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self) | p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
-            if acc != 0 { return false }
-            i += 32
-        }
-        while i < count {
-            if p.load(fromByteOffset: i, as: UInt8.self) != 0 { return false }
-            i += 1
-        }
-        return acc == 0
+        cbst_uniform(p, count) == 0
     }
 
     /// Tallies the bytes of `[at, at + count)` read into `p`, split at the
