@@ -39,7 +39,9 @@ extension FilesService {
             defer { Task { await fs.close() } }
             BackgroundPriority.lowerMappingWorkers()
             let reniced = Protected(false)
-            let map = try await fs.ownerMap { i, last in
+            // Map and names in one request: decoded on the request's reader
+            // thread at nice 10, so the viewer's frames come first.
+            let index = try await fs.ownerIndex(lowPriority: true) { i, last in
                 // Threads the worker started after the open are reniced too.
                 if !reniced.withLock({ r in defer { r = true }; return r }) { BackgroundPriority.lowerMappingWorkers() }
                 let now = monotonicNanoseconds()
@@ -53,9 +55,8 @@ extension FilesService {
                 }
             }
             try Task.checkCancellation()
-            let (all, _) = try await fs.entries(.root, recursive: true)
-            var names: [UInt64: [FSEntry]] = [:]
-            for e in all { names[e.inode, default: []].append(e) }
+            let map = index.map
+            let names = index.names
             volumes.withLock { v in
                 v[off]?.map = map
                 v[off]?.names = names
