@@ -45,7 +45,6 @@ enum Decode {
         let size = FSOwnerExtent.wireSize
         guard p.count % size == 0 else { throw .protocolError("an extents frame of \(p.count) bytes (not a multiple of \(size))") }
         var r = BinaryReader(p)
-        out.reserveCapacity(out.count + p.count / size)
         for _ in 0..<(p.count / size) {
             let block: UInt64 = try r.le()
             let count: UInt64 = try r.le()

@@ -46,8 +46,9 @@ public struct FSEntryBatch: Sendable {
     var textBytes: Int { text.count }
 
     /// The fixed fields and the five strings of one entry frame (see `WorkerLoop.entry` for the layout), checked.
-    private static func parse(_ p: UnsafeRawBufferPointer) throws(FileSystemError)
-        -> (Record, [UnsafeRawBufferPointer?]) {
+    typealias Strings = (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?, UnsafeRawBufferPointer?)
+
+    private static func parse(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> (Record, Strings) {
         var r = BinaryReader(p)
         let inode: UInt64 = try r.le()
         let flags = try r.u8() & 31
@@ -68,7 +69,7 @@ public struct FSEntryBatch: Sendable {
         s.3 = try r.le(); n.3 = min(try r.le(), 999_999_999)
         let parent = try r.blob()
         let name = try r.blob()
-        let strings = [parent, name, try r.blob(), try r.blob(), try r.blob()]
+        let strings: Strings = (parent, name, try r.blob(), try r.blob(), try r.blob())
         try r.end()
         guard parent != nil else { throw .protocolError("an entry without its parent") }
         guard name != nil else { throw .protocolError("an entry without its name") }
@@ -83,8 +84,8 @@ public struct FSEntryBatch: Sendable {
         var (record, strings) = try Self.parse(p)
         let mark = text.count
         do {
-            let a = try keep(strings[0]), b = try keep(strings[1]), c = try keep(strings[2])
-            let d = try keep(strings[3]), e = try keep(strings[4])
+            let a = try keep(strings.0), b = try keep(strings.1), c = try keep(strings.2)
+            let d = try keep(strings.3), e = try keep(strings.4)
             record.strings = (a.0, a.1, b.0, b.1, c.0, c.1, d.0, d.1, e.0, e.1)
             records.append(record)
         } catch {
@@ -93,10 +94,19 @@ public struct FSEntryBatch: Sendable {
         }
     }
 
-    /// One entry frame as a value (no batch kept).
-    static func entry(frame p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSEntry {
+    /// One entry frame as a value (no batch kept). `parent`: the previous
+    /// entry's parent, shared (not allocated again) when this one's is the same.
+    static func entry(frame p: UnsafeRawBufferPointer, parent: inout String) throws(FileSystemError) -> FSEntry {
         let (record, strings) = try parse(p)
-        return FSEntryView(r: record, text: UnsafeRawBufferPointer(start: nil, count: 0), direct: strings).entry
+        let view = FSEntryView(r: record, text: UnsafeRawBufferPointer(start: nil, count: 0), direct: strings)
+        let bytes = view.parent
+        if !parent.utf8.elementsEqual(bytes) { parent = String(decoding: bytes, as: UTF8.self) }
+        return view.entry(parent: parent)
+    }
+
+    static func entry(frame p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSEntry {
+        var parent = ""
+        return try entry(frame: p, parent: &parent)
     }
 
     private static func letter(_ v: UInt8) -> UInt8 { (0x21...0x7E).contains(v) ? v : 0x2D }
@@ -137,7 +147,7 @@ public struct FSEntryView {
     let r: FSEntryBatch.Record
     let text: UnsafeRawBufferPointer
     /// The strings in place in a frame (`FSEntryBatch.entry(frame:)`), instead of `text`.
-    var direct: [UnsafeRawBufferPointer?]? = nil
+    var direct: FSEntryBatch.Strings? = nil
 
     private func string(_ start: Int32, _ length: Int32) -> UnsafeRawBufferPointer? {
         length < 0 ? nil : UnsafeRawBufferPointer(rebasing: text[Int(start)..<Int(start + length)])
@@ -170,16 +180,19 @@ public struct FSEntryView {
         return s == 0 && n == 0 ? nil : FSTime(seconds: s, nanoseconds: n)
     }
 
-    public var parent: UnsafeRawBufferPointer { (direct.map { $0[0] } ?? string(r.strings.0, r.strings.1)) ?? UnsafeRawBufferPointer(start: nil, count: 0) }
-    public var name: UnsafeRawBufferPointer { (direct.map { $0[1] } ?? string(r.strings.2, r.strings.3)) ?? UnsafeRawBufferPointer(start: nil, count: 0) }
-    public var shortName: UnsafeRawBufferPointer? { direct.map { $0[2] } ?? string(r.strings.4, r.strings.5) }
-    public var stream: UnsafeRawBufferPointer? { direct.map { $0[3] } ?? string(r.strings.6, r.strings.7) }
-    public var linkTarget: UnsafeRawBufferPointer? { direct.map { $0[4] } ?? string(r.strings.8, r.strings.9) }
+    private static var empty: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+    public var parent: UnsafeRawBufferPointer { (direct.map { $0.0 } ?? string(r.strings.0, r.strings.1)) ?? Self.empty }
+    public var name: UnsafeRawBufferPointer { (direct.map { $0.1 } ?? string(r.strings.2, r.strings.3)) ?? Self.empty }
+    public var shortName: UnsafeRawBufferPointer? { direct.map { $0.2 } ?? string(r.strings.4, r.strings.5) }
+    public var stream: UnsafeRawBufferPointer? { direct.map { $0.3 } ?? string(r.strings.6, r.strings.7) }
+    public var linkTarget: UnsafeRawBufferPointer? { direct.map { $0.4 } ?? string(r.strings.8, r.strings.9) }
 
     /// The entry as a value.
-    public var entry: FSEntry {
+    public var entry: FSEntry { entry(parent: String(decoding: parent, as: UTF8.self)) }
+
+    func entry(parent: String) -> FSEntry {
         func s(_ b: UnsafeRawBufferPointer?) -> String? { b.map { String(decoding: $0, as: UTF8.self) } }
-        return FSEntry(parent: s(parent)!, name: s(name)!, shortName: s(shortName), stream: s(stream), inode: inode,
+        return FSEntry(parent: parent, name: s(name)!, shortName: s(shortName), stream: s(stream), inode: inode,
                        attribute: attribute, nameType: String(UnicodeScalar(nameType)), metaType: String(UnicodeScalar(metaType)),
                        deleted: deleted, metaAllocated: metaAllocated, isDirectory: isDirectory, size: size, mode: mode,
                        uid: uid, gid: gid, linkCount: linkCount,

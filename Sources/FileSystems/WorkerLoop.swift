@@ -100,10 +100,8 @@ struct WorkerLoop {
             }
             done(hit == nil ? 0 : 1)
         case "map":
-            // map MAXBLOCKS [MAXENTRIES]: the owner map, then (with MAXENTRIES) every name, as `ls -r` lists them.
             let maxBlocks: UInt64 = try number(f, 0)
-            let maxEntries: Int? = f.count > 1 ? try number(f, 1) : nil
-            try ownerMap(maxBlocks: maxBlocks, names: maxEntries)
+            try ownerMap(maxBlocks: maxBlocks)
         case "status":
             for s in f {
                 guard let b = UInt64(s) else { throw .protocolError("bad block '\(s.prefix(30))'") }
@@ -225,10 +223,8 @@ struct WorkerLoop {
     }
 
     /// The owner map as packed extent frames (see `Decode.extents`), with
-    /// progress frames between them; then, when `names` is given, the names
-    /// of the whole tree as entry frames (at most `names`). The `done` note:
-    /// `CROSS OUTSIDE` (+ ` limit` when the names stopped at the limit).
-    private mutating func ownerMap(maxBlocks: UInt64, names: Int?) throws(FileSystemError) {
+    /// progress frames between them. The `done` note: `CROSS OUTSIDE`.
+    private mutating func ownerMap(maxBlocks: UInt64) throws(FileSystemError) {
         let info = volume.info
         let last = info.lastBlock
         guard last < maxBlocks else {
@@ -284,21 +280,7 @@ struct WorkerLoop {
         }
         if cur.count > 0 { put(&w, cur) }
         if inFrame > 0 { w.end(); inFrame = 0 }
-        var note = "\(cross) \(outside)"
-        if let names {
-            out.flush(&w)
-            var count = 0
-            var hitLimit = false
-            let stopped = try volume.walk(directory: nil, recursive: true, allocated: true, deleted: true) { e in
-                if count >= names { hitLimit = true; return true }
-                entry(e)
-                count += 1
-                flushIfBig()
-                return false
-            }
-            if stopped && hitLimit { note += " limit" }
-        }
-        done(extents, note)
+        done(extents, "\(cross) \(outside)")
     }
 }
 

@@ -28,6 +28,7 @@ final class WorkerProcess: Sendable {
         }
         var args = [spec.executable, "__fs-worker", spec.media, "--fs-offset", String(spec.offset)]
         if spec.interactive { args.append("--interactive") }
+        if spec.nice > 0 { args += ["--nice", String(spec.nice)] }
         args += spec.sourceArguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

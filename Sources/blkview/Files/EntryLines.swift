@@ -141,6 +141,10 @@ struct EntryLines {
 
     /// The bytes (valid UTF-8) with JSON's escapes: what `JSONText.quote` writes.
     private mutating func escaped(_ b: UnsafeRawBufferPointer) {
+        if !b.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out.append(contentsOf: b)
+            return
+        }
         for c in b { escapedByte(c) }
     }
 
@@ -183,9 +187,25 @@ struct EntryLines {
         if v < 0 { out.append(0x2D); decimal(v.magnitude) } else { decimal(UInt64(v)) }
     }
 
+    /// The last time written and its text (a file's four times, and files
+    /// made together, mostly share one).
+    private var lastTime: FSTime?
+    private var lastText: [UInt8] = []
+
+    private mutating func iso(_ t: FSTime) {
+        if t != lastTime {
+            let mark = out.count
+            isoText(t)
+            lastTime = t
+            lastText = Array(out[mark...])
+        } else {
+            out.append(contentsOf: lastText)
+        }
+    }
+
     /// `FSTime.iso8601`'s text; the String version for years outside 0…9999
     /// (whose padding that version defines).
-    private mutating func iso(_ t: FSTime) {
+    private mutating func isoText(_ t: FSTime) {
         let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
         let secs = t.seconds - days * 86_400
         let z = days + 719_468
