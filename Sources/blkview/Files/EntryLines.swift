@@ -27,7 +27,7 @@ struct EntryLines {
             decimal(e.size)
             for k in 0..<4 {
                 out.append(0x09)
-                if let t = e.time(k) { iso(t) } else { out.append(0x2D) }
+                if let t = e.time(k) { iso(t, slot: k) } else { out.append(0x2D) }
             }
         case .json: json(e)
         }
@@ -104,22 +104,26 @@ struct EntryLines {
         decimal(UInt64(e.gid))
         key(",\"links\":")
         decimal(Int64(e.linkCount))
-        for (k, name) in ["mtime", "atime", "ctime", "crtime"].enumerated() {
-            key(",\"")
-            key(name)
-            key("\":")
-            if let t = e.time(k) { out.append(0x22); iso(t); out.append(0x22) } else { key("null") }
-        }
+        key(",\"mtime\":")
+        jsonTime(e, 0)
+        key(",\"atime\":")
+        jsonTime(e, 1)
+        key(",\"ctime\":")
+        jsonTime(e, 2)
+        key(",\"crtime\":")
+        jsonTime(e, 3)
         key(",\"link_target\":")
         quoted(e.linkTarget)
         out.append(0x7D)
     }
 
+    private mutating func jsonTime(_ e: FSEntryView, _ k: Int) {
+        if let t = e.time(k) { out.append(0x22); iso(t, slot: k); out.append(0x22) } else { key("null") }
+    }
+
     private mutating func key(_ s: StaticString) {
         s.withUTF8Buffer { out.append(contentsOf: $0) }
     }
-
-    private mutating func key(_ s: String) { out.append(contentsOf: s.utf8) }
 
     private mutating func bool(_ b: Bool) { if b { key("true") } else { key("false") } }
 
@@ -187,19 +191,19 @@ struct EntryLines {
         if v < 0 { out.append(0x2D); decimal(v.magnitude) } else { decimal(UInt64(v)) }
     }
 
-    /// The last time written and its text (a file's four times, and files
-    /// made together, mostly share one).
-    private var lastTime: FSTime?
-    private var lastText: [UInt8] = []
+    /// The last time written in each of the four slots and its text (files
+    /// made together mostly share their times).
+    private var lastTimes: [FSTime?] = [nil, nil, nil, nil]
+    private var lastTexts: [[UInt8]] = [[], [], [], []]
 
-    private mutating func iso(_ t: FSTime) {
-        if t != lastTime {
+    private mutating func iso(_ t: FSTime, slot: Int) {
+        if t != lastTimes[slot] {
             let mark = out.count
             isoText(t)
-            lastTime = t
-            lastText = Array(out[mark...])
+            lastTimes[slot] = t
+            lastTexts[slot] = Array(out[mark...])
         } else {
-            out.append(contentsOf: lastText)
+            out.append(contentsOf: lastTexts[slot])
         }
     }
 
@@ -217,7 +221,7 @@ struct EntryLines {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        guard (0...9999).contains(y) else { key(t.iso8601); return }
+        guard (0...9999).contains(y) else { out.append(contentsOf: Array(t.iso8601.utf8)); return }
         padded(y, 4); out.append(0x2D)
         padded(m, 2); out.append(0x2D)
         padded(d, 2); out.append(0x54)
