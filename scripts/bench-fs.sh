@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `blkview ls -r` against `fls -r` on an ext4 image with 100,000 files, in one
 # run: ROUNDS alternating runs (default 5), medians, the ratio (goal ≤ 1.2x).
-# Both list the same entries (deleted ones too) to /dev/null; the image is made
+# Both list the same entries (deleted ones too: the outputs are compared
+# first, text and JSON) to /dev/null; the image is made
 # once with mkfs.ext4 -d and kept in /var/tmp, and warm in the page cache.
 # Usage: scripts/bench-fs.sh [IMAGE]. Release build.
 set -euo pipefail
@@ -30,9 +31,21 @@ PY
   mv "$img.tmp" "$img"
 fi
 cat "$img" > /dev/null   # warm
-n_fls=$(fls -r -p "$img" | wc -l)
-n_ours=$("$bin" ls -r "$img" | wc -l)
-[ "$n_fls" = "$n_ours" ] || { echo "entry counts differ: fls $n_fls, blkview $n_ours" >&2; exit 1; }
+# Same content, not just the same count: the text line for line, and the
+# JSON objects turned back into fls's lines.
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fls -r -p "$img" > "$out/fls"
+"$bin" ls -r "$img" > "$out/ours"
+cmp -s "$out/fls" "$out/ours" || { echo "blkview ls -r differs from fls -r -p:" >&2; diff "$out/fls" "$out/ours" | head -5 >&2; exit 1; }
+"$bin" ls -r --json "$img" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    print("%s/%s %s%s%s:\t%s" % (o["name_type"], o["meta_type"], "* " if o["deleted"] else "", o["address"], "(realloc)" if o["reallocated"] else "", o["path"]))
+' > "$out/json"
+cmp -s "$out/fls" "$out/json" || { echo "blkview ls -r --json differs from fls -r -p:" >&2; diff "$out/fls" "$out/json" | head -5 >&2; exit 1; }
+n_fls=$(wc -l < "$out/fls")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 alternate "$rounds" \

@@ -26,47 +26,9 @@ enum Decode {
         return info
     }
 
-    private static func time(_ s: Int64, _ ns: UInt32) -> FSTime? {
-        s == 0 && ns == 0 ? nil : FSTime(seconds: s, nanoseconds: min(ns, 999_999_999))
-    }
-
-    private static func letter(_ v: UInt8) -> String {
-        (0x21...0x7E).contains(v) ? String(UnicodeScalar(v)) : "-"
-    }
-
+    /// One binary entry frame (see `FSEntryBatch`).
     static func entry(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSEntry {
-        var f = FieldReader(p)
-        let inode: UInt64 = try f.int()
-        let hasAttr = try f.bool()
-        let attrType: UInt32 = try f.int()
-        let attrID: UInt16 = try f.int()
-        let nameType = letter(try f.int())
-        let metaType = letter(try f.int())
-        let deleted = try f.bool()
-        let hasMeta = try f.bool()
-        let metaAlloc = try f.bool()
-        let isDir = try f.bool()
-        let size: Int64 = try f.int()
-        let mode: UInt32 = try f.int()
-        let uid: UInt32 = try f.int()
-        let gid: UInt32 = try f.int()
-        let nlink: Int32 = try f.int()
-        var t: [FSTime?] = []
-        for _ in 0..<4 {
-            let s: Int64 = try f.int()
-            let ns: UInt32 = try f.int()
-            t.append(time(s, ns))
-        }
-        let parent = try f.text()
-        let name = try f.text()
-        let short = try f.string()
-        let stream = try f.string()
-        let link = try f.string()
-        return FSEntry(parent: parent, name: name, shortName: short, stream: stream, inode: inode,
-                       attribute: hasAttr ? FSAttribute(type: attrType, id: attrID) : nil, nameType: nameType, metaType: metaType,
-                       deleted: deleted, metaAllocated: hasMeta ? metaAlloc : nil, isDirectory: isDir, size: size, mode: mode,
-                       uid: uid, gid: gid, linkCount: nlink,
-                       times: FSTimes(modified: t[0], accessed: t[1], changed: t[2], created: t[3]), linkTarget: link)
+        try FSEntryBatch.entry(frame: p)
     }
 
     static func run(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSRun {
@@ -90,6 +52,34 @@ enum Decode {
         return FSOwnerExtent(block: try f.int(), count: try f.int(), inode: try f.int(),
                              attribute: FSAttribute(type: try f.int(), id: try f.int()), fileOffset: try f.int(),
                              metaAllocated: try f.bool())
+    }
+
+    /// A packed extents frame (`WorkerLoop.ownerMap`): u64 block · u64 count ·
+    /// u64 inode · u32 attribute type · u16 attribute id · i64 offset in the
+    /// attribute · u8 allocated, per extent. Each extent must fit: at least
+    /// one block, its last block and last byte's offset without overflow.
+    static func extents(_ p: UnsafeRawBufferPointer, blockSize: Int, into out: inout [FSOwnerExtent]) throws(FileSystemError) {
+        let size = FSOwnerExtent.wireSize
+        guard p.count % size == 0 else { throw .protocolError("an extents frame of \(p.count) bytes (not a multiple of \(size))") }
+        var r = BinaryReader(p)
+        for _ in 0..<(p.count / size) {
+            let block: UInt64 = try r.le()
+            let count: UInt64 = try r.le()
+            let inode: UInt64 = try r.le()
+            let type: UInt32 = try r.le()
+            let id: UInt16 = try r.le()
+            let off: Int64 = try r.le()
+            let alloc = try r.u8()
+            guard count > 0, alloc <= 1, off >= 0 else { throw .protocolError("an extent of \(count) blocks at offset \(off)") }
+            let (_, o1) = block.addingReportingOverflow(count)
+            let (bytes, o2) = count.multipliedReportingOverflow(by: UInt64(blockSize))
+            let (_, o3) = UInt64(off).addingReportingOverflow(bytes)
+            guard !o1, !o2, !o3, UInt64(off) &+ bytes <= UInt64(Int64.max) else {
+                throw .protocolError("an extent of \(count) blocks at block \(block), offset \(off): does not fit")
+            }
+            out.append(FSOwnerExtent(block: block, count: count, inode: inode, attribute: FSAttribute(type: type, id: id),
+                                     fileOffset: off, metaAllocated: alloc == 1))
+        }
     }
 
     static func status(_ p: UnsafeRawBufferPointer) throws(FileSystemError) -> FSBlockStatus {

@@ -1,6 +1,9 @@
 /// Consecutive blocks that belong to one attribute of one file, at
 /// consecutive offsets in it.
 public struct FSOwnerExtent: Sendable, Equatable {
+    /// Bytes of one extent in a packed extents frame.
+    static let wireSize = 8 + 8 + 8 + 4 + 2 + 8 + 1
+
     public var block: UInt64
     public var count: UInt64
     public var inode: UInt64
@@ -43,7 +46,7 @@ public struct FSOwnerHit: Sendable, Equatable {
 
 /// Every block's first owner, in the order `ifind -d` finds them (inodes in
 /// order, allocated and deleted, each attribute's non-resident runs with
-/// slack; sparse runs own nothing). Built by `FileSystemSession.ownerMap()`.
+/// slack; sparse runs own nothing). Built by `FileSystemSession.ownerMap()` / `ownerIndex()`.
 public struct FSOwnerMap: Sendable {
     public let info: FSInfo
     /// Sorted by block, not overlapping.

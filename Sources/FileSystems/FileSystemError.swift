@@ -56,6 +56,9 @@ public struct FileSystemSpec: Sendable, Equatable {
     public var executable: String
     /// The read class of the worker's reads (`background` for batch work and maps).
     public var interactive: Bool
+    /// The worker's nice value (0: as its parent's): background maps run at
+    /// 10 so that a viewer on a machine with few cores keeps its frames.
+    public var nice: Int32 = 0
     public var limits: FSLimits
 
     public init(media: String, offset: Int64 = 0, sourceArguments: [String] = [], executable: String = "/proc/self/exe",

@@ -26,6 +26,13 @@ extension FileSystemSession {
     /// groups as they arrive (on a reader thread, in order).
     public func list(_ directory: FSDirectory = .root, recursive: Bool = false, include: FSInclusion = .all,
                      batch: @escaping @Sendable ([FSEntry]) throws -> Void) async throws -> FSWalkEnd {
+        try await listBatches(directory, recursive: recursive, include: include) { b in try batch(b.entries) }
+    }
+
+    /// `list`, with the entries as the worker sent them (checked, not yet
+    /// values): the fast way through 100,000 names (`ls` formats from these).
+    public func listBatches(_ directory: FSDirectory = .root, recursive: Bool = false, include: FSInclusion = .all,
+                            batch: @escaping @Sendable (FSEntryBatch) throws -> Void) async throws -> FSWalkEnd {
         let dir: String
         switch directory {
         case .root: dir = "-"
@@ -38,12 +45,12 @@ extension FileSystemSession {
         case .deleted: flags |= 2
         }
         let (rest, count, note) = try await request("ls\t\(dir)\t\(flags)\t\(spec.limits.maxEntries)", during: "listing a directory",
-                                                    initial: [FSEntry]()) { acc, kind, p in
+                                                    initial: FSEntryBatch()) { acc, kind, p in
             guard kind == .entry else { throw FileSystemError.protocolError("unexpected frame in a listing") }
-            acc.append(try Decode.entry(p))
-            if acc.count >= 1024 {
+            try acc.append(frame: p)
+            if acc.count >= 2048 || acc.textBytes >= 1 << 18 {
                 try batch(acc)
-                acc.removeAll(keepingCapacity: true)
+                acc.removeAll()
             }
         }
         if !rest.isEmpty { try batch(rest) }
@@ -105,51 +112,6 @@ extension FileSystemSession {
             try chunk(try Decode.chunk(p))
         }
         return Int64(clamping: n)
-    }
-
-    /// Every block's owner (see `FSOwnerMap`), built by one inode walk in the
-    /// worker, reading through the read path's `background` class (unless the
-    /// session is interactive). `progress` gets (inode, last inode).
-    public func ownerMap(progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> FSOwnerMap {
-        let (extents, _, note) = try await request("map\t\(spec.limits.maxBlocks)", during: "mapping blocks to files",
-                                                   initial: [FSOwnerExtent]()) { acc, kind, p in
-            switch kind {
-            case .extent: acc.append(try Decode.extent(p))
-            case .progress:
-                var f = FieldReader(p)
-                let i: UInt64 = try f.int()
-                let last: UInt64 = try f.int()
-                progress?(i, last)
-            default: throw FileSystemError.protocolError("unexpected frame in an owner map")
-            }
-        }
-        let counts = (note ?? "").split(separator: " ").compactMap { UInt64($0) }
-        return FSOwnerMap(info: info, extents: extents, crossLinked: counts.first ?? 0, outOfRange: counts.dropFirst().first ?? 0)
-    }
-
-    /// The owner of one block, found as `ifind -d` finds it (an inode walk
-    /// that stops at the first hit): for a single answer while the map builds.
-    public func owner(ofBlock block: UInt64) async throws -> FSOwnerExtent? {
-        try await request("find\t\(block)", during: "finding the owner of block \(block)", initial: FSOwnerExtent?.none) { acc, kind, p in
-            guard kind == .extent else { throw FileSystemError.protocolError("unexpected frame for an owner") }
-            acc = try Decode.extent(p)
-        }.0
-    }
-
-    /// What libtsk says of blocks (allocated, metadata) — for bytes no file owns.
-    public func blockStatus(of blocks: [UInt64]) async throws -> [FSBlockStatus] {
-        var out: [FSBlockStatus] = []
-        var i = 0
-        while i < blocks.count {
-            let part = blocks[i..<min(blocks.count, i + 512)]
-            i += part.count
-            let line = "status\t" + part.map(String.init).joined(separator: "\t")
-            out += try await request(line, during: "reading block flags", initial: [FSBlockStatus]()) { acc, kind, p in
-                guard kind == .status else { throw FileSystemError.protocolError("unexpected frame in block flags") }
-                acc.append(try Decode.status(p))
-            }.0
-        }
-        return out
     }
 
     /// The header of NTFS MFT record `entry` as libtsk reads it: in use, used

@@ -47,9 +47,12 @@ public final class FileSystemSession: Sendable {
         if let w = state.withLock({ $0 }) { w.kill(); _ = w.reap() }
     }
 
-    /// Runs one request: the worker (restarted if it died), the line, the frames folded into `initial`.
-    func request<R: Sendable>(_ line: String, during: String, initial: R,
-                              fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void) async throws -> (R, count: UInt64, note: String?) {
+    /// Runs one request: the worker (restarted if it died), the line, the
+    /// frames folded into `initial`, then `finish` with the `done` note — all
+    /// on the request's reader thread (at nice 10 when `lowPriority`).
+    func request<R: Sendable>(_ line: String, during: String, initial: R, lowPriority: Bool = false,
+                              fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void,
+                              finish: (@Sendable (inout R, String?) throws -> Void)? = nil) async throws -> (R, count: UInt64, note: String?) {
         try await turn.run {
             let worker: WorkerProcess
             if let w = state.withLock({ $0 }) { worker = w } else {
@@ -59,7 +62,8 @@ public final class FileSystemSession: Sendable {
             }
             do {
                 try worker.send(line)
-                return try await FrameReading.request(worker, idle: spec.limits.idleTimeout, during: during, initial: initial, fold: fold)
+                return try await FrameReading.request(worker, idle: spec.limits.idleTimeout, during: during, initial: initial,
+                                                      lowPriority: lowPriority, fold: fold, finish: finish)
             } catch let e as FileSystemError {
                 if case .library = e {} else if case .limit = e {} else { drop(worker) }
                 throw e

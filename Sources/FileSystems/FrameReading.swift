@@ -1,3 +1,4 @@
+import Glibc
 import LinuxAIO
 
 /// Reads one request's frames on a thread of its own and hands the result to
@@ -9,16 +10,17 @@ enum FrameReading {
         case failed(String)
     }
 
-    static func request<R: Sendable>(_ w: WorkerProcess, idle: Int, during: String, initial: R,
-                                     fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void) async throws -> (R, count: UInt64, note: String?) {
-        try await read(w, idle: idle, during: during, initial: initial, firstFrameOnly: false, fold: fold)
+    static func request<R: Sendable>(_ w: WorkerProcess, idle: Int, during: String, initial: R, lowPriority: Bool,
+                                     fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void,
+                                     finish: (@Sendable (inout R, String?) throws -> Void)?) async throws -> (R, count: UInt64, note: String?) {
+        try await read(w, idle: idle, during: during, initial: initial, firstFrameOnly: false, lowPriority: lowPriority, fold: fold, finish: finish)
     }
 
     /// The first frame only (the worker's description of the file system).
     static func run<R: Sendable>(_ w: WorkerProcess, idle: Int, during: String, initial: R, untilInfo: Bool,
                                  fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void) async throws -> R {
         do {
-            return try await read(w, idle: idle, during: during, initial: initial, firstFrameOnly: true, fold: fold).0
+            return try await read(w, idle: idle, during: during, initial: initial, firstFrameOnly: true, lowPriority: false, fold: fold, finish: nil).0
         } catch {
             w.kill()
             _ = w.reap()
@@ -26,14 +28,17 @@ enum FrameReading {
         }
     }
 
-    private static func read<R: Sendable>(_ w: WorkerProcess, idle: Int, during: String, initial: R, firstFrameOnly: Bool,
-                                          fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void) async throws -> (R, count: UInt64, note: String?) {
+    private static func read<R: Sendable>(_ w: WorkerProcess, idle: Int, during: String, initial: R, firstFrameOnly: Bool, lowPriority: Bool,
+                                          fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void,
+                                          finish: (@Sendable (inout R, String?) throws -> Void)?) async throws -> (R, count: UInt64, note: String?) {
         let cancelled = Protected(false)
         let idleMs = Int32(clamping: max(1, idle) * 1000)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (k: CheckedContinuation<(R, count: UInt64, note: String?), any Error>) in
                 do {
                     try NativeThread.start(name: "blkview-fs-read") {
+                        // Linux keeps a nice value per thread: `who` 0 is this thread only.
+                        if lowPriority { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
                         var input = FrameInput(fd: w.frames, idleMilliseconds: idleMs)
                         var acc = initial
                         do {
@@ -62,7 +67,10 @@ enum FrameReading {
                                 }
                                 switch step {
                                 case .more: continue
-                                case let .done(n, note): k.resume(returning: (acc, n, note)); return
+                                case let .done(n, note):
+                                    try finish?(&acc, note)
+                                    k.resume(returning: (acc, n, note))
+                                    return
                                 case let .failed(m): k.resume(throwing: FileSystemError.library(m)); return
                                 }
                             }

@@ -7,8 +7,11 @@ import LinuxAIO
 /// semaphore while the `MediaReader` read runs as a task. Ranges the kernel's
 /// page cache holds are copied from it on this thread (`readResident`).
 ///
-/// libtsk asks for 64 KiB at a time, mostly in order (inode tables, directory
-/// blocks): the bridge reads whole 1 MiB windows and keeps the last 32, so a
+/// libtsk asks for 64 KiB at a time (its own cache), mostly in order (inode
+/// tables, directory blocks). A range the page cache holds is copied as asked
+/// (a 1 MiB window per 64 KiB would copy the image many times over: a walk
+/// jumps between inode tables and directory blocks). Other ranges are read
+/// in whole 1 MiB windows through the read path, the last 32 kept, so a cold
 /// walk costs a read per MiB, not one per 64 KiB.
 ///
 /// Used by one thread only (libtsk's): not `Sendable`.
@@ -22,6 +25,8 @@ final class MediaBridge {
     /// Window start → its bytes and how many are valid (fewer at the end of the media).
     private var windows: [Int64: (buffer: AlignedBuffer, valid: Int)] = [:]
     private var recent: [Int64] = []
+    /// Resident reads land here first (aligned), then go to libtsk's buffer.
+    private var scratch: AlignedBuffer?
     /// The last read failure, for the error libtsk reports.
     private(set) var lastFailure: String?
 
@@ -38,6 +43,7 @@ final class MediaBridge {
         guard offset >= 0, length >= 0 else { lastFailure = "negative offset or length"; return -1 }
         guard offset < size else { return 0 }
         let want = Int(min(Int64(length), size - offset))
+        if let n = copyResident(at: offset, into: dst, length: want) { return n }
         var done = 0
         while done < want {
             let pos = offset + Int64(done)
@@ -60,6 +66,24 @@ final class MediaBridge {
             if skip + take == w.valid && w.valid < Self.window { break }  // the end of the media
         }
         return Int64(done)
+    }
+
+    /// The range copied from the page cache when it holds all of it (and no
+    /// window has it already); nil otherwise.
+    private func copyResident(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int64? {
+        guard reader.residentReads, length > 0, length <= Self.window else { return nil }
+        let start = offset - offset % Int64(Self.window)
+        if windows[start] != nil { return nil }
+        let piece = offset - offset % 4096
+        let skip = Int(offset - piece)
+        let span = (skip + length + 4095) / 4096 * 4096
+        guard reader.isResident(offset: piece, length: span) else { return nil }
+        if scratch == nil || scratch!.count < span { scratch = AlignedBuffer(count: Self.window + 4096, alignment: memoryAlignment) }
+        guard let buffer = scratch, let got = try? reader.readResident(at: piece, into: buffer, length: span, as: readClass),
+              got > skip else { return nil }
+        let take = min(length, got - skip)
+        dst.copyMemory(from: buffer.baseAddress + skip, byteCount: take)
+        return Int64(take)
     }
 
     /// `count` bytes at `pos` read on their own (whole 4 KiB pieces), not kept; nil on failure.

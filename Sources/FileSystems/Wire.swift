@@ -11,6 +11,8 @@ enum Wire {
         case run = 0x52  // R
         case data = 0x44  // D
         case extent = 0x4D  // M
+        /// Owner-map extents, packed (binary, `FSOwnerExtent.wireSize` bytes each).
+        case extents = 0x4F  // O
         case status = 0x42  // B
         case record = 0x54  // T: an MFT record's header
         case progress = 0x50  // P
@@ -75,6 +77,8 @@ struct FrameWriter {
             q += 1
         }
     }
+
+    mutating func appendByte(_ c: UInt8) { bytes.append(c) }
 
     /// Raw bytes appended to the payload (data frames).
     mutating func raw(_ p: UnsafeRawBufferPointer) { bytes.append(contentsOf: p) }

@@ -130,37 +130,45 @@ struct WorkerLoop {
         }
     }
 
+    /// One entry frame, binary (decoded by `FSEntryBatch.append(frame:)`):
+    /// u64 inode · u8 flags (1 attribute, 2 deleted, 4 metadata, 8 metadata
+    /// allocated, 16 directory) · u32 attribute type · u16 attribute id · u8
+    /// name type · u8 metadata type · i64 size · u32 mode, uid, gid · i32 links
+    /// · 4 × (i64 seconds, u32 nanoseconds): modified, accessed, changed,
+    /// created · strings: parent, name, short name, stream, link target.
     private mutating func entry(_ p: UnsafePointer<cltsk_entry>, parent: String? = nil, name: String? = nil) {
         let e = p.pointee
         w.begin(.entry)
-        w.field(e.inum)
-        w.field(e.has_attr != 0)
-        w.field(e.attr_type)
-        w.field(e.attr_id)
-        w.field(UInt8(bitPattern: e.name_type))
-        w.field(UInt8(bitPattern: e.meta_type))
-        w.field(e.name_unalloc != 0)
-        w.field(e.has_meta != 0)
-        w.field(e.meta_alloc != 0)
-        w.field(e.meta_is_dir != 0)
-        w.field(e.size)
-        w.field(e.mode)
-        w.field(e.uid)
-        w.field(e.gid)
-        w.field(e.nlink)
-        w.field(e.mtime)
-        w.field(e.mtime_nano)
-        w.field(e.atime)
-        w.field(e.atime_nano)
-        w.field(e.ctime)
-        w.field(e.ctime_nano)
-        w.field(e.crtime)
-        w.field(e.crtime_nano)
-        if let parent { w.field(parent) } else { w.field(cString: e.parent) }
-        if let name { w.field(name) } else { w.field(cString: e.name) }
-        w.field(cString: e.short_name)
-        w.field(cString: e.stream)
-        w.field(cString: e.link)
+        w.le(e.inum)
+        var flags: UInt8 = 0
+        if e.has_attr != 0 { flags |= 1 }
+        if e.name_unalloc != 0 { flags |= 2 }
+        if e.has_meta != 0 { flags |= 4 }
+        if e.meta_alloc != 0 { flags |= 8 }
+        if e.meta_is_dir != 0 { flags |= 16 }
+        w.u8(flags)
+        w.le(e.attr_type)
+        w.le(e.attr_id)
+        w.u8(UInt8(bitPattern: e.name_type))
+        w.u8(UInt8(bitPattern: e.meta_type))
+        w.le(e.size)
+        w.le(e.mode)
+        w.le(e.uid)
+        w.le(e.gid)
+        w.le(e.nlink)
+        w.le(e.mtime)
+        w.le(e.mtime_nano)
+        w.le(e.atime)
+        w.le(e.atime_nano)
+        w.le(e.ctime)
+        w.le(e.ctime_nano)
+        w.le(e.crtime)
+        w.le(e.crtime_nano)
+        if let parent { w.blob(parent) } else { w.blob(cString: e.parent) }
+        if let name { w.blob(name) } else { w.blob(cString: e.name) }
+        w.blob(cString: e.short_name)
+        w.blob(cString: e.stream)
+        w.blob(cString: e.link)
         w.end()
     }
 
@@ -225,6 +233,8 @@ struct WorkerLoop {
         done(UInt64(total))
     }
 
+    /// The owner map as packed extent frames (see `Decode.extents`), with
+    /// progress frames between them. The `done` note: `CROSS OUTSIDE`.
     private mutating func ownerMap(maxBlocks: UInt64) throws(FileSystemError) {
         let info = volume.info
         let last = info.lastBlock
@@ -234,25 +244,28 @@ struct WorkerLoop {
         var claimed = [UInt64](repeating: 0, count: Int(last / 64 + 1))
         var cross: UInt64 = 0
         var outside: UInt64 = 0
-        var cur: (block: UInt64, count: UInt64, inode: UInt64, type: UInt32, id: UInt16, off: Int64, alloc: Bool)?
+        var cur = ExtentRun(block: 0, count: 0, inode: 0, type: 0, id: 0, off: 0, alloc: false)
         var lastInode: UInt64 = .max
         var extents: UInt64 = 0
+        var inFrame = 0
         let bs = Int64(info.blockSize)
-        func flushExtent(_ w: inout FrameWriter, _ c: (block: UInt64, count: UInt64, inode: UInt64, type: UInt32, id: UInt16, off: Int64, alloc: Bool)) {
-            w.begin(.extent)
-            w.field(c.block)
-            w.field(c.count)
-            w.field(c.inode)
-            w.field(c.type)
-            w.field(c.id)
-            w.field(c.off)
-            w.field(c.alloc)
-            w.end()
+        func put(_ w: inout FrameWriter, _ c: ExtentRun) {
+            if inFrame == 0 { w.begin(.extents) }
+            w.le(c.block)
+            w.le(c.count)
+            w.le(c.inode)
+            w.le(c.type)
+            w.le(c.id)
+            w.le(c.off)
+            w.u8(c.alloc ? 1 : 0)
+            inFrame += 1
+            extents += 1
         }
         _ = try volume.walkOwners { block, inode, type, id, off, alloc in
             if inode != lastInode {
                 lastInode = inode
                 if inode % 4096 == 0 {
+                    if inFrame > 0 { w.end(); inFrame = 0 }
                     w.begin(.progress)
                     w.field(inode)
                     w.field(info.lastInode)
@@ -264,17 +277,31 @@ struct WorkerLoop {
             let bit = UInt64(1) << (block % 64)
             if claimed[word] & bit != 0 { cross &+= 1; return false }
             claimed[word] |= bit
-            if var c = cur, c.inode == inode, c.type == type, c.id == id, c.alloc == alloc, c.block &+ c.count == block,
-               c.off &+ Int64(c.count) &* bs == off {
-                c.count += 1
-                cur = c
+            if cur.count > 0, cur.inode == inode, cur.type == type, cur.id == id, cur.alloc == alloc, cur.block &+ cur.count == block,
+               cur.off &+ Int64(cur.count) &* bs == off {
+                cur.count += 1
                 return false
             }
-            if let c = cur { flushExtent(&w, c); extents += 1; flushIfBig() }
-            cur = (block, 1, inode, type, id, off, alloc)
+            if cur.count > 0 {
+                put(&w, cur)
+                if inFrame >= 1024 { w.end(); inFrame = 0; flushIfBig() }
+            }
+            cur = ExtentRun(block: block, count: 1, inode: inode, type: type, id: id, off: off, alloc: alloc)
             return false
         }
-        if let c = cur { flushExtent(&w, c); extents += 1 }
+        if cur.count > 0 { put(&w, cur) }
+        if inFrame > 0 { w.end(); inFrame = 0 }
         done(extents, "\(cross) \(outside)")
     }
+}
+
+/// Consecutive blocks of one attribute at consecutive offsets, while the owner map is built.
+private struct ExtentRun {
+    var block: UInt64
+    var count: UInt64
+    var inode: UInt64
+    var type: UInt32
+    var id: UInt16
+    var off: Int64
+    var alloc: Bool
 }

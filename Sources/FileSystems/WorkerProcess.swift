@@ -28,6 +28,7 @@ final class WorkerProcess: Sendable {
         }
         var args = [spec.executable, "__fs-worker", spec.media, "--fs-offset", String(spec.offset)]
         if spec.interactive { args.append("--interactive") }
+        if spec.nice > 0 { args += ["--nice", String(spec.nice)] }
         args += spec.sourceArguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -67,6 +68,9 @@ final class WorkerProcess: Sendable {
         }
         close(toWorker[0])
         close(fromWorker[1])
+        // A 1 MiB pipe (F_SETPIPE_SZ, hidden by Glibc's module): a listing's
+        // frames come in bursts, and the worker should not wait on each 64 KiB.
+        _ = fcntl(fromWorker[0], 1031, Int32(1 << 20))
         guard rc == 0 else {
             close(toWorker[1]); close(fromWorker[0])
             throw .spawn("\(spec.executable): \(Errno32(rc))")

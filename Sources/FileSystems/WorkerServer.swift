@@ -8,8 +8,13 @@ import LinuxAIO
 /// stdin with frames on stdout until stdin closes.
 public enum FileSystemWorker {
     /// Runs the worker; returns the process's exit status.
-    public static func serve(media: String, options: BlockSourceOptions, offset: Int64, interactive: Bool) async -> Int32 {
+    /// - Parameter nice: when above 0, every thread of the worker runs at
+    ///   this nice value (set for its whole process group, which a worker
+    ///   started by `FileSystemSession` leads alone; threads started later
+    ///   inherit it).
+    public static func serve(media: String, options: BlockSourceOptions, offset: Int64, interactive: Bool, nice: Int32 = 0) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away is EPIPE, then exit
+        if nice > 0, getpgrp() == getpid() { _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), 0, nice) }
         let out = FrameOutput(fd: 1)
         let source: any BlockSource
         do { source = try BlockSources.open(path: media, options: options) } catch {

@@ -3,10 +3,13 @@ import FileSystems
 import LinuxAIO
 
 extension FilesService {
-    /// Builds the owner map of the file system at `off` (once), then its
-    /// inode → names table, in a worker of its own reading at the background class.
+    /// Builds the owner map of the file system at `off` (once) and its inode
+    /// → names table, in two workers of their own (the read path's background
+    /// class, nice 10; see `FileSystemSession.ownerIndex`).
     func buildMap(_ off: Int64) {
-        let spec = spec(off, interactive: false)
+        var background = spec(off, interactive: false)
+        background.nice = BackgroundPriority.nice
+        let spec = background
         let started = volumes.withLock { v -> Bool in
             guard var slot = v[off] else { return false }
             if slot.map != nil && slot.names != nil { return false }
@@ -37,11 +40,9 @@ extension FilesService {
         do {
             let fs = try await FileSystemSession.open(spec)
             defer { Task { await fs.close() } }
-            BackgroundPriority.lowerMappingWorkers()
-            let reniced = Protected(false)
-            let map = try await fs.ownerMap { i, last in
-                // Threads the worker started after the open are reniced too.
-                if !reniced.withLock({ r in defer { r = true }; return r }) { BackgroundPriority.lowerMappingWorkers() }
+            // Map and names in two workers at nice 10, decoded on reader
+            // threads at nice 10: the viewer's frames come first.
+            let index = try await fs.ownerIndex(lowPriority: true) { i, last in
                 let now = monotonicNanoseconds()
                 let due = lastReport.withLock { t -> Bool in
                     guard now &- t >= 100_000_000 else { return false }
@@ -53,9 +54,8 @@ extension FilesService {
                 }
             }
             try Task.checkCancellation()
-            let (all, _) = try await fs.entries(.root, recursive: true)
-            var names: [UInt64: [FSEntry]] = [:]
-            for e in all { names[e.inode, default: []].append(e) }
+            let map = index.map
+            let names = index.names
             volumes.withLock { v in
                 v[off]?.map = map
                 v[off]?.names = names

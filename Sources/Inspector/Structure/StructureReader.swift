@@ -126,7 +126,10 @@ public enum StructureReader {
         while at < end {
             let piece = Int(min(end - at, 1 << 20))
             let buf = AlignedBuffer(count: piece, alignment: max(media.geometry.alignment.memory, 4096))
-            let n = try await media.read(at: at, into: buf, length: piece, as: readClass)
+            // A warm image (batch commands' resident reads): a memory copy, no disk read, no AIO context.
+            let n = media.isResident(offset: at, length: piece)
+                ? try media.readResident(at: at, into: buf, length: piece, as: readClass)
+                : try await media.read(at: at, into: buf, length: piece, as: readClass)
             out += buf.copyBytes(count: n)
             if n < piece { break }
             at += Int64(n)

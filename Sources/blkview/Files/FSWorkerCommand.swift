@@ -18,10 +18,14 @@ struct FSWorkerCommand: AsyncParsableCommand {
 
     @Flag var interactive = false
 
+    /// Background maps: every thread of the worker at this nice value.
+    @Option var nice: Int32 = 0
+
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        let status = await FileSystemWorker.serve(media: path, options: source.blockSourceOptions, offset: fsOffset, interactive: interactive)
+        let status = await FileSystemWorker.serve(media: path, options: source.blockSourceOptions, offset: fsOffset, interactive: interactive,
+                                                    nice: max(0, min(19, nice)))
         if status != 0 { throw ExitCode(status) }
     }
 }

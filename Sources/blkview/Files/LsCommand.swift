@@ -66,19 +66,15 @@ struct LsCommand: AsyncParsableCommand {
             dirPrefix = directory.split(separator: "/").joined(separator: "/") + "/"
         }
         let out = TextOutput()
-        let json = json
-        let long = long
+        let style: EntryLines.Style = json ? .json : long ? .long : .fls
         let prefix = dirPrefix
         let end: FSWalkEnd
         do {
-            end = try await fs.list(start, recursive: recursive, include: deleted ? .deleted : .all) { batch in
-                var s = ""
-                for var e in batch {
-                    e.parent = prefix + e.parent
-                    s += json ? FileEntryJSON.line(e) : (long ? Self.longLine(e) : e.flsLine)
-                    s += "\n"
-                }
-                try out.write(s)
+            // Lines are written as bytes from the worker's batches, on the reader thread.
+            end = try await fs.listBatches(start, recursive: recursive, include: deleted ? .deleted : .all) { batch in
+                var lines = EntryLines(style: style, prefix: prefix)
+                batch.forEach { lines.append($0) }
+                try out.write(bytes: lines.out)
             }
             try out.flush()
         } catch is TextOutput.ReaderGone {

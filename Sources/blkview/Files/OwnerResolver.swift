@@ -125,7 +125,9 @@ struct OwnerResolver {
         a.fsOffset = start
         if open[start] == nil {
             let fs = try await FileSystemSession.open(FileSystemSpec(media: path, offset: start, sourceArguments: source.workerArguments))
-            open[start] = (fs, try await fs.ownerMap())
+            let index = try await fs.ownerIndex()
+            open[start] = (fs, index.map)
+            names[start] = index.names
         }
         let (fs, map) = open[start]!
         a.fsType = fs.info.type

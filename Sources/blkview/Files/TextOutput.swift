@@ -22,6 +22,15 @@ final class TextOutput: Sendable {
         if full { try flush() }
     }
 
+    /// Bytes already formatted (`ls`).
+    func write(bytes: [UInt8]) throws {
+        let full = buffer.withLock { b -> Bool in
+            b.append(contentsOf: bytes)
+            return b.count >= 1 << 16
+        }
+        if full { try flush() }
+    }
+
     func flush() throws {
         try buffer.withLock { b in
             defer { b.removeAll(keepingCapacity: true) }
