@@ -12,11 +12,11 @@ public struct FSTime: Sendable, Equatable, Codable, Comparable {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }
 
-    /// `2026-11-30T08:12:01.123456789Z` (no fraction when zero).
-    public var iso8601: String {
+    /// The UTC calendar date and the second of that day (proleptic Gregorian;
+    /// Howard Hinnant's days-to-civil algorithm). Used by `iso8601` and by
+    /// `ls`'s byte writer, so both print the same date.
+    public var civil: (year: Int64, month: Int64, day: Int64, secondOfDay: Int64) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secs = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -25,7 +25,12 @@ public struct FSTime: Sendable, Equatable, Codable, Comparable {
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, seconds - days * 86_400)
+    }
+
+    /// `2026-11-30T08:12:01.123456789Z` (no fraction when zero).
+    public var iso8601: String {
+        let (y, m, d, secs) = civil
         func p(_ v: Int64, _ w: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, w - s.count)) + s

@@ -210,17 +210,7 @@ struct EntryLines {
     /// `FSTime.iso8601`'s text; the String version for years outside 0…9999
     /// (whose padding that version defines).
     private mutating func isoText(_ t: FSTime) {
-        let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
-        let secs = t.seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d, secs) = t.civil
         guard (0...9999).contains(y) else { out.append(contentsOf: Array(t.iso8601.utf8)); return }
         padded(y, 4); out.append(0x2D)
         padded(m, 2); out.append(0x2D)
