@@ -23,30 +23,8 @@ enum MapReport {
         out += "],\"complete\":\(m.phase == .complete),\"full\":\(full),\"hole_map\":\(m.holeMapped),"
         out += "\"length\":\(m.plan.length),\"offset\":\(m.plan.range.lowerBound),"
         if let partition { out += "\"partition\":\(partition)," }
-        out += "\"path\":\(quoted(path)),\"seconds\":\(number(seconds) ?? "0")}"
+        out += "\"path\":\(JSONText.quote(path)),\"seconds\":\(number(seconds) ?? "0")}"
         return out
-    }
-
-    /// `s` as a JSON string.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 
     static func text(_ m: OverviewMap, path: String, scope: String, full: Bool, seconds: Double) -> String {
