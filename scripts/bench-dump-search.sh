@@ -12,13 +12,13 @@
 # few MiB of data. Every tool gets the same bytes and the same number of
 # alternating runs (ROUNDS, default 3); medians are reported, in MB/s
 # (10^6 B/s), with the ratios. Uses the release build
-# (swift build -c release) unless BLKVIEW_BIN says otherwise.
+# (swift build -c release --static-swift-stdlib) unless BLKVIEW_BIN says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILE=${1:-/var/tmp/blkview-bench-2g.img}
 BIN=${BLKVIEW_BIN:-$PWD/.build/release/blkview}
 SIZE=$((2 << 30))
-[ -x "$BIN" ] || { echo "no $BIN: run swift build -c release (or set BLKVIEW_BIN)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no $BIN: run swift build -c release --static-swift-stdlib (or set BLKVIEW_BIN)" >&2; exit 1; }
 
 if [ ! -f "$FILE" ] || [ "$(stat -c %s "$FILE")" -ne "$SIZE" ]; then
     echo "making $FILE (2 GiB, random data mixed with text)…" >&2

@@ -27,7 +27,7 @@ dir=${1:-/var/tmp}
 rounds=${2:-3}
 bin=${BLKVIEW_BIN:-$PWD/.build/release/blkview}
 q=$PWD/scripts/lib/quiet
-[ -x "$bin" ] || { echo "build first: swift build -c release --product blkview" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: swift build -c release --static-swift-stdlib --product blkview" >&2; exit 1; }
 for t in ewfacquire ewfverify python3; do command -v $t > /dev/null || { echo "$t is not installed (scripts/setup.sh)" >&2; exit 1; }; done
 raw=$dir/blkview-bench-ewf.raw
 set=$dir/blkview-bench-ewf

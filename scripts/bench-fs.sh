@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/alternate.sh
 bin=${BLKVIEW_BIN:-$PWD/.build/release/blkview}
-[ -x "$bin" ] || { echo "build first: swift build -c release --product blkview" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: swift build -c release --static-swift-stdlib --product blkview" >&2; exit 1; }
 for t in fls mkfs.ext4 python3; do command -v $t > /dev/null || { echo "$t is not installed (scripts/setup.sh)" >&2; exit 1; }; done
 img=${1:-/var/tmp/blkview-bench-fs-ext4-100k.img}
 rounds=${ROUNDS:-5}

@@ -12,7 +12,7 @@ set -euo pipefail
 dir=${1:-/var/tmp}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
-[ -x "$bin" ] || (cd "$here" && swift build -c release --product blkview >&2)
+[ -x "$bin" ] || (cd "$here" && swift build -c release --static-swift-stdlib --product blkview >&2)
 rounds=${ROUNDS:-3}
 sparse=$dir/blkview-map-16t.img
 dense=$dir/blkview-map-dense-1g.img

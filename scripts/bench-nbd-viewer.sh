@@ -12,7 +12,7 @@ set -euo pipefail
 dir=${1:-/var/tmp}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
-[ -x "$bin" ] || { echo "build first: swift build -c release --product blkview" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: swift build -c release --static-swift-stdlib --product blkview" >&2; exit 1; }
 command -v nbdkit > /dev/null || { echo "nbdkit is not installed (scripts/setup.sh)" >&2; exit 1; }
 img=$dir/blkview-viewer-bench-1g.img
 size=$((1 << 30))

@@ -11,7 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
-[ -x "$bin" ] || { echo "build first: swift build -c release --product blkview" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: swift build -c release --static-swift-stdlib --product blkview" >&2; exit 1; }
 img=${1:-/var/tmp/blkview-bench-fs-ext4-100k.img}
 [ -f "$img" ] || { echo "no $img: scripts/bench-fs.sh makes it" >&2; exit 1; }
 cat "$img" > /dev/null  # warm, as in bench-fs.sh

@@ -19,7 +19,7 @@ set -euo pipefail
 dir=${1:-/var/tmp}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BLKVIEW:-$here/.build/release/blkview}
-[ -x "$bin" ] || (cd "$here" && swift build -c release --product blkview >&2)
+[ -x "$bin" ] || (cd "$here" && swift build -c release --static-swift-stdlib --product blkview >&2)
 img=$dir/blkview-viewer-bench-1g.img
 ewf=$dir/blkview-viewer-bench-1g-ewf
 sparse=$dir/blkview-viewer-16t.img

@@ -20,7 +20,7 @@ bin=${BLKVIEW:-$here/.build/release/blkview}
 # scripts/lib/quiet): on a shared host the neighbours otherwise decide.
 q=$here/scripts/lib/quiet
 command -v fio >/dev/null || { echo "fio is not installed (apt-get install fio)" >&2; exit 1; }
-[ -x "$bin" ] || (cd "$here" && swift build -c release >&2)
+[ -x "$bin" ] || (cd "$here" && swift build -c release --static-swift-stdlib >&2)
 if [ ! -f "$file" ]; then
     echo "making $file (1 GiB of random data)" >&2
     dd if=/dev/urandom of="$file" bs=1M count=1024 status=none

@@ -12,7 +12,7 @@ if grep -E "^/.*/(Sources|Tests)/.*warning:" "$log" | grep -v "/.build/" | sort 
   exit 1
 fi
 grep -q "error:" "$log" && { grep "error:" "$log" >&2; exit 1; }
-swift build -c release --product blkview 2>&1 | tail -1
+swift build -c release --static-swift-stdlib --product blkview 2>&1 | tail -1
 testlog=$(mktemp)
 trap 'rm -f "$log" "$testlog"' EXIT
 status=0

@@ -77,14 +77,42 @@ public final class WarmReads: Sendable {
         return vec.allSatisfy { $0 & 1 != 0 }
     }
 
+    /// Copies what the page cache holds of `length` bytes at `offset` into
+    /// `dst` (any address: the descriptor is buffered), from the start of the
+    /// range up to the first page that is not cached: one `preadv2` with
+    /// RWF_NOWAIT, which neither reads the disk nor starts readahead, and
+    /// checks residency and copies in the same call (no mincore, no copy
+    /// through a bounce buffer). Where the file system cannot do RWF_NOWAIT,
+    /// the whole range is copied when mincore says it is resident. The count
+    /// (0: nothing cached at `offset`, or the end of the file).
+    public func copyCached(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int {
+        let want = Int(min(Int64(length), max(0, size - offset)))
+        guard offset >= 0, want > 0 else { return 0 }
+        var done = 0
+        while done < want {
+            let r = cla_pread_cached(fd, dst + done, UInt64(want - done), offset + Int64(done))
+            if r == -Int64(EOPNOTSUPP), done == 0 {
+                guard isResident(offset: offset, length: want) else { return 0 }
+                return (try? read(at: offset, into: dst, length: want)) ?? 0
+            }
+            guard r > 0 else { break }  // not cached (EAGAIN), the end, or an error: the engine reads the rest
+            done += Int(r)
+        }
+        return done
+    }
+
     /// Reads `length` bytes at `offset` into `buffer` with pread; the count
     /// (short at the end of the file).
     public func read(at offset: Int64, into buffer: AlignedBuffer, length: Int) throws -> Int {
+        try read(at: offset, into: buffer.baseAddress, length: length)
+    }
+
+    private func read(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) throws -> Int {
         var done = 0
         let want = Int(min(Int64(length), max(0, size - offset)))
         while done < want {
             let r: Int
-            switch Syscall.retrying({ pread(fd, buffer.baseAddress + done, want - done, off_t(offset + Int64(done))) }) {
+            switch Syscall.retrying({ pread(fd, dst + done, want - done, off_t(offset + Int64(done))) }) {
             case let .success(n): r = n
             case let .failure(e):
                 throw IOError(operation: .read, fd: fd, offset: offset + Int64(done), length: want - done, errno: e)

@@ -4,8 +4,9 @@ import LinuxAIO
 
 /// libtsk's synchronous reads, served by the read path: runs on the worker's
 /// own libtsk thread (never on the cooperative pool), which blocks on a
-/// semaphore while the `MediaReader` read runs as a task. Ranges the kernel's
-/// page cache holds are copied from it on this thread (`readResident`).
+/// semaphore while the `MediaReader` read runs as a task. What the kernel's
+/// page cache holds is copied from it straight into libtsk's buffer on this
+/// thread (`MediaReader.copyResident`: one preadv2 with RWF_NOWAIT).
 ///
 /// libtsk asks for 64 KiB at a time (its own cache), mostly in order (inode
 /// tables, directory blocks). A range the page cache holds is copied as asked
@@ -25,8 +26,6 @@ final class MediaBridge {
     /// Window start → its bytes and how many are valid (fewer at the end of the media).
     private var windows: [Int64: (buffer: AlignedBuffer, valid: Int)] = [:]
     private var recent: [Int64] = []
-    /// Resident reads land here first (aligned), then go to libtsk's buffer.
-    private var scratch: AlignedBuffer?
     /// The last read failure, for the error libtsk reports.
     private(set) var lastFailure: String?
 
@@ -43,8 +42,8 @@ final class MediaBridge {
         guard offset >= 0, length >= 0 else { lastFailure = "negative offset or length"; return -1 }
         guard offset < size else { return 0 }
         let want = Int(min(Int64(length), size - offset))
-        if let n = copyResident(at: offset, into: dst, length: want) { return n }
-        var done = 0
+        // The page cache's part first (all of it, on a warm image); the engine reads the rest.
+        var done = copyResident(at: offset, into: dst, length: want)
         while done < want {
             let pos = offset + Int64(done)
             let start = pos - pos % Int64(Self.window)
@@ -68,22 +67,12 @@ final class MediaBridge {
         return Int64(done)
     }
 
-    /// The range copied from the page cache when it holds all of it (and no
-    /// window has it already); nil otherwise.
-    private func copyResident(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int64? {
-        guard reader.residentReads, length > 0, length <= Self.window else { return nil }
-        let start = offset - offset % Int64(Self.window)
-        if windows[start] != nil { return nil }
-        let piece = offset - offset % 4096
-        let skip = Int(offset - piece)
-        let span = (skip + length + 4095) / 4096 * 4096
-        guard reader.isResident(offset: piece, length: span) else { return nil }
-        if scratch == nil || scratch!.count < span { scratch = AlignedBuffer(count: Self.window + 4096, alignment: memoryAlignment) }
-        guard let buffer = scratch, let got = try? reader.readResident(at: piece, into: buffer, length: span, as: readClass),
-              got > skip else { return nil }
-        let take = min(length, got - skip)
-        dst.copyMemory(from: buffer.baseAddress + skip, byteCount: take)
-        return Int64(take)
+    /// Bytes copied from the page cache from `offset` on (0 when resident
+    /// reads are off, a window already holds the range, or nothing is cached).
+    private func copyResident(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int {
+        guard reader.residentReads, length > 0, length <= Self.window,
+              windows[offset - offset % Int64(Self.window)] == nil else { return 0 }
+        return reader.copyResident(at: offset, into: dst, length: length, as: readClass)
     }
 
     /// `count` bytes at `pos` read on their own (whole 4 KiB pieces), not kept; nil on failure.

@@ -11,6 +11,18 @@ extension FrameWriter {
         withUnsafeBytes(of: v.littleEndian) { raw($0) }
     }
 
+    /// Fixed-width fields packed in place and appended at once (an entry's
+    /// 24 integers are one append, not 24: the walk's thread writes 100,000
+    /// of them). At most `capacity` bytes; a field past it is dropped and the
+    /// frame then reads as truncated (our own code's mistake, never a trap).
+    mutating func packed(capacity: Int, _ body: (inout Packer) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
+            var packer = Packer(base: buffer.baseAddress!, capacity: capacity)
+            body(&packer)
+            raw(UnsafeRawBufferPointer(start: buffer.baseAddress, count: packer.count))
+        }
+    }
+
     /// A length-prefixed string from a C string (nil: missing).
     mutating func blob(cString p: UnsafePointer<CChar>?) {
         guard let p else { le(UInt32.max); return }
@@ -34,6 +46,29 @@ extension FrameWriter {
         var n = 0
         while n < Wire.maxString, p[n] != 0 { n += 1 }
         return n
+    }
+}
+
+/// Little-endian integers stored one after another into a fixed buffer
+/// (`FrameWriter.packed`).
+struct Packer {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    private(set) var count = 0
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    mutating func u8(_ v: UInt8) { le(v) }
+
+    @inline(__always)
+    mutating func le<T: FixedWidthInteger>(_ v: T) {
+        let n = MemoryLayout<T>.size
+        guard capacity - count >= n else { return }
+        base.storeBytes(of: v.littleEndian, toByteOffset: count, as: T.self)
+        count += n
     }
 }
 

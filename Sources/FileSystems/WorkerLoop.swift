@@ -139,31 +139,33 @@ struct WorkerLoop {
     private mutating func entry(_ p: UnsafePointer<cltsk_entry>, parent: String? = nil, name: String? = nil) {
         let e = p.pointee
         w.begin(.entry)
-        w.le(e.inum)
-        var flags: UInt8 = 0
-        if e.has_attr != 0 { flags |= 1 }
-        if e.name_unalloc != 0 { flags |= 2 }
-        if e.has_meta != 0 { flags |= 4 }
-        if e.meta_alloc != 0 { flags |= 8 }
-        if e.meta_is_dir != 0 { flags |= 16 }
-        w.u8(flags)
-        w.le(e.attr_type)
-        w.le(e.attr_id)
-        w.u8(UInt8(bitPattern: e.name_type))
-        w.u8(UInt8(bitPattern: e.meta_type))
-        w.le(e.size)
-        w.le(e.mode)
-        w.le(e.uid)
-        w.le(e.gid)
-        w.le(e.nlink)
-        w.le(e.mtime)
-        w.le(e.mtime_nano)
-        w.le(e.atime)
-        w.le(e.atime_nano)
-        w.le(e.ctime)
-        w.le(e.ctime_nano)
-        w.le(e.crtime)
-        w.le(e.crtime_nano)
+        w.packed(capacity: 128) { f in
+            f.le(e.inum)
+            var flags: UInt8 = 0
+            if e.has_attr != 0 { flags |= 1 }
+            if e.name_unalloc != 0 { flags |= 2 }
+            if e.has_meta != 0 { flags |= 4 }
+            if e.meta_alloc != 0 { flags |= 8 }
+            if e.meta_is_dir != 0 { flags |= 16 }
+            f.u8(flags)
+            f.le(e.attr_type)
+            f.le(e.attr_id)
+            f.u8(UInt8(bitPattern: e.name_type))
+            f.u8(UInt8(bitPattern: e.meta_type))
+            f.le(e.size)
+            f.le(e.mode)
+            f.le(e.uid)
+            f.le(e.gid)
+            f.le(e.nlink)
+            f.le(e.mtime)
+            f.le(e.mtime_nano)
+            f.le(e.atime)
+            f.le(e.atime_nano)
+            f.le(e.ctime)
+            f.le(e.ctime_nano)
+            f.le(e.crtime)
+            f.le(e.crtime_nano)
+        }
         if let parent { w.blob(parent) } else { w.blob(cString: e.parent) }
         if let name { w.blob(name) } else { w.blob(cString: e.name) }
         w.blob(cString: e.short_name)
