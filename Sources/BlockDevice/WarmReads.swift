@@ -71,34 +71,23 @@ public final class WarmReads: Sendable {
         let start = Int(offset) / Self.page * Self.page
         let len = Int(end) - start
         let pages = (len + Self.page - 1) / Self.page
-        var vec = [UInt8](repeating: 0, count: pages)
-        guard let base = UnsafeMutableRawPointer(bitPattern: mapAddress + UInt(start)),
-              case .success = Syscall.retrying({ mincore(base, len, &vec) }) else { return false }
-        return vec.allSatisfy { $0 & 1 != 0 }
+        guard let base = UnsafeMutableRawPointer(bitPattern: mapAddress + UInt(start)) else { return false }
+        // A libtsk read asks for 16 pages: the vector on the stack, no allocation per call.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: pages) { vec in
+            guard case .success = Syscall.retrying({ mincore(base, len, vec.baseAddress) }) else { return false }
+            return vec.allSatisfy { $0 & 1 != 0 }
+        }
     }
 
-    /// Copies what the page cache holds of `length` bytes at `offset` into
-    /// `dst` (any address: the descriptor is buffered), from the start of the
-    /// range up to the first page that is not cached: one `preadv2` with
-    /// RWF_NOWAIT, which neither reads the disk nor starts readahead, and
-    /// checks residency and copies in the same call (no mincore, no copy
-    /// through a bounce buffer). Where the file system cannot do RWF_NOWAIT,
-    /// the whole range is copied when mincore says it is resident. The count
-    /// (0: nothing cached at `offset`, or the end of the file).
+    /// Copies `length` bytes at `offset` into `dst` (any address: the
+    /// descriptor is buffered) when the page cache holds all of them: the
+    /// count (short only at the end of the file), or 0 when a page is not
+    /// cached (nothing is read then). Residency is asked with mincore, not
+    /// with preadv2's RWF_NOWAIT: on a miss that one still starts readahead
+    /// (Linux 6.18 here), a disk read the caller did not ask for.
     public func copyCached(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int {
-        let want = Int(min(Int64(length), max(0, size - offset)))
-        guard offset >= 0, want > 0 else { return 0 }
-        var done = 0
-        while done < want {
-            let r = cla_pread_cached(fd, dst + done, UInt64(want - done), offset + Int64(done))
-            if r == -Int64(EOPNOTSUPP), done == 0 {
-                guard isResident(offset: offset, length: want) else { return 0 }
-                return (try? read(at: offset, into: dst, length: want)) ?? 0
-            }
-            guard r > 0 else { break }  // not cached (EAGAIN), the end, or an error: the engine reads the rest
-            done += Int(r)
-        }
-        return done
+        guard isResident(offset: offset, length: length) else { return 0 }
+        return (try? read(at: offset, into: dst, length: length)) ?? 0
     }
 
     /// Reads `length` bytes at `offset` into `buffer` with pread; the count

@@ -141,12 +141,6 @@ int64_t cla_pwrite2(int32_t fd, const void *buf, uint64_t n, int64_t off, uint32
     do { r = pwritev2(fd, &iov, 1, off, (int)rw_flags); } while (r < 0 && errno == EINTR);
     return r < 0 ? -errno : (int64_t)r;
 }
-int64_t cla_pread_cached(int32_t fd, void *buf, uint64_t n, int64_t off) {
-    struct iovec iov = { .iov_base = buf, .iov_len = (size_t)n };
-    ssize_t r;
-    do { r = preadv2(fd, &iov, 1, off, RWF_NOWAIT); } while (r < 0 && errno == EINTR);
-    return r < 0 ? -errno : (int64_t)r;
-}
 int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off) {
     ssize_t r;
     do { r = pread(fd, buf, (size_t)n, off); } while (r < 0 && errno == EINTR);

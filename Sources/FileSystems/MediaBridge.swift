@@ -4,9 +4,9 @@ import LinuxAIO
 
 /// libtsk's synchronous reads, served by the read path: runs on the worker's
 /// own libtsk thread (never on the cooperative pool), which blocks on a
-/// semaphore while the `MediaReader` read runs as a task. What the kernel's
-/// page cache holds is copied from it straight into libtsk's buffer on this
-/// thread (`MediaReader.copyResident`: one preadv2 with RWF_NOWAIT).
+/// semaphore while the `MediaReader` read runs as a task. A range the
+/// kernel's page cache holds is copied from it straight into libtsk's buffer
+/// on this thread (`MediaReader.copyResident`: mincore, then one pread).
 ///
 /// libtsk asks for 64 KiB at a time (its own cache), mostly in order (inode
 /// tables, directory blocks). A range the page cache holds is copied as asked
@@ -42,8 +42,10 @@ final class MediaBridge {
         guard offset >= 0, length >= 0 else { lastFailure = "negative offset or length"; return -1 }
         guard offset < size else { return 0 }
         let want = Int(min(Int64(length), size - offset))
-        // The page cache's part first (all of it, on a warm image); the engine reads the rest.
-        var done = copyResident(at: offset, into: dst, length: want)
+        // Resident (a warm image): copied from the page cache as asked.
+        let resident = copyResident(at: offset, into: dst, length: want)
+        if resident > 0 { return Int64(resident) }
+        var done = 0
         while done < want {
             let pos = offset + Int64(done)
             let start = pos - pos % Int64(Self.window)
@@ -67,8 +69,8 @@ final class MediaBridge {
         return Int64(done)
     }
 
-    /// Bytes copied from the page cache from `offset` on (0 when resident
-    /// reads are off, a window already holds the range, or nothing is cached).
+    /// Bytes copied from the page cache (0 when resident reads are off, a
+    /// window already holds the range, or a page of it is not cached).
     private func copyResident(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int) -> Int {
         guard reader.residentReads, length > 0, length <= Self.window,
               windows[offset - offset % Int64(Self.window)] == nil else { return 0 }

@@ -107,11 +107,11 @@ public final class MediaReader: Sendable {
         return n
     }
 
-    /// Copies what the kernel's page cache holds of `length` bytes at
-    /// `offset` into `dst` (any address), from the start of the range up to
-    /// the first page not cached, on the calling thread, without disk I/O
-    /// (`WarmReads.copyCached`); counted in `readClass`'s resident figures.
-    /// The count: 0 without resident reads or when nothing is cached there.
+    /// Copies `length` bytes at `offset` into `dst` (any address, no bounce
+    /// buffer) when the kernel's page cache holds all of them, on the calling
+    /// thread, without disk I/O (`WarmReads.copyCached`); counted in
+    /// `readClass`'s resident figures. The count (short only at the end of
+    /// the media); 0 without resident reads or when a page is not cached.
     public func copyResident(at offset: Int64, into dst: UnsafeMutableRawPointer, length: Int, as readClass: ReadClass) -> Int {
         guard let warm else { return 0 }
         let n = warm.copyCached(at: offset, into: dst, length: length)

@@ -83,11 +83,4 @@ int32_t cla_eventfd(void);
 int64_t cla_pwrite2(int32_t fd, const void *buf, uint64_t n, int64_t off, uint32_t rw_flags);
 int64_t cla_pread2(int32_t fd, void *buf, uint64_t n, int64_t off);
 
-/// preadv2 with RWF_NOWAIT: copies what the page cache holds of the range,
-/// from its start, and never starts I/O (the kernel sets IOCB_NOIO: no disk
-/// read, no readahead). The count (short at the first page not cached, 0 at
-/// the end of the file), -EAGAIN when the first page is not cached, or
-/// -EOPNOTSUPP where the file system cannot do it.
-int64_t cla_pread_cached(int32_t fd, void *buf, uint64_t n, int64_t off);
-
 #endif
