@@ -14,7 +14,10 @@ public enum FileSystemWorker {
     ///   inherit it).
     public static func serve(media: String, options: BlockSourceOptions, offset: Int64, interactive: Bool, nice: Int32 = 0) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away is EPIPE, then exit
-        if nice > 0, getpgrp() == getpid() { _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), 0, nice) }
+        if nice > 0, getpgrp() == getpid() {
+            _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), 0, nice)
+            IdleCPU.enterThisProcess()
+        }
         let out = FrameOutput(fd: 1)
         let source: any BlockSource
         do { source = try BlockSources.open(path: media, options: options) } catch {
