@@ -29,5 +29,7 @@ struct FrameStatsTests {
         let ready = try #require(j["key_to_frame_map_ready_us"] as? [String: Any])
         #expect(ready["p99"] as? Double == 100.0, "100,005 ns is 100.0 µs: \(ready)")
         #expect(j["keys"] as? Int == 7)
+        #expect(j["key_to_frame_while_mapping_samples_us"] as? [Double] == [0.0, 0.0])
+        #expect(j["key_to_frame_map_ready_samples_us"] as? [Double] == [100.0])
     }
 }

@@ -144,10 +144,13 @@ final class FrameStats {
             String(format: "{\"count\":%d,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f}",
                    v.count, pct(v, 50), pct(v, 90), pct(v, 99), pct(v, 100))
         }
+        // Every sample (µs), for pooling rounds; empty unless a Files owner map was built or building.
+        func samples(_ v: [UInt64]) -> String { "[" + v.map { String(format: "%.1f", Double($0) / 1000) }.joined(separator: ",") + "]" }
         func ms(_ t: UInt64?) -> String { t.map { String(format: "%.2f", Double($0 - start) / 1e6) } ?? "null" }
         return """
         {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"key_to_full_frame_us":\(dist(keyToFullFrame)),\
         "key_to_frame_while_mapping_us":\(dist(keyToFrameMapping)),"key_to_frame_map_ready_us":\(dist(keyToFrameMapReady)),\
+        "key_to_frame_while_mapping_samples_us":\(samples(keyToFrameMapping)),"key_to_frame_map_ready_samples_us":\(samples(keyToFrameMapReady)),\
         "frame_us":\(dist(frameCost)),\
         "keys":\(keys),"placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
         "longest_placeholder_ms":\(String(format: "%.2f", Double(longestPlaceholderNanoseconds) / 1e6)),\
