@@ -56,8 +56,9 @@ public struct FileSystemSpec: Sendable, Equatable {
     public var executable: String
     /// The read class of the worker's reads (`background` for batch work and maps).
     public var interactive: Bool
-    /// The worker's nice value (0: as its parent's): background maps run at
-    /// 10 so that a viewer on a machine with few cores keeps its frames.
+    /// The worker's nice value (0: as its parent's); above 0 every thread of
+    /// the worker is also in the idle CPU class (`SCHED_IDLE`, see `IdleCPU`):
+    /// background maps, so that a viewer on a machine with few cores keeps its frames.
     public var nice: Int32 = 0
     public var limits: FSLimits
 

@@ -25,7 +25,8 @@ extension FileSystemSession {
     /// for the purpose, walks the directories (binary entries, the names
     /// table built on its reader thread as they arrive). With two cores that
     /// takes about the longer walk, not the sum. Both reader threads run at
-    /// nice 10 when `lowPriority` (a viewer's frames come first); nothing is
+    /// nice 10 in the idle CPU class when `lowPriority` (a viewer's frames
+    /// come first: `IdleCPU`); nothing is
     /// decoded on the caller's executor. Cancelling ends both workers.
     public func ownerIndex(lowPriority: Bool = false, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws -> FSOwnerIndex {
         let spec = spec

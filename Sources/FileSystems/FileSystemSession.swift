@@ -49,7 +49,7 @@ public final class FileSystemSession: Sendable {
 
     /// Runs one request: the worker (restarted if it died), the line, the
     /// frames folded into `initial`, then `finish` with the `done` note — all
-    /// on the request's reader thread (at nice 10 when `lowPriority`).
+    /// on the request's reader thread (at nice 10 and `SCHED_IDLE` when `lowPriority`).
     func request<R: Sendable>(_ line: String, during: String, initial: R, lowPriority: Bool = false,
                               fold: @escaping @Sendable (inout R, Wire.Kind, UnsafeRawBufferPointer) throws -> Void,
                               finish: (@Sendable (inout R, String?) throws -> Void)? = nil) async throws -> (R, count: UInt64, note: String?) {

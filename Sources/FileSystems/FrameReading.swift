@@ -38,7 +38,10 @@ enum FrameReading {
                 do {
                     try NativeThread.start(name: "blkview-fs-read") {
                         // Linux keeps a nice value per thread: `who` 0 is this thread only.
-                        if lowPriority { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+                        if lowPriority {
+                            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                            IdleCPU.enterThisThread()
+                        }
                         var input = FrameInput(fd: w.frames, idleMilliseconds: idleMs)
                         var acc = initial
                         do {

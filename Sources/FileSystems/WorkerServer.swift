@@ -10,11 +10,14 @@ public enum FileSystemWorker {
     /// Runs the worker; returns the process's exit status.
     /// - Parameter nice: when above 0, every thread of the worker runs at
     ///   this nice value (set for its whole process group, which a worker
-    ///   started by `FileSystemSession` leads alone; threads started later
-    ///   inherit it).
+    ///   started by `FileSystemSession` leads alone) and in the idle CPU
+    ///   class (`IdleCPU`); threads started later inherit both.
     public static func serve(media: String, options: BlockSourceOptions, offset: Int64, interactive: Bool, nice: Int32 = 0) async -> Int32 {
         signal(SIGPIPE, SIG_IGN)  // a client that goes away is EPIPE, then exit
-        if nice > 0, getpgrp() == getpid() { _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), 0, nice) }
+        if nice > 0, getpgrp() == getpid() {
+            _ = setpriority(__priority_which_t(PRIO_PGRP.rawValue), 0, nice)
+            IdleCPU.enterThisProcess()
+        }
         let out = FrameOutput(fd: 1)
         let source: any BlockSource
         do { source = try BlockSources.open(path: media, options: options) } catch {

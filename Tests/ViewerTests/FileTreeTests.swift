@@ -162,3 +162,23 @@ struct FileTreeTests {
         #expect(!ViewerRenderer.render(s, Fixture.snapshot(s, bytes: [])).text.contains("ledger"))
     }
 }
+
+/// What `--stats` reads of the owner maps (key frames drawn while one builds, or once built).
+@Suite("Files panel: owner map activity")
+struct OwnerMapActivityTests {
+    @Test("building while any map builds; ready once one is built and none builds; neither with no map or a failed one")
+    func activity() {
+        var f = FilesState()
+        #expect(!f.mapBuilding && !f.mapsReady)
+        f.maps[0x100000] = OwnerMapStatus(label: "p1 ext4", phase: .building(percent: 3))
+        #expect(f.mapBuilding && !f.mapsReady)
+        f.maps[0x100000] = OwnerMapStatus(label: "p1 ext4", phase: .ready)
+        #expect(!f.mapBuilding && f.mapsReady)
+        f.maps[0x200000] = OwnerMapStatus(label: "p2 ntfs", phase: .building(percent: 50))
+        #expect(f.mapBuilding && !f.mapsReady, "one building is enough")
+        f.maps[0x200000] = OwnerMapStatus(label: "p2 ntfs", phase: .cancelled)
+        #expect(!f.mapBuilding && f.mapsReady)
+        f.maps = [0x200000: OwnerMapStatus(label: "p2 ntfs", phase: .failed("x"))]
+        #expect(!f.mapBuilding && !f.mapsReady)
+    }
+}

@@ -5,7 +5,7 @@ import LinuxAIO
 extension FilesService {
     /// Builds the owner map of the file system at `off` (once) and its inode
     /// → names table, in two workers of their own (the read path's background
-    /// class, nice 10; see `FileSystemSession.ownerIndex`).
+    /// class, nice 10, SCHED_IDLE; see `FileSystemSession.ownerIndex`).
     func buildMap(_ off: Int64) {
         var background = spec(off, interactive: false)
         background.nice = BackgroundPriority.nice
@@ -40,8 +40,8 @@ extension FilesService {
         do {
             let fs = try await FileSystemSession.open(spec)
             defer { Task { await fs.close() } }
-            // Map and names in two workers at nice 10, decoded on reader
-            // threads at nice 10: the viewer's frames come first.
+            // Map and names in two workers at nice 10 and SCHED_IDLE, decoded
+            // on reader threads likewise: the viewer's frames come first.
             let index = try await fs.ownerIndex(lowPriority: true) { i, last in
                 let now = monotonicNanoseconds()
                 let due = lastReport.withLock { t -> Bool in

@@ -108,6 +108,16 @@ public struct FilesState: Equatable, Sendable {
         return (all.first { if case .building = $0.phase { true } else { false } } ?? all.first { $0.text != nil })?.text
     }
 
+    /// Whether an owner map is being built (for `--stats`: keys drawn while one builds).
+    public var mapBuilding: Bool {
+        maps.values.contains { if case .building = $0.phase { true } else { false } }
+    }
+
+    /// Whether an owner map is built and none is being built.
+    public var mapsReady: Bool {
+        !mapBuilding && maps.values.contains { $0.phase == .ready }
+    }
+
     /// Whether `offset` is one of the selected file's bytes.
     public func tinted(_ offset: Int64) -> Bool {
         guard let r = detail?.ranges, !r.isEmpty else { return false }
