@@ -40,13 +40,15 @@ struct OwnerMapPriorityTests {
         }
     }
 
-    /// The `__fs-worker` children of this process.
-    static func workers() throws -> [Int32] {
+    /// The `__fs-worker` children of this process serving `media` (other
+    /// suites running beside this one have workers of their own).
+    static func workers(of media: String) throws -> [Int32] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                   let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
             let ppid = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")[1]
-            return Int32(ppid) == getpid() && String(decoding: cmd, as: UTF8.self).contains("__fs-worker")
+            let args = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return Int32(ppid) == getpid() && args.contains("__fs-worker") && args.contains(media)
         }
     }
 
@@ -58,7 +60,7 @@ struct OwnerMapPriorityTests {
             var spec = FileSystemSpec(media: img, executable: Self.blkview)
             spec.nice = nice
             let fs = try await FileSystemSession.open(spec)
-            let pids = try Self.workers()
+            let pids = try Self.workers(of: img)
             #expect(pids.count == 1)
             for pid in pids {
                 let t = try Self.threads(pid)
