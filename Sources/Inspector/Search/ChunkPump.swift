@@ -47,8 +47,8 @@ final class ChunkPump: Sendable {
                         while let job = await Self.take(state) {
                             let outcome: Outcome
                             do {
-                                outcome = .success(try await reader.read(at: job.offset, into: job.buffer,
-                                                                         length: job.length, as: readClass))
+                                let (at, length) = (job.offset, job.length)
+                                outcome = .success(try await reader.read(at: at, into: job.buffer, length: length, as: readClass))
                             } catch {
                                 outcome = .failure(error)
                             }
