@@ -111,4 +111,25 @@ import Testing
         #expect(m.cells[nonZero[1]].mapClass == .low)  // 1 MiB of text in a 2 GiB cell of holes: the text shows
         #expect(m.bytesRead <= 2 * 9 * 4096)
     }
+
+    @Test("publishInterval: no snapshot between chunks while it has not passed; with none, one after every chunk")
+    func publishInterval() async throws {
+        let dir = try Scratch()
+        let (path, _) = try Self.regions(dir)
+        let reader = try Self.reader(path)
+        var counts: [Int] = []
+        for interval: UInt64 in [3_600_000_000_000, 0] {
+            var options = MapScanner.Options(full: true)
+            options.publishInterval = interval
+            let n = Protected(0)
+            let m = await MapScanner(reader: reader, plan: MapPlan(range: 0..<Int64(8 * Self.mib), cells: 8),
+                                     options: options).run { _ in n.withLock { $0 += 1 } }
+            #expect(m.phase == .complete)
+            counts.append(n.withLock { $0 })
+        }
+        await reader.close()
+        // The phase's snapshot and the last one only; then one more per 1 MiB chunk of the 6 MiB of data.
+        #expect(counts[0] == 2)
+        #expect(counts[1] >= 2 + 6)
+    }
 }

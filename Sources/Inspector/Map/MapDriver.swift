@@ -16,6 +16,9 @@ public final class MapDriver: Sendable {
         // The screen goes first: one lane, under SCHED_IDLE.
         options.lanes = 1
         options.idleLanes = true
+        // Four snapshots a second: each is a frame the UI thread draws, and a
+        // key that arrives meanwhile waits for it (key-to-frame p99).
+        options.publishInterval = 250_000_000
         let scanner = MapScanner(reader: reader, plan: plan, options: options, fill: fill)
         let task = Task { _ = await scanner.run(publish: post) }
         let old = current.withLock { c in defer { c = (scanner, task) }; return c }

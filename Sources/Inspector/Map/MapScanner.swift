@@ -25,6 +25,10 @@ public final class MapScanner: Sendable {
         /// With `follow`: plan cells either side of the look that get the extra samples.
         public var followReach = 256
         public var idleLanes = false
+        /// Nanoseconds between snapshots at least. Each one costs the
+        /// viewer a frame, which a key pressed then waits behind: the viewer
+        /// asks for fewer.
+        public var publishInterval: UInt64 = 50_000_000
         public init(full: Bool = false, extraSamples: Int = 8, follow: Bool = false, concurrency: Int = 8) {
             self.full = full
             self.extraSamples = max(0, extraSamples)
@@ -132,7 +136,7 @@ public final class MapScanner: Sendable {
     }
 
     /// Runs the fill until it is complete (or, with `follow`, until cancelled); once.
-    /// `publish` gets a snapshot at most every 50 ms and at the end; it
+    /// `publish` gets a snapshot at most every `publishInterval` and at the end; it
     /// returns the last snapshot. Cancellation stops it (phase `stopped`).
     @discardableResult
     public func run(publish: @escaping @Sendable (OverviewMap) -> Void = { _ in }) async -> OverviewMap {
@@ -170,7 +174,7 @@ public final class MapScanner: Sendable {
     func maybePublish(_ publish: @Sendable (OverviewMap) -> Void) {
         let now = monotonicNanoseconds()
         let due = state.withLock { s -> Bool in
-            guard now - s.lastPublish >= 50_000_000 else { return false }
+            guard now > s.lastPublish, now - s.lastPublish >= options.publishInterval else { return false }
             s.lastPublish = now
             return true
         }

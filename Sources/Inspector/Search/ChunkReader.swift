@@ -2,8 +2,8 @@ import BlockDevice
 import LinuxAIO
 
 /// Reads ranges of a source in the order given, each front to back in big
-/// aligned chunks, keeping `depth` reads in flight while the caller works on
-/// the chunk it was given (the pipeline of `dump` and of the one search
+/// aligned chunks, keeping `depth` reads in flight at the kernel while the
+/// caller works on the chunk it was given (the pipeline of `dump` and of the one search
 /// engine, `PatternSearch`: `blkview search` and the viewer's `/`, `n`, `N`).
 /// The ranges may come in any order and may overlap (a backward search plans
 /// its chunks from the cursor toward offset 0, each overlapping the one read
@@ -24,7 +24,12 @@ import LinuxAIO
 /// readable pieces are handed out (the first after a gap `startsRange`) and
 /// the unreadable ones are collected in `unreadable`.
 ///
-/// Not `Sendable`: one task calls `next()`; the reads run in child tasks.
+/// The engine reads are made by `depth` workers (`ChunkPump`) that submit the
+/// next planned read the moment one completes, into a ring of `depth +
+/// readAhead` buffers: a caller that lags a little behind never leaves the
+/// disk idle, and the caller's pace does not decide the disk's queue.
+///
+/// Not `Sendable`: one task calls `next()`; the reads run in the workers.
 public final class ChunkReader {
     /// One piece of a range: `bytes` are the range's bytes at `offset`, valid
     /// until the next call to `next()`.
@@ -61,10 +66,14 @@ public final class ChunkReader {
     private var ranges: AnyIterator<(Int, Range<Int64>)>
     private var currentRange: (index: Int, lo: Int64, hi: Int64, pos: Int64)?
     private var planDone = false
-    /// Planned reads in order: an engine read in flight, or a resident chunk
-    /// (`task` nil) that `next()` copies piece by piece.
-    private var inFlight: [(Planned, AlignedBuffer?, Task<Int, any Error>?)] = []
+    /// Planned reads in order: an engine read queued or in flight (its job's
+    /// number in the pump), or a resident chunk (nil) that `next()` copies
+    /// piece by piece.
+    private var inFlight: [(Planned, AlignedBuffer?, UInt64?)] = []
+    /// Engine reads planned and not yet handed out (each holds a ring buffer).
     private var engineInFlight = 0
+    private var pump: ChunkPump?
+    private var nextSeq: UInt64 = 0
     /// Bytes of the head (resident) entry already handed out.
     private var warmDone = 0
     private let warmPiece = 256 << 10
@@ -80,6 +89,9 @@ public final class ChunkReader {
     /// pins a few huge pages instead of a thousand small ones, and reaches the
     /// device in fewer segments (`map --full`, whose reads must keep up with `bench`).
     public var hugePages = false
+    /// Buffers beyond `depth` that completed reads may fill while the caller
+    /// works (set before the first `next()`; default `depth`).
+    public var readAhead: Int
     /// With `recover`: the unreadable ranges met so far, merged, in order, and the first error of each.
     public private(set) var unreadable: [(range: Range<Int64>, error: any Error)] = []
     /// Bytes read from the disk through the engine, and copied from the page cache.
@@ -113,6 +125,7 @@ public final class ChunkReader {
         alignment = a
         self.chunk = max(a, chunk / a * a)
         self.depth = max(1, min(depth, reader.limits.total))
+        readAhead = self.depth
         self.totalBytes = totalBytes
         // A size from a hostile container (an EWF header) near Int64.max would
         // overflow the plan's arithmetic: refuse it at the first next().
@@ -164,8 +177,8 @@ public final class ChunkReader {
             current = nil
         }
         try fill()
-        guard let (p, buf, task) = inFlight.first else { return nil }
-        guard let task, let buf else { return try await nextWarmPiece(p) }
+        guard let (p, buf, seq) = inFlight.first else { return nil }
+        guard let seq, let buf, let pump else { return try await nextWarmPiece(p) }
         inFlight.removeFirst()
         engineInFlight -= 1
         current = buf
@@ -174,10 +187,11 @@ public final class ChunkReader {
         var readable = 0  // what the first read returned
         var failure: (any Error)?
         do {
-            n = try await task.value
+            n = try await pump.outcome(seq).get()
             readable = n
             if n < expected { n = try await complete(at: p.offset, into: buf, from: n, to: expected) }
         } catch is CancellationError {
+            current = nil  // its read may still be going on: never reuse the buffer
             throw CancellationError()
         } catch {
             failure = error
@@ -336,17 +350,22 @@ public final class ChunkReader {
     /// Cancels the reads not yet consumed and waits for them (a cancelled
     /// engine read keeps its buffer until the kernel is done with it).
     public func finish() async {
-        for case let (_, _, t?) in inFlight { t.cancel() }
-        for case let (_, _, t?) in inFlight { _ = try? await t.value }
+        await pump?.close()
+        pump = nil
+        current = nil
         inFlight.removeAll()
         engineInFlight = 0
         planDone = true
     }
 
+    deinit { pump?.abandon() }
+
     private func fill() throws {
-        // Engine reads in flight up to `depth`; resident chunks queued cost
-        // nothing, but the look-ahead is bounded.
-        while engineInFlight < depth, inFlight.count < depth * 8, let p = nextPlanned() {
+        // Engine reads planned up to the ring (the pump keeps `depth` of them
+        // at the kernel); resident chunks queued cost nothing, but the
+        // look-ahead is bounded.
+        let ring = depth + max(0, readAhead)
+        while engineInFlight < ring, inFlight.count < ring * 4, let p = nextPlanned() {
             if warm, reader.isResident(offset: p.offset, length: p.length) {
                 inFlight.append((p, nil, nil))
                 continue
@@ -354,11 +373,14 @@ public final class ChunkReader {
             let buf = try free.popLast()
                 ?? (hugePages ? AlignedBuffer.hugePageSlices(count: 1, each: chunk)[0]
                               : AlignedBuffer(checked: chunk, alignment: max(reader.geometry.alignment.memory, 4096)))
-            let reader = self.reader
-            let readClass = self.readClass
+            let pump = self.pump ?? ChunkPump(reader: reader, readClass: readClass, depth: depth,
+                                              executor: reader.source.engine.preferredExecutor)
+            self.pump = pump
             engineBytes += Int64(p.length)
             engineInFlight += 1
-            inFlight.append((p, buf, Task { try await reader.read(at: p.offset, into: buf, length: p.length, as: readClass) }))
+            nextSeq += 1
+            pump.submit(ChunkPump.Job(seq: nextSeq, offset: p.offset, length: p.length, buffer: buf))
+            inFlight.append((p, buf, nextSeq))
         }
     }
 }
