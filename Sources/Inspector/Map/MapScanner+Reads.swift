@@ -255,10 +255,23 @@ extension MapScanner {
         chunks.readAhead = 8
         chunks.recover = true
         chunks.hugePages = true
+        // The tally of chunk k runs on the lanes while chunk k + 1 is taken
+        // and handed to them: no barrier per chunk (waiting for each tally
+        // before the next chunk left each lane idle half the time: ~0.93 of
+        // 2 cores busy, the disk's queue at 1-2). Chunk k's bytes stay valid
+        // until its tally is awaited, before the next `next()`.
+        chunks.keepPrevious = 1
+        var tallying: Task<Void, Never>?
         var reported = 0
         do {
             while let c = try await chunks.next() {
-                if let base = c.bytes.baseAddress { await recordOnLanes(lanes, base, at: c.offset, count: c.bytes.count) }
+                var started: Task<Void, Never>?
+                if let base = c.bytes.baseAddress {
+                    let (address, at, count, lanes) = (UInt(bitPattern: base), c.offset, c.bytes.count, lanes)
+                    started = Task { await self.recordOnLanes(lanes, UnsafeRawPointer(bitPattern: address)!, at: at, count: count) }
+                }
+                await tallying?.value
+                tallying = started
                 let bad = chunks.unreadable
                 if bad.count > reported {
                     for u in bad.dropFirst(reported) { recordUnreadable(u.range) }
@@ -266,7 +279,9 @@ extension MapScanner {
                 }
                 maybePublish(publish)
             }
+            await tallying?.value
         } catch {
+            await tallying?.value  // its chunk's buffer must outlive the tally
             await chunks.finish()
             throw error
         }

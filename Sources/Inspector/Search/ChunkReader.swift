@@ -32,7 +32,8 @@ import LinuxAIO
 /// Not `Sendable`: one task calls `next()`; the reads run in the workers.
 public final class ChunkReader {
     /// One piece of a range: `bytes` are the range's bytes at `offset`, valid
-    /// until the next call to `next()`.
+    /// until the next call to `next()` (until `keepPrevious` more calls, for
+    /// a chunk the engine read).
     public struct Chunk {
         public let offset: Int64
         public let bytes: UnsafeRawBufferPointer
@@ -92,6 +93,14 @@ public final class ChunkReader {
     /// Buffers beyond `depth` that completed reads may fill while the caller
     /// works (set before the first `next()`; default `depth`).
     public var readAhead: Int
+    /// How many chunks read by the engine stay valid after the next call to
+    /// `next()`: a caller that still works on chunk k (the map's tally on its
+    /// lanes) while it takes chunk k + 1, with no barrier between the two.
+    /// Chunks copied from the page cache (`warm`) are valid until the next
+    /// call only. Default 0.
+    public var keepPrevious = 0
+    /// Buffers of chunks handed out and kept valid (`keepPrevious`), oldest first.
+    private var kept: [AlignedBuffer] = []
     /// With `recover`: the unreadable ranges met so far, merged, in order, and the first error of each.
     public private(set) var unreadable: [(range: Range<Int64>, error: any Error)] = []
     /// Bytes read from the disk through the engine, and copied from the page cache.
@@ -173,8 +182,9 @@ public final class ChunkReader {
             throw e
         }
         if let c = current {
-            free.append(c)
+            kept.append(c)
             current = nil
+            while kept.count > keepPrevious { free.append(kept.removeFirst()) }
         }
         try fill()
         guard let (p, buf, seq) = inFlight.first else { return nil }
