@@ -61,10 +61,11 @@ final class EWFDecoders: @unchecked Sendable {
                 checkIn(handle)
                 switch result {
                 case let .success(n):
-                    cont.resume(returning: Int(n))
+                    NativeThread.handingBack { cont.resume(returning: Int(n)) }
                 case let .failure(f):
-                    cont.resume(throwing: IOError(operation: .read, fd: -1, path: path, offset: offset,
-                                                  length: count, errno: .EIO, hint: failureHint ?? f.message))
+                    let e = IOError(operation: .read, fd: -1, path: path, offset: offset,
+                                    length: count, errno: .EIO, hint: failureHint ?? f.message)
+                    NativeThread.handingBack { cont.resume(throwing: e) }
                 }
             }
             if !queued {
@@ -114,7 +115,7 @@ final class EWFDecoders: @unchecked Sendable {
             defer { drainWaiters.removeAll() }
             return drainWaiters
         }
-        for w in waiters { w.resume() }
+        NativeThread.handingBack { for w in waiters { w.resume() } }
     }
 
     /// Takes no new reads, waits for those running, then closes every
@@ -136,7 +137,7 @@ final class EWFDecoders: @unchecked Sendable {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             workers.stop(wait: false) {
                 for h in handles { h.close() }
-                c.resume()
+                NativeThread.handingBack { c.resume() }
             }
         }
     }

@@ -72,17 +72,17 @@ enum FrameReading {
                                 case .more: continue
                                 case let .done(n, note):
                                     try finish?(&acc, note)
-                                    k.resume(returning: (acc, n, note))
+                                    NativeThread.handingBack { k.resume(returning: (acc, n, note)) }
                                     return
-                                case let .failed(m): k.resume(throwing: FileSystemError.library(m)); return
+                                case let .failed(m): NativeThread.handingBack { k.resume(throwing: FileSystemError.library(m)) }; return
                                 }
                             }
                         } catch {
-                            k.resume(throwing: error)
+                            NativeThread.handingBack { k.resume(throwing: error) }
                         }
                     }
                 } catch {
-                    k.resume(throwing: FileSystemError.spawn("no thread to read its answers: \(error)"))
+                    NativeThread.handingBack { k.resume(throwing: FileSystemError.spawn("no thread to read its answers: \(error)")) }
                 }
             }
         } onCancel: {

@@ -108,4 +108,19 @@ extension NativeThread {
         let rc = pthread_setschedparam(pthread_self(), idle ? schedIdle : schedOther, &param)
         return rc == 0 ? nil : Errno(rc)
     }
+
+    /// Runs `body` — a resume of a task's continuation — in SCHED_OTHER when
+    /// the calling thread is SCHED_IDLE, and puts the thread back after.
+    /// A resume may make the runtime start a cooperative-pool (or dispatch)
+    /// thread to run the task, and a new thread inherits its creator's
+    /// class: a pool thread born idle would starve every task it ever runs
+    /// while the machine is busy (a search in the test suite stalled for a
+    /// minute that way). Every SCHED_IDLE thread of blkview hands work back
+    /// through here.
+    package static func handingBack<T>(_ body: () throws -> T) rethrows -> T {
+        guard sched_getscheduler(0) == schedIdle else { return try body() }
+        setIdle(false)
+        defer { setIdle(true) }
+        return try body()
+    }
 }

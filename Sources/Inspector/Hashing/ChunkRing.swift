@@ -150,7 +150,7 @@ final class OneShot<Value: Sendable>: @unchecked Sendable {
             s.value = value
             return nil
         }
-        cont?.resume(returning: value)
+        if let cont { NativeThread.handingBack { cont.resume(returning: value) } }
     }
 
     func wait() async -> Value {

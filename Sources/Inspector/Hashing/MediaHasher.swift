@@ -88,7 +88,8 @@ public enum MediaHasher {
                                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Int, any Error>) in
                                     let queued = copier.enqueue {
                                         LaneThread.yieldPriority(background: background)
-                                        cont.resume(with: Result { try media.readResident(at: offset, into: buffer, length: readLength, as: .background) })
+                                        let r = Result { try media.readResident(at: offset, into: buffer, length: readLength, as: .background) }
+                                        NativeThread.handingBack { cont.resume(with: r) }
                                     }
                                     if !queued { cont.resume(throwing: CancellationError()) }
                                 }

@@ -42,7 +42,7 @@ final class TallyLanes: Sendable {
     /// Runs `body` on a lane and returns when it is done.
     func run(_ body: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            queue.withLock { $0.jobs.append { body(); c.resume() } }
+            queue.withLock { $0.jobs.append { body(); NativeThread.handingBack { c.resume() } } }
             signal.signal()
         }
     }
