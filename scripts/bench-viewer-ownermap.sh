@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Key-to-frame p99 of the viewer while the Files panel's block → owner map
-# builds in the background (two libtsk workers at nice 10, their frames
-# decoded on reader threads at nice 10), against the same viewer once the map
+# builds in the background (two libtsk workers in SCHED_IDLE, their frames
+# decoded on reader threads of the same class), against the same viewer once the map
 # is built (idle), in one run: ROUNDS alternating rounds (idle, building, idle,
 # …; default 5), medians, the ratio (goal: building within 1.5x of idle). The
 # real release binary in tmux, figures from its own --stats file; 1,000 cursor

@@ -248,10 +248,11 @@ extension MapScanner {
         // (a read is then one request of one segment, not 256 pinned 4 KiB
         // pages split over two requests; and the tally takes no TLB miss per
         // 4 KiB). Measured on the test VM's disk: 4 MiB x 4 made 0.88x of
-        // 1 MiB x 8. 16 reads at the kernel (measured on the loaded test VM:
-        // 8 made ~0.9x of 16), and 8 buffers more that the reads fill while
-        // the lanes lag behind.
-        let chunks = ChunkReader(reader: reader, ranges: extents, chunk: 1 << 20, depth: 16)
+        // 1 MiB x 8. 8 reads at the kernel, as bench keeps (16 kept the
+        // disk's queue at ~11 and read slower: a median 1,697 MiB/s against
+        // 1,786 for 8, bench 1,927, four alternating rounds on the quiet
+        // VM), and 8 buffers more that the reads fill while the lanes lag.
+        let chunks = ChunkReader(reader: reader, ranges: extents, chunk: 1 << 20, depth: 8)
         chunks.readAhead = 8
         chunks.recover = true
         chunks.hugePages = true
