@@ -6,7 +6,9 @@
 #      same file, page cache dropped before every run, alternating runs,
 #      MiB/s medians (goal: ratio >= 0.9);
 #   3. key-to-frame p99 in the viewer (1,000 cursor keys) idle and while the
-#      map panel fills, alternating rounds, medians (goal: ratio <= 1.5).
+#      map panel fills, alternating rounds: only key frames drawn while the
+#      fill was under way count (--stats splits them by the map's phase), and
+#      the headline is the p99 of all rounds' frames pooled (goal: ratio <= 1.5).
 # Usage: scripts/bench-map.sh [DIR]   (DIR on a disk file system; default /var/tmp; root for drop_caches)
 set -euo pipefail
 dir=${1:-/var/tmp}
@@ -54,7 +56,7 @@ mm=$(median "${m[@]}"); ww=$(median "${w[@]}"); bb=$(median "${b[@]}")
 printf '  median: map --full %.0f MiB/s, bench seq %.0f MiB/s: %.2fx (goal >= 0.9x; wall clock %.0f MiB/s: %.2fx)\n' \
   "$mm" "$bb" "$(echo "$mm / $bb" | bc -l)" "$ww" "$(echo "$ww / $bb" | bc -l)"
 
-echo "== viewer key-to-frame p99, 1,000 keys, idle vs while the map fills ($rounds alternating rounds, 1 GiB dense file)"
+echo "== viewer key-to-frame p99, 1,000 keys, idle vs while the map fills ($rounds alternating rounds, the 1 GiB dense file through nbdkit, rdelay ${MAP_RDELAY:-2ms})"
 s=blkview-map-bench-$$
 trap 'tmux kill-session -t $s 2>/dev/null || true' EXIT
 run() {
@@ -69,14 +71,36 @@ finish() {
   cat "$stats"
 }
 keys() { for _ in $(seq 250); do tmux send-keys -t $s j l k h; done; sleep 0.5; }
-p99() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['key_to_frame_us']['p99'])" "$1"; }
+p99() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['p99'])" "$1" "$2"; }
+count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['count'])" "$1" "$2"; }
+samples() { python3 -c "import json,sys; print('\\n'.join(str(x) for x in json.load(open(sys.argv[1]))[sys.argv[2]]))" "$1" "$2"; }
+pooled() { sort -g "$1" | awk '{a[NR]=$1} END{i=int(NR*0.99); if (i<NR*0.99) i++; if (i<1) i=1; print a[i]}'; }
+# Only the key frames drawn while the fill was under way count for "filling"
+# (--stats splits them by the map's phase at the frame); the headline is the
+# p99 of all rounds' frames pooled (a round's own p99 is its 3rd-worst frame).
+# A local file's map fills in a fraction of a second (only the first few key
+# frames would fall in it): the viewer reads the same file through nbdkit with
+# a 2 ms read delay (a remote disk), in both kinds of rounds, so that the fill
+# outlasts the keys.
+command -v nbdkit > /dev/null || { echo "nbdkit is not installed (scripts/setup.sh)" >&2; exit 1; }
+work=$(mktemp -d)
+pool_i=$work/idle; pool_m=$work/filling
+trap 'tmux kill-session -t $s 2>/dev/null || true; kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+nbdkit -U "$work/sock" -P "$work/pid" --filter=delay file "$dense" rdelay="${MAP_RDELAY:-2ms}"
+fillimg="'nbd+unix:///?socket=$work/sock'"
 ki=(); km=()
 for r in $(seq "$rounds"); do
-  drop; run "$dense"; sleep 0.5; keys; finish > /tmp/bv-map-idle.json; ki+=("$(p99 /tmp/bv-map-idle.json)")
-  drop; run "$dense"; tmux send-keys -t $s m; sleep 0.2; keys
+  drop; run "$fillimg"; sleep 0.5; keys; finish > /tmp/bv-map-idle.json
+  ki+=("$(p99 /tmp/bv-map-idle.json key_to_frame_us)"); samples /tmp/bv-map-idle.json key_to_frame_samples_us >> "$pool_i"
+  drop; run "$fillimg"; tmux send-keys -t $s m; sleep 0.2; keys
   state=$(tmux capture-pane -p -t $s | grep -o 'Map · whole media · [a-z]*' || true)
-  finish > /tmp/bv-map-fill.json; km+=("$(p99 /tmp/bv-map-fill.json)")
-  echo "  round $r: p99 idle ${ki[-1]} us, map filling ${km[-1]} us (after the keys: ${state:-no map title})"
+  finish > /tmp/bv-map-fill.json
+  km+=("$(p99 /tmp/bv-map-fill.json key_to_frame_while_filling_us)"); samples /tmp/bv-map-fill.json key_to_frame_while_filling_samples_us >> "$pool_m"
+  echo "  round $r: p99 idle ${ki[-1]} us ($(count /tmp/bv-map-idle.json key_to_frame_us) frames), map filling ${km[-1]} us" \
+       "($(count /tmp/bv-map-fill.json key_to_frame_while_filling_us) of $(count /tmp/bv-map-fill.json key_to_frame_us) key frames drawn while it filled; after the keys: ${state:-no map title})"
 done
 a=$(median "${ki[@]}"); c=$(median "${km[@]}")
-printf '  median p99: idle %.0f us, map filling %.0f us: %.2fx (goal <= 1.5x)\n' "$a" "$c" "$(echo "$c / $a" | bc -l)"
+printf '  median of the rounds\x27 p99: idle %.0f us, map filling %.0f us: %.2fx\n' "$a" "$c" "$(echo "$c / $a" | bc -l)"
+pa=$(pooled "$pool_i"); pm=$(pooled "$pool_m")
+printf '  p99 of all rounds\x27 key frames: idle %.0f us (%d), while the map fills %.0f us (%d): %.2fx (goal <= 1.5x)\n' \
+  "$pa" "$(wc -l < "$pool_i")" "$pm" "$(wc -l < "$pool_m")" "$(echo "$pm / $pa" | bc -l)"

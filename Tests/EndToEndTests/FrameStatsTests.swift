@@ -31,5 +31,19 @@ struct FrameStatsTests {
         #expect(j["keys"] as? Int == 7)
         #expect(j["key_to_frame_while_mapping_samples_us"] as? [Double] == [0.0, 0.0])
         #expect(j["key_to_frame_map_ready_samples_us"] as? [Double] == [100.0])
+        #expect(j["key_to_frame_samples_us"] as? [Double] == [0.0, 0.0, 0.0, 100.0])
+    }
+
+    @Test("key frames drawn while the overview map fills are counted apart")
+    func splitByFill() throws {
+        let s = FrameStats(start: 0)
+        s.frame(start: 10, end: 2_010, keyAt: 10, keys: 1, pending: false, filling: true)
+        s.frame(start: 20, end: 30, keyAt: nil, keys: 0, pending: false, filling: true)
+        s.frame(start: 40, end: 3_040, keyAt: 40, keys: 1, pending: false, filling: false)
+        let j = try Self.json(s)
+        #expect(Self.count(j, "key_to_frame_us") == 2)
+        #expect(Self.count(j, "key_to_frame_while_filling_us") == 1)
+        #expect(j["key_to_frame_while_filling_samples_us"] as? [Double] == [2.0])
+        #expect(j["key_to_frame_samples_us"] as? [Double] == [2.0, 3.0])
     }
 }

@@ -38,7 +38,8 @@ final class ViewerLoop {
             term.draw(frame)
             let t1 = monotonicNanoseconds()
             stats.frame(start: t0, end: t1, keyAt: keyTime, keys: keyCount, pending: snap.cells.contains(.pending),
-                        map: state.files.mapBuilding ? .building : state.files.mapsReady ? .ready : .none)
+                        map: state.files.mapBuilding ? .building : state.files.mapsReady ? .ready : .none,
+                        filling: state.mapView.map.map { [.holes, .coarse, .refining].contains($0.phase) } ?? false)
             keyTime = nil
             keyCount = 0
             if state.quit { break }
@@ -80,6 +81,9 @@ final class FrameStats {
     /// scripts/bench-viewer-ownermap.sh compares.
     private(set) var keyToFrameMapping: [UInt64] = []
     private(set) var keyToFrameMapReady: [UInt64] = []
+    /// The part of `keyToFrame` whose frame was drawn while the overview map
+    /// panel's fill was under way (scripts/bench-map.sh).
+    private(set) var keyToFrameFilling: [UInt64] = []
     /// The Files panel's owner maps when a frame is drawn.
     enum MapActivity { case none, building, ready }
     /// From a key to the first frame after it with every byte on screen in
@@ -102,12 +106,14 @@ final class FrameStats {
 
     /// Records one drawn frame. Placeholder figures count from the first
     /// full frame on: the opening frames of a cold start are not paging.
-    func frame(start t0: UInt64, end t1: UInt64, keyAt: UInt64?, keys: Int, pending: Bool, map: MapActivity = .none) {
+    func frame(start t0: UInt64, end t1: UInt64, keyAt: UInt64?, keys: Int, pending: Bool, map: MapActivity = .none,
+               filling: Bool = false) {
         frames += 1
         self.keys += keys
         frameCost.append(t1 - t0)
         if let k = keyAt {
             keyToFrame.append(t1 - k)
+            if filling { keyToFrameFilling.append(t1 - k) }
             switch map {
             case .building: keyToFrameMapping.append(t1 - k)
             case .ready: keyToFrameMapReady.append(t1 - k)
@@ -144,13 +150,15 @@ final class FrameStats {
             String(format: "{\"count\":%d,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f}",
                    v.count, pct(v, 50), pct(v, 90), pct(v, 99), pct(v, 100))
         }
-        // Every sample (µs), for pooling rounds; empty unless a Files owner map was built or building.
+        // Every sample (µs), for pooling rounds.
         func samples(_ v: [UInt64]) -> String { "[" + v.map { String(format: "%.1f", Double($0) / 1000) }.joined(separator: ",") + "]" }
         func ms(_ t: UInt64?) -> String { t.map { String(format: "%.2f", Double($0 - start) / 1e6) } ?? "null" }
         return """
         {"frames":\(frames),"key_to_frame_us":\(dist(keyToFrame)),"key_to_full_frame_us":\(dist(keyToFullFrame)),\
         "key_to_frame_while_mapping_us":\(dist(keyToFrameMapping)),"key_to_frame_map_ready_us":\(dist(keyToFrameMapReady)),\
         "key_to_frame_while_mapping_samples_us":\(samples(keyToFrameMapping)),"key_to_frame_map_ready_samples_us":\(samples(keyToFrameMapReady)),\
+        "key_to_frame_samples_us":\(samples(keyToFrame)),"key_to_frame_while_filling_us":\(dist(keyToFrameFilling)),\
+        "key_to_frame_while_filling_samples_us":\(samples(keyToFrameFilling)),\
         "frame_us":\(dist(frameCost)),\
         "keys":\(keys),"placeholder_frames":\(placeholderFrames),"longest_placeholder_streak":\(longestPlaceholderStreak),\
         "longest_placeholder_ms":\(String(format: "%.2f", Double(longestPlaceholderNanoseconds) / 1e6)),\
