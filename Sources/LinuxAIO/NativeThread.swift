@@ -109,18 +109,30 @@ extension NativeThread {
         return rc == 0 ? nil : Errno(rc)
     }
 
-    /// Runs `body` — a resume of a task's continuation — in SCHED_OTHER when
-    /// the calling thread is SCHED_IDLE, and puts the thread back after.
-    /// A resume may make the runtime start a cooperative-pool (or dispatch)
-    /// thread to run the task, and a new thread inherits its creator's
-    /// class: a pool thread born idle would starve every task it ever runs
-    /// while the machine is busy (a search in the test suite stalled for a
-    /// minute that way). Every SCHED_IDLE thread of blkview hands work back
-    /// through here.
+    /// Runs `body` — a resume of a task's continuation — in SCHED_OTHER at
+    /// nice 0 when the calling thread is SCHED_IDLE or niced, and puts the
+    /// thread back after. A resume may make the runtime start a
+    /// cooperative-pool (or dispatch) thread to run the task, and a new
+    /// thread inherits its creator's class and nice value: a pool thread born
+    /// idle would starve every task it ever runs while the machine is busy (a
+    /// search in the test suite stalled for a minute that way). Every
+    /// SCHED_IDLE or niced thread of blkview hands work back through here.
+    /// Leaving SCHED_IDLE or lowering a nice value needs root (or an
+    /// RLIMIT_NICE that allows it): without, the thread keeps its class and
+    /// this changes nothing.
     package static func handingBack<T>(_ body: () throws -> T) rethrows -> T {
-        guard sched_getscheduler(0) == schedIdle else { return try body() }
-        setIdle(false)
-        defer { setIdle(true) }
+        let idle = sched_getscheduler(0) == schedIdle
+        errno = 0
+        let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)  // this thread (Linux)
+        let niced = errno == 0 && nice > 0
+        guard idle || niced else { return try body() }
+        if idle { setIdle(false) }
+        if niced { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 0) }
+        defer {
+            // Raising the nice value back needs no privilege.
+            if niced { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
+            if idle { setIdle(true) }
+        }
         return try body()
     }
 }

@@ -20,7 +20,8 @@ struct IdleHandBackTests {
         return seen.withLock { $0 }
     }
 
-    @Test("a thread started by an idle thread is idle; inside handingBack it is not, and the idle class comes back after")
+    @Test("a thread started by an idle thread is idle; inside handingBack it is not, and the idle class comes back after",
+          .enabled(if: geteuid() == 0, "leaving SCHED_IDLE needs root (or RLIMIT_NICE)"))
     func inheritance() throws {
         let result = Protected<[Int32]>([])
         let done = DispatchSemaphore(value: 0)

@@ -83,7 +83,7 @@ final class ChunkRing: @unchecked Sendable {
             lock.broadcast()
             return takeWaiter()
         }
-        resume?.resume(returning: true)
+        if let resume { NativeThread.handingBack { resume.resume(returning: true) } }
     }
 
     /// Lane: blocks until `chunk` is in its buffer; returns whether its read
@@ -118,7 +118,7 @@ final class ChunkRing: @unchecked Sendable {
             resume = takeWaiter()
             return released
         }
-        resume?.resume(returning: true)
+        if let resume { NativeThread.handingBack { resume.resume(returning: true) } }
         return done
     }
 
@@ -131,7 +131,7 @@ final class ChunkRing: @unchecked Sendable {
             waiter = nil
             lock.broadcast()
         }
-        resume?.resume(returning: false)
+        if let resume { NativeThread.handingBack { resume.resume(returning: false) } }
     }
 }
 
