@@ -34,7 +34,7 @@ final class ViewerDriver {
     }
 
     /// Feeds the session's events to the reducer until `done` holds.
-    func until(_ what: String, seconds: Double = 60, _ done: (ViewerState) -> Bool) async throws {
+    func until(_ what: String, seconds: Double = 300, _ done: (ViewerState) -> Bool) async throws {
         try await eventually(what, seconds: seconds) {
             for e in session.takeEvents() {
                 for fx in ViewerReducer.reduce(&state, e) { session.perform(fx, state: state) }
