@@ -19,7 +19,7 @@ rounds=${ROUNDS:-3}
 sparse=$dir/blkview-map-16t.img
 dense=$dir/blkview-map-dense-1g.img
 now() { date +%s%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+. "$here/scripts/lib/frames.sh"  # median, stats_samples, pooled_p99
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 if [ ! -f "$sparse" ]; then
@@ -73,8 +73,6 @@ finish() {
 keys() { for _ in $(seq 250); do tmux send-keys -t $s j l k h; done; sleep 0.5; }
 p99() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['p99'])" "$1" "$2"; }
 count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]]['count'])" "$1" "$2"; }
-samples() { python3 -c "import json,sys; print('\\n'.join(str(x) for x in json.load(open(sys.argv[1]))[sys.argv[2]]))" "$1" "$2"; }
-pooled() { sort -g "$1" | awk '{a[NR]=$1} END{i=int(NR*0.99); if (i<NR*0.99) i++; if (i<1) i=1; print a[i]}'; }
 # Only the key frames drawn while the fill was under way count for "filling"
 # (--stats splits them by the map's phase at the frame); the headline is the
 # p99 of all rounds' frames pooled (a round's own p99 is its 3rd-worst frame).
@@ -91,16 +89,16 @@ fillimg="'nbd+unix:///?socket=$work/sock'"
 ki=(); km=()
 for r in $(seq "$rounds"); do
   drop; run "$fillimg"; sleep 0.5; keys; finish > /tmp/bv-map-idle.json
-  ki+=("$(p99 /tmp/bv-map-idle.json key_to_frame_us)"); samples /tmp/bv-map-idle.json key_to_frame_samples_us >> "$pool_i"
+  ki+=("$(p99 /tmp/bv-map-idle.json key_to_frame_us)"); stats_samples /tmp/bv-map-idle.json key_to_frame_samples_us >> "$pool_i"
   drop; run "$fillimg"; tmux send-keys -t $s m; sleep 0.2; keys
   state=$(tmux capture-pane -p -t $s | grep -o 'Map · whole media · [a-z]*' || true)
   finish > /tmp/bv-map-fill.json
-  km+=("$(p99 /tmp/bv-map-fill.json key_to_frame_while_filling_us)"); samples /tmp/bv-map-fill.json key_to_frame_while_filling_samples_us >> "$pool_m"
+  km+=("$(p99 /tmp/bv-map-fill.json key_to_frame_while_filling_us)"); stats_samples /tmp/bv-map-fill.json key_to_frame_while_filling_samples_us >> "$pool_m"
   echo "  round $r: p99 idle ${ki[-1]} us ($(count /tmp/bv-map-idle.json key_to_frame_us) frames), map filling ${km[-1]} us" \
        "($(count /tmp/bv-map-fill.json key_to_frame_while_filling_us) of $(count /tmp/bv-map-fill.json key_to_frame_us) key frames drawn while it filled; after the keys: ${state:-no map title})"
 done
 a=$(median "${ki[@]}"); c=$(median "${km[@]}")
 printf '  median of the rounds\x27 p99: idle %.0f us, map filling %.0f us: %.2fx\n' "$a" "$c" "$(echo "$c / $a" | bc -l)"
-pa=$(pooled "$pool_i"); pm=$(pooled "$pool_m")
+pa=$(pooled_p99 "$pool_i"); pm=$(pooled_p99 "$pool_m")
 printf '  p99 of all rounds\x27 key frames: idle %.0f us (%d), while the map fills %.0f us (%d): %.2fx (goal <= 1.5x)\n' \
   "$pa" "$(wc -l < "$pool_i")" "$pm" "$(wc -l < "$pool_m")" "$(echo "$pm / $pa" | bc -l)"

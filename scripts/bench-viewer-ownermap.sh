@@ -83,7 +83,7 @@ finish() {
 }
 keys() { for _ in $(seq "$KEYS"); do tmux send-keys -t $s j l k h; done; sleep 0.5; }
 field() { python3 -c "import json; print(json.load(open('$1'))['$2']['$3'])"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+. "$here/scripts/lib/frames.sh"  # median, stats_samples, pooled_p99
 # check FILE PART ROUND: every key frame but f's is in PART, or the run fails.
 check() {
   local all part
@@ -99,8 +99,6 @@ KEYS=${KEYS:-250}
 echo "== $(basename "$img"): key-to-frame p99 ($((KEYS * 4)) keys), owner map built (idle) vs building, $rounds rounds; load $(cut -d' ' -f1-3 /proc/loadavg)"
 idle=(); building=()
 pool_idle=$(mktemp); pool_build=$(mktemp)
-samples() { python3 -c "import json; print('\n'.join(str(x) for x in json.load(open('$1'))['$2']))"; }
-p99of() { sort -n "$1" | awk '{a[NR]=$1} END{i=int(NR*0.99+0.999); if(i<1)i=1; print a[i]}'; }
 for r in $(seq "$rounds"); do
   run
   t0=$(date +%s%N)
@@ -111,7 +109,7 @@ for r in $(seq "$rounds"); do
   tmux send-keys -t $s Tab; sleep 0.5; keys; finish > /tmp/bv-om-idle.json
   n_idle=$(check /tmp/bv-om-idle.json key_to_frame_map_ready_us "$r")
   idle+=("$(field /tmp/bv-om-idle.json key_to_frame_map_ready_us p99)")
-  samples /tmp/bv-om-idle.json key_to_frame_map_ready_samples_us >> "$pool_idle"
+  stats_samples /tmp/bv-om-idle.json key_to_frame_map_ready_samples_us >> "$pool_idle"
   run
   waitfor 10 'map disk ext4'
   t0=$(date +%s%N)
@@ -121,13 +119,13 @@ for r in $(seq "$rounds"); do
   finish > /tmp/bv-om-build.json
   n_build=$(check /tmp/bv-om-build.json key_to_frame_while_mapping_us "$r")
   building+=("$(field /tmp/bv-om-build.json key_to_frame_while_mapping_us p99)")
-  samples /tmp/bv-om-build.json key_to_frame_while_mapping_samples_us >> "$pool_build"
+  stats_samples /tmp/bv-om-build.json key_to_frame_while_mapping_samples_us >> "$pool_build"
   printf '  round %d: p99 idle %s us (%d frames), building %s us (%d frames, all drawn while building; keys took %.1f s, then: %s; the map takes %.1f s)\n' \
     "$r" "${idle[-1]}" "$n_idle" "${building[-1]}" "$n_build" "$keys_s" "$at" "$built_s"
 done
 a=$(median "${idle[@]}"); b=$(median "${building[@]}")
 printf '  median of the rounds'"'"' p99: idle %.0f us, while the owner map builds %.0f us (%.2fx)\n' "$a" "$b" "$(echo "$b / $a" | bc -l)"
-pa=$(p99of "$pool_idle"); pb=$(p99of "$pool_build")
+pa=$(pooled_p99 "$pool_idle"); pb=$(pooled_p99 "$pool_build")
 printf '  p99 of all rounds'"'"' key frames: idle %.0f us (%d), while the owner map builds %.0f us (%d): %.2fx (goal ≤ 1.5x); load %s\n' \
   "$pa" "$(wc -l < "$pool_idle")" "$pb" "$(wc -l < "$pool_build")" "$(echo "$pb / $pa" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f "$pool_idle" "$pool_build"
